@@ -1,0 +1,40 @@
+/*
+ * cli.h - the command line: one table holds every option with its help
+ * text, so --help, the README's option list and the parser cannot disagree.
+ */
+#ifndef SMTPPROBE_CLI_H
+#define SMTPPROBE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "address.h"
+#include "probe.h"
+
+enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+
+struct cli {
+	struct probe_options probe;
+	bool json;
+	int verbose;
+	enum cli_color color;
+	const char *resolver;
+	const char *input;          /* --input FILE, "-" = stdin */
+	char **addresses;           /* into argv */
+	int naddresses;
+	struct address from;        /* parsed --from */
+	char from_text[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
+	char server[300];           /* host part of --server */
+	char helo[256];
+};
+
+enum cli_result {
+	CLI_RUN,      /* go on and probe */
+	CLI_EXIT_OK,  /* --help or --version was printed */
+	CLI_USAGE,    /* err holds one line; exit 64 */
+};
+
+enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_t errsz);
+void cli_help(FILE *out);
+
+#endif

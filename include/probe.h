@@ -1,0 +1,97 @@
+/*
+ * probe.h - one address, end to end: MX lookup (null MX, implicit MX), the
+ * hosts in order as an MTA would try them, and the SMTP walk on each until
+ * a definitive answer. Runs inside the shared loop; the result says where
+ * (step), why (failure) and with which evidence (reply) it ended.
+ */
+#ifndef SMTPPROBE_PROBE_H
+#define SMTPPROBE_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "address.h"
+#include "dns.h"
+#include "ehlo.h"
+#include "loop.h"
+#include "reply.h"
+#include "result.h"
+#include "strbuf.h"
+
+#define PROBE_TARGETS_MAX 16  /* connections tried per address, at most */
+
+struct probe_options {
+	const char *mail_from;       /* validated local@domain, or "" for <> */
+	bool from_needs_smtputf8;
+	const char *helo;            /* NULL: this host's FQDN, else our address literal */
+	const char *server_host;     /* --server: skip MX lookup */
+	int server_port;             /* 0: use port */
+	int port;                    /* default 25 */
+	int family;                  /* AF_UNSPEC, AF_INET, AF_INET6 */
+	bool all_mx;
+	uint64_t size;
+	int timeout_ms[STEP_COUNT];  /* per step */
+	int verbose;                 /* 1: C:/S: lines, 2: plus state changes */
+	bool keep_transcript;
+	void (*trace)(void *ctx, const char *line, size_t len);  /* live -v output */
+	void *trace_ctx;
+};
+
+struct probe_attempt {
+	char host[256];
+	char ip[46];
+	int port;
+	enum step step;
+	enum failure failure;
+	bool have_reply;
+	struct reply reply;
+	char detail[192];
+};
+
+struct probe_mx {
+	char host[256];
+	int preference;
+	bool implicit;
+};
+
+struct probe_result {
+	char *input;                 /* the address as given */
+	bool addr_ok;
+	struct address addr;
+	enum verdict verdict;
+	enum step step;
+	enum failure failure;
+	char message[640];
+	bool have_reply;
+	struct reply reply;
+	bool have_server;
+	char server_host[256];
+	char server_ip[46];
+	int server_port;
+	struct probe_mx mx[DNS_MX_MAX];
+	int nmx;
+	bool null_mx;
+	struct probe_attempt attempts[PROBE_TARGETS_MAX];
+	int nattempts;
+	bool have_caps;
+	struct ehlo_caps caps;
+	struct strbuf notes;         /* one note per line */
+	int64_t timings_ms[STEP_COUNT]; /* -1: the step did not run */
+	int64_t total_ms;
+	struct strbuf transcript;    /* "C: ...\n" lines, with keep_transcript */
+	int exit_status;
+};
+
+/* Defaults for every step's timeout, in milliseconds. */
+void probe_options_defaults(struct probe_options *o);
+
+/*
+ * Probe the address in input[0..len) to the end, running the loop. out is
+ * always filled (probe_result_free releases it), whatever happened.
+ */
+void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
+               const char *input, size_t len, struct probe_result *out);
+
+void probe_result_free(struct probe_result *r);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * smtp.h - the SMTP client walk as an explicit state machine, with no I/O.
+ *
+ * The caller owns the connection: it feeds bytes that arrived
+ * (smtp_feed), end of stream (smtp_eof) and expired deadlines
+ * (smtp_timeout), and writes what smtp_output() hands it. The session
+ * decides; it never prints and never touches a socket, so unit tests drive
+ * it from memory and the same code runs over TCP and, later, TLS.
+ *
+ * The walk: greeting -> EHLO (HELO when EHLO is refused) -> MAIL FROM ->
+ * RCPT TO -> RSET -> QUIT. The commands it can send are a closed table:
+ * DATA and BDAT are not in it, so no message can ever be delivered.
+ */
+#ifndef SMTPPROBE_SMTP_H
+#define SMTPPROBE_SMTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ehlo.h"
+#include "reply.h"
+#include "result.h"
+
+enum smtp_state {
+	SMTP_BANNER,   /* waiting for the greeting */
+	SMTP_EHLO,     /* EHLO sent */
+	SMTP_HELO,     /* HELO sent after EHLO was refused */
+	SMTP_MAIL,     /* MAIL FROM sent */
+	SMTP_RCPT,     /* RCPT TO sent */
+	SMTP_RSET,     /* RSET sent after the verdict */
+	SMTP_QUIT,     /* QUIT sent */
+	SMTP_DONE,     /* the caller closes the connection */
+	SMTP_STATE_COUNT
+};
+
+struct smtp_params {
+	const char *helo;        /* EHLO/HELO argument, already validated */
+	const char *mail_from;   /* "" for the null reverse-path <> */
+	const char *rcpt_to;     /* local@domain, A-label domain */
+	bool need_smtputf8;      /* an address has a UTF-8 local part */
+	uint64_t size;           /* SIZE=N when advertised; 0 = do not send */
+};
+
+enum smtp_event_type {
+	SMTP_EV_SENT,      /* line: a command line written (without CRLF) */
+	SMTP_EV_RECEIVED,  /* line: a reply line read */
+	SMTP_EV_STATE,     /* from -> to */
+	SMTP_EV_NOTE,      /* line: an anomaly, in words */
+};
+
+struct smtp_event {
+	enum smtp_event_type type;
+	const char *line;
+	size_t len;
+	enum smtp_state from, to;
+};
+
+typedef void (*smtp_event_fn)(void *ctx, const struct smtp_event *ev);
+
+/* Where and why the walk ended, with the reply that decided it. */
+struct smtp_outcome {
+	enum step step;
+	enum failure failure;   /* FAIL_NONE: RCPT accepted */
+	bool have_reply;
+	struct reply reply;
+	char detail[192];       /* for protocol errors and timeouts: what happened */
+};
+
+struct smtp_session;
+
+/* Returns NULL only when out of memory. The greeting is awaited at once. */
+struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, void *ctx);
+void smtp_free(struct smtp_session *s);
+
+void smtp_feed(struct smtp_session *s, const char *data, size_t len);
+void smtp_eof(struct smtp_session *s);
+void smtp_timeout(struct smtp_session *s);
+
+/* Bytes waiting to be written; mark what was written with smtp_output_done. */
+const char *smtp_output(const struct smtp_session *s, size_t *len);
+void smtp_output_done(struct smtp_session *s, size_t n);
+
+enum smtp_state smtp_state(const struct smtp_session *s);
+const char *smtp_state_name(enum smtp_state st);
+/* The step a state belongs to, to pick its timeout and to name failures. */
+enum step smtp_state_step(enum smtp_state st);
+
+bool smtp_finished(const struct smtp_session *s);     /* outcome known */
+const struct smtp_outcome *smtp_outcome(const struct smtp_session *s);
+/* NULL until an EHLO or HELO succeeded. */
+const struct ehlo_caps *smtp_caps(const struct smtp_session *s);
+/* enum reply_note bits seen over the whole session. */
+unsigned smtp_notes(const struct smtp_session *s);
+
+#endif

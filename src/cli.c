@@ -1,0 +1,235 @@
+/* cli.c - option table, parsing and validation (see cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "config.h"
+
+enum {
+	OPT_FROM = 256, OPT_HELO, OPT_SERVER, OPT_PORT, OPT_RESOLVER, OPT_ALL_MX,
+	OPT_TIMEOUT, OPT_SIZE, OPT_INPUT, OPT_JSON, OPT_COLOR,
+};
+
+static const struct {
+	const char *name;
+	int has_arg;
+	int val;
+	const char *arg;
+	const char *help;
+} options[] = {
+	{ "from", required_argument, OPT_FROM, "ADDR", "envelope sender for MAIL FROM (default: <>, the null sender)" },
+	{ "helo", required_argument, OPT_HELO, "NAME", "name for EHLO/HELO (default: this host's FQDN, else its address literal)" },
+	{ "server", required_argument, OPT_SERVER, "HOST[:PORT]", "probe this server instead of the domain's MX hosts" },
+	{ "port", required_argument, OPT_PORT, "N", "TCP port for every host (default 25)" },
+	{ "resolver", required_argument, OPT_RESOLVER, "IP[:PORT][,...]", "DNS servers to use instead of /etc/resolv.conf" },
+	{ "ipv4", no_argument, '4', NULL, "connect over IPv4 only" },
+	{ "ipv6", no_argument, '6', NULL, "connect over IPv6 only" },
+	{ "all-mx", no_argument, OPT_ALL_MX, NULL, "probe every MX host and report each one" },
+	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", "timeout for every step (default: DNS 10, connect 10, replies 30)" },
+	{ "size", required_argument, OPT_SIZE, "N", "declare SIZE=N at MAIL FROM when the server supports SIZE" },
+	{ "input", required_argument, OPT_INPUT, "FILE", "read addresses from FILE, one per line ('-' for stdin)" },
+	{ "json", no_argument, OPT_JSON, NULL, "print JSON Lines, one object per address (docs/output.md)" },
+	{ "verbose", no_argument, 'v', NULL, "show the SMTP transcript (stderr; in JSON as \"transcript\"); twice: state changes" },
+	{ "color", required_argument, OPT_COLOR, "WHEN", "colour the report: auto (default; honours NO_COLOR), always, never" },
+	{ "help", no_argument, 'h', NULL, "show this help" },
+	{ "version", no_argument, 'V', NULL, "show the version" },
+};
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+void cli_help(FILE *out)
+{
+	fputs("usage: smtpprobe [options] ADDRESS...\n"
+	      "Check whether ADDRESS accepts mail, without sending any: walks the SMTP\n"
+	      "dialogue up to RCPT TO and reports where and why a server refuses.\n\n", out);
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		char left[64];
+		if (options[i].val < 256)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", options[i].val, options[i].name,
+			         options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", options[i].name,
+			         options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
+		fprintf(out, "  %-30s %s\n", left, options[i].help);
+	}
+	fputs("\nExit status: 0 all accepted, 67 recipient rejected, 68 no mail host,\n"
+	      "69 rejected before RCPT, 75 temporary failure, 76 protocol error,\n"
+	      "64 usage or invalid address, 70 internal error (docs/output.md).\n", out);
+}
+
+static enum cli_result usage(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return CLI_USAGE;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static bool parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* "host", "host:port", "[v6]", "[v6]:port", or a bare IPv6 address. */
+static bool parse_server(struct cli *c, const char *arg)
+{
+	const char *colon = strrchr(arg, ':');
+	size_t hostlen = strlen(arg);
+	long port = 0;
+	if (arg[0] == '[') {
+		const char *close = strchr(arg, ']');
+		if (!close)
+			return false;
+		hostlen = (size_t)(close - arg) + 1;
+		if (close[1] == ':') {
+			if (!parse_long(close + 2, 1, 65535, &port))
+				return false;
+		} else if (close[1] != '\0') {
+			return false;
+		}
+	} else if (colon && strchr(arg, ':') == colon) {
+		hostlen = (size_t)(colon - arg);
+		if (!parse_long(colon + 1, 1, 65535, &port))
+			return false;
+	}
+	if (hostlen == 0 || hostlen >= sizeof c->server)
+		return false;
+	memcpy(c->server, arg, hostlen);
+	c->server[hostlen] = '\0';
+	c->probe.server_host = c->server;
+	c->probe.server_port = (int)port;
+	return true;
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_t errsz)
+{
+	struct option longopts[NOPTIONS + 1];
+	for (size_t i = 0; i < NOPTIONS; i++)
+		longopts[i] = (struct option){ options[i].name, options[i].has_arg, NULL, options[i].val };
+	longopts[NOPTIONS] = (struct option){ 0 };
+
+	memset(c, 0, sizeof *c);
+	probe_options_defaults(&c->probe);
+	c->from.is_null = true;
+	opterr = 0;
+	optind = 1;
+	int ch;
+	long v;
+	while ((ch = getopt_long(argc, argv, ":46vhV", longopts, NULL)) != -1) {
+		if (optarg && has_control(optarg))
+			return usage(err, errsz, "option argument contains a control character (CR, LF, ...)");
+		switch (ch) {
+		case OPT_FROM: {
+			enum addr_error ae = addr_parse(optarg, strlen(optarg), true, &c->from);
+			if (ae != ADDR_OK)
+				return usage(err, errsz, "invalid --from address: %s", addr_strerror(ae));
+			if (!c->from.is_null && !addr_format(&c->from, c->from_text, sizeof c->from_text))
+				return usage(err, errsz, "invalid --from address: too long");
+			c->probe.mail_from = c->from.is_null ? "" : c->from_text;
+			c->probe.from_needs_smtputf8 = c->from.needs_smtputf8;
+			break;
+		}
+		case OPT_HELO:
+			if (!addr_valid_hostname(optarg))
+				return usage(err, errsz, "invalid --helo name \"%s\": use a host name or an address literal", optarg);
+			snprintf(c->helo, sizeof c->helo, "%s", optarg);
+			c->probe.helo = c->helo;
+			break;
+		case OPT_SERVER:
+			if (!parse_server(c, optarg))
+				return usage(err, errsz, "invalid --server \"%s\": use HOST, HOST:PORT or [IPv6]:PORT", optarg);
+			break;
+		case OPT_PORT:
+			if (!parse_long(optarg, 1, 65535, &v))
+				return usage(err, errsz, "invalid --port \"%s\": use 1 to 65535", optarg);
+			c->probe.port = (int)v;
+			break;
+		case OPT_RESOLVER:
+			c->resolver = optarg;
+			break;
+		case '4':
+			c->probe.family = AF_INET;
+			break;
+		case '6':
+			c->probe.family = AF_INET6;
+			break;
+		case OPT_ALL_MX:
+			c->probe.all_mx = true;
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			double secs = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || !isfinite(secs) || secs <= 0 || secs > 3600)
+				return usage(err, errsz, "invalid --timeout \"%s\": use seconds, more than 0 and at most 3600", optarg);
+			for (int s = 0; s < STEP_COUNT; s++)
+				c->probe.timeout_ms[s] = (int)(secs * 1000);
+			break;
+		}
+		case OPT_SIZE: {
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end != '\0' || optarg[0] == '-' || n == 0)
+				return usage(err, errsz, "invalid --size \"%s\": use a positive number of octets", optarg);
+			c->probe.size = n;
+			break;
+		}
+		case OPT_INPUT:
+			c->input = optarg;
+			break;
+		case OPT_JSON:
+			c->json = true;
+			break;
+		case 'v':
+			c->verbose++;
+			break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "auto") == 0)
+				c->color = CLI_COLOR_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				c->color = CLI_COLOR_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				c->color = CLI_COLOR_NEVER;
+			else
+				return usage(err, errsz, "invalid --color \"%s\": use auto, always or never", optarg);
+			break;
+		case 'h':
+			cli_help(stdout);
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("smtpprobe %s\n", SMTPPROBE_VERSION);
+			return CLI_EXIT_OK;
+		case ':':
+			return usage(err, errsz, "option %s needs an argument", argv[optind - 1]);
+		default:
+			return usage(err, errsz, "unknown option %s (see --help)", argv[optind - 1]);
+		}
+	}
+	c->probe.verbose = c->verbose;
+	c->probe.keep_transcript = c->verbose > 0 && c->json;
+	c->addresses = argv + optind;
+	c->naddresses = argc - optind;
+	if (c->naddresses == 0 && !c->input)
+		return usage(err, errsz, "no address given (see --help)");
+	return CLI_RUN;
+}

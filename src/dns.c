@@ -1,0 +1,282 @@
+/* dns.c - c-ares glue: MX and address lookups in the shared loop (see dns.h). */
+#include "dns.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dns_req {
+	struct dns *d;
+	dns_mx_fn mx_fn;
+	dns_addr_fn addr_fn;
+	void *ctx;             /* NULL once forgotten */
+	struct dns_req *prev, *next;
+};
+
+struct dns {
+	struct loop *loop;
+	ares_channel channel;
+	struct dns_req *reqs;
+};
+
+static const char *const status_texts[] = {
+	[DNS_OK] = "ok",
+	[DNS_NODATA] = "no records of that type",
+	[DNS_NXDOMAIN] = "the domain does not exist (NXDOMAIN)",
+	[DNS_SERVFAIL] = "the resolver failed (SERVFAIL or REFUSED)",
+	[DNS_TIMEOUT] = "the resolver did not answer in time",
+	[DNS_ERROR] = "DNS lookup failed",
+};
+
+const char *dns_status_text(enum dns_status st)
+{
+	return (unsigned)st < sizeof status_texts / sizeof status_texts[0] ? status_texts[st] : "DNS error";
+}
+
+/* c-ares status -> our vocabulary, as data. */
+static const struct {
+	int ares;
+	enum dns_status st;
+} status_map[] = {
+	{ ARES_SUCCESS, DNS_OK },
+	{ ARES_ENODATA, DNS_NODATA },
+	{ ARES_ENOTFOUND, DNS_NXDOMAIN },
+	{ ARES_ESERVFAIL, DNS_SERVFAIL },
+	{ ARES_EREFUSED, DNS_SERVFAIL },
+	{ ARES_ETIMEOUT, DNS_TIMEOUT },
+};
+
+static enum dns_status map_status(int status)
+{
+	for (size_t i = 0; i < sizeof status_map / sizeof status_map[0]; i++)
+		if (status_map[i].ares == status)
+			return status_map[i].st;
+	return DNS_ERROR;
+}
+
+static void on_fd(void *ctx, int fd, unsigned events)
+{
+	struct dns *d = ctx;
+	ares_process_fd(d->channel,
+	                (events & (LOOP_READ | LOOP_ERROR)) ? fd : ARES_SOCKET_BAD,
+	                (events & LOOP_WRITE) ? fd : ARES_SOCKET_BAD);
+}
+
+static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct dns *d = data;
+	unsigned ev = (readable ? LOOP_READ : 0) | (writable ? LOOP_WRITE : 0);
+	loop_watch(d->loop, fd, ev, on_fd, d);
+}
+
+static int hook_timeout(void *ctx)
+{
+	struct dns *d = ctx;
+	struct timeval tv;
+	if (!ares_timeout(d->channel, NULL, &tv))
+		return -1;
+	return (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+}
+
+static void hook_after(void *ctx)
+{
+	struct dns *d = ctx;
+	/* Without this pass c-ares never notices its own timeouts. */
+	ares_process_fd(d->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+}
+
+struct dns *dns_new(struct loop *l, const char *servers, int try_ms, char *err, size_t errsz)
+{
+	static int library_ready;
+	if (!library_ready) {
+		int st = ares_library_init(ARES_LIB_INIT_ALL);
+		if (st != ARES_SUCCESS) {
+			snprintf(err, errsz, "c-ares: %s", ares_strerror(st));
+			return NULL;
+		}
+		library_ready = 1;
+	}
+	struct dns *d = calloc(1, sizeof *d);
+	if (!d) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	d->loop = l;
+	struct ares_options opts = { 0 };
+	opts.sock_state_cb = sock_state;
+	opts.sock_state_cb_data = d;
+	opts.timeout = try_ms > 0 ? try_ms : 2000;
+	opts.tries = 2;
+	/* Mail domains are absolute: never let a search list rewrite them. */
+	opts.flags = ARES_FLAG_NOSEARCH;
+	int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+	int st = ares_init_options(&d->channel, &opts, mask);
+	if (st != ARES_SUCCESS) {
+		snprintf(err, errsz, "cannot set up the resolver: %s", ares_strerror(st));
+		free(d);
+		return NULL;
+	}
+	if (servers) {
+		st = ares_set_servers_ports_csv(d->channel, servers);
+		if (st != ARES_SUCCESS) {
+			snprintf(err, errsz, "invalid --resolver \"%s\": %s", servers, ares_strerror(st));
+			ares_destroy(d->channel);
+			free(d);
+			return NULL;
+		}
+	}
+	struct loop_hook h = { hook_timeout, hook_after, d };
+	loop_set_hook(l, &h);
+	return d;
+}
+
+void dns_free(struct dns *d)
+{
+	if (!d)
+		return;
+	for (struct dns_req *r = d->reqs; r; r = r->next)
+		r->ctx = NULL;
+	ares_destroy(d->channel); /* runs the callbacks, which free the requests */
+	loop_set_hook(d->loop, NULL);
+	free(d);
+}
+
+static struct dns_req *req_new(struct dns *d, void *ctx)
+{
+	struct dns_req *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->d = d;
+	r->ctx = ctx;
+	r->next = d->reqs;
+	if (d->reqs)
+		d->reqs->prev = r;
+	d->reqs = r;
+	return r;
+}
+
+static void req_free(struct dns_req *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		r->d->reqs = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	free(r);
+}
+
+void dns_forget(struct dns *d, void *ctx)
+{
+	for (struct dns_req *r = d->reqs; r; r = r->next)
+		if (r->ctx == ctx)
+			r->ctx = NULL;
+}
+
+static void on_mx(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	(void)timeouts;
+	struct dns_req *r = arg;
+	struct dns_mx mx[DNS_MX_MAX];
+	int n = 0;
+	enum dns_status st = map_status(status);
+	const char *why = status == ARES_SUCCESS ? NULL : ares_strerror(status);
+
+	if (st == DNS_OK) {
+		struct ares_mx_reply *list = NULL;
+		int pst = ares_parse_mx_reply(abuf, alen, &list);
+		if (pst == ARES_ENODATA) {
+			st = DNS_NODATA;
+		} else if (pst != ARES_SUCCESS) {
+			st = DNS_ERROR;
+			why = ares_strerror(pst);
+		} else {
+			for (struct ares_mx_reply *m = list; m && n < DNS_MX_MAX; m = m->next) {
+				snprintf(mx[n].host, sizeof mx[n].host, "%s", m->host ? m->host : "");
+				/* c-ares may render the root as "." or "": both are the null MX. */
+				if (strcmp(mx[n].host, ".") == 0)
+					mx[n].host[0] = '\0';
+				mx[n].preference = m->priority;
+				n++;
+			}
+			ares_free_data(list);
+			if (n == 0)
+				st = DNS_NODATA;
+		}
+	}
+	if (r->ctx)
+		r->mx_fn(r->ctx, st, mx, n, why);
+	req_free(r);
+}
+
+void dns_query_mx(struct dns *d, const char *domain, dns_mx_fn fn, void *ctx)
+{
+	struct dns_req *r = req_new(d, ctx);
+	if (!r) {
+		fn(ctx, DNS_ERROR, NULL, 0, "out of memory");
+		return;
+	}
+	r->mx_fn = fn;
+	ares_query(d->channel, domain, ns_c_in, ns_t_mx, on_mx, r);
+}
+
+static void on_addr(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	(void)timeouts;
+	struct dns_req *r = arg;
+	struct dns_addr a[DNS_ADDR_MAX];
+	int n = 0;
+	enum dns_status st = map_status(status);
+	const char *why = status == ARES_SUCCESS ? NULL : ares_strerror(status);
+
+	if (st == DNS_OK && res) {
+		for (struct ares_addrinfo_node *node = res->nodes; node && n < DNS_ADDR_MAX; node = node->ai_next) {
+			if (node->ai_family != AF_INET && node->ai_family != AF_INET6)
+				continue;
+			struct dns_addr *x = &a[n];
+			memset(x, 0, sizeof *x);
+			x->family = node->ai_family;
+			x->salen = node->ai_addrlen <= sizeof x->sa ? node->ai_addrlen : sizeof x->sa;
+			memcpy(&x->sa, node->ai_addr, x->salen);
+			const void *src = node->ai_family == AF_INET
+				? (const void *)&((struct sockaddr_in *)node->ai_addr)->sin_addr
+				: (const void *)&((struct sockaddr_in6 *)node->ai_addr)->sin6_addr;
+			inet_ntop(node->ai_family, src, x->ip, sizeof x->ip);
+			bool dup = false;
+			for (int k = 0; k < n; k++)
+				if (strcmp(a[k].ip, x->ip) == 0)
+					dup = true;
+			if (!dup)
+				n++;
+		}
+		if (n == 0)
+			st = DNS_NODATA;
+	}
+	if (res)
+		ares_freeaddrinfo(res);
+	/* getaddrinfo says "not found" for a name without addresses too. */
+	if (st == DNS_NXDOMAIN)
+		why = "no address found";
+	if (r->ctx)
+		r->addr_fn(r->ctx, st, a, n, why);
+	req_free(r);
+}
+
+void dns_query_addr(struct dns *d, const char *host, int family, dns_addr_fn fn, void *ctx)
+{
+	struct dns_req *r = req_new(d, ctx);
+	if (!r) {
+		fn(ctx, DNS_ERROR, NULL, 0, "out of memory");
+		return;
+	}
+	r->addr_fn = fn;
+	struct ares_addrinfo_hints hints = { 0 };
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = ARES_AI_NOSORT;
+	ares_getaddrinfo(d->channel, host, NULL, &hints, on_addr, r);
+}

@@ -1,0 +1,204 @@
+/* report_json.c - JSON Lines rendering (see report.h, docs/output.md). */
+#include "report.h"
+
+#include <string.h>
+
+#include "diagnose.h"
+#include "json.h"
+
+static void reply_object(struct json *j, bool have, const struct reply *rep)
+{
+	if (!have) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_key(j, "code");
+	json_int(j, rep->code);
+	json_key(j, "enhanced");
+	if (rep->enhanced[0])
+		json_string(j, rep->enhanced);
+	else
+		json_null(j);
+	json_key(j, "text");
+	json_string_n(j, strbuf_str(&rep->text), rep->text.len);
+	json_object_end(j);
+}
+
+/* Each line of a '\n'-separated buffer as one array element. */
+static void lines_array(struct json *j, const struct strbuf *sb)
+{
+	json_array_begin(j);
+	const char *p = strbuf_str(sb);
+	const char *end = p + sb->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		json_string_n(j, p, len);
+		p += len + 1;
+	}
+	json_array_end(j);
+}
+
+static void ehlo_object(struct json *j, const struct ehlo_caps *c)
+{
+	static const struct {
+		const char *key;
+		enum ehlo_ext ext;
+	} flags[] = {
+		{ "pipelining", EHLO_PIPELINING }, { "starttls", EHLO_STARTTLS },
+		{ "8bitmime", EHLO_8BITMIME }, { "smtputf8", EHLO_SMTPUTF8 },
+		{ "enhancedstatuscodes", EHLO_ENHANCEDSTATUSCODES }, { "dsn", EHLO_DSN },
+		{ "chunking", EHLO_CHUNKING },
+	};
+	json_object_begin(j);
+	json_key(j, "domain");
+	json_string(j, c->domain);
+	json_key(j, "helo_only");
+	json_bool(j, c->helo_only);
+	json_key(j, "keywords");
+	json_array_begin(j);
+	for (int i = 0; i < c->nkeywords; i++)
+		json_string(j, c->keywords[i]);
+	json_array_end(j);
+	json_key(j, "size");
+	if (c->ext & EHLO_SIZE)
+		json_int(j, (int64_t)c->size);
+	else
+		json_null(j);
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		json_key(j, flags[i].key);
+		json_bool(j, (c->ext & flags[i].ext) != 0);
+	}
+	json_key(j, "auth");
+	json_array_begin(j);
+	const char *p = c->auth;
+	while (*p) {
+		size_t w = strcspn(p, " ");
+		json_string_n(j, p, w);
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+void report_json(const struct probe_result *r, bool with_transcript, struct strbuf *out)
+{
+	struct json j;
+	json_init(&j, out);
+	json_object_begin(&j);
+
+	json_key(&j, "address");
+	json_string(&j, r->input ? r->input : "");
+	json_key(&j, "domain");
+	json_string(&j, r->addr_ok ? r->addr.domain : NULL);
+	json_key(&j, "domain_unicode");
+	json_string(&j, r->addr_ok && strcmp(r->addr.domain, r->addr.domain_unicode) != 0 ? r->addr.domain_unicode : NULL);
+	json_key(&j, "verdict");
+	json_string(&j, verdict_name(r->verdict));
+	json_key(&j, "step");
+	json_string(&j, r->step == STEP_NONE ? NULL : step_name(r->step));
+	json_key(&j, "failure");
+	json_string(&j, failure_name(r->failure));
+	json_key(&j, "message");
+	json_string(&j, r->message);
+	json_key(&j, "reply");
+	reply_object(&j, r->have_reply, &r->reply);
+
+	json_key(&j, "server");
+	if (r->have_server) {
+		json_object_begin(&j);
+		json_key(&j, "host");
+		json_string(&j, r->server_host);
+		json_key(&j, "ip");
+		json_string(&j, r->server_ip);
+		json_key(&j, "port");
+		json_int(&j, r->server_port);
+		json_object_end(&j);
+	} else {
+		json_null(&j);
+	}
+
+	json_key(&j, "mx");
+	json_array_begin(&j);
+	for (int i = 0; i < r->nmx; i++) {
+		json_object_begin(&j);
+		json_key(&j, "host");
+		json_string(&j, r->mx[i].host);
+		json_key(&j, "preference");
+		json_int(&j, r->mx[i].preference);
+		if (r->mx[i].implicit) {
+			json_key(&j, "implicit");
+			json_bool(&j, true);
+		}
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_key(&j, "null_mx");
+	json_bool(&j, r->null_mx);
+
+	json_key(&j, "attempts");
+	json_array_begin(&j);
+	for (int i = 0; i < r->nattempts; i++) {
+		const struct probe_attempt *a = &r->attempts[i];
+		json_object_begin(&j);
+		json_key(&j, "host");
+		json_string(&j, a->host);
+		json_key(&j, "ip");
+		json_string(&j, a->ip);
+		json_key(&j, "port");
+		json_int(&j, a->port);
+		json_key(&j, "step");
+		json_string(&j, step_name(a->step));
+		json_key(&j, "failure");
+		json_string(&j, failure_name(a->failure));
+		json_key(&j, "reply");
+		reply_object(&j, a->have_reply, &a->reply);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+
+	json_key(&j, "ehlo");
+	if (r->have_caps)
+		ehlo_object(&j, &r->caps);
+	else
+		json_null(&j);
+	json_key(&j, "tls");
+	json_null(&j);
+
+	struct diagnosis dg;
+	diagnose(r, &dg);
+	json_key(&j, "diagnosis");
+	json_object_begin(&j);
+	json_key(&j, "category");
+	json_string(&j, dg.category);
+	json_key(&j, "summary");
+	json_string(&j, dg.summary);
+	json_key(&j, "remedy");
+	json_string(&j, dg.remedy);
+	json_object_end(&j);
+
+	json_key(&j, "notes");
+	lines_array(&j, &r->notes);
+
+	json_key(&j, "timings_ms");
+	json_object_begin(&j);
+	for (int s = 0; s < STEP_COUNT; s++) {
+		if (r->timings_ms[s] < 0)
+			continue;
+		json_key(&j, step_name((enum step)s));
+		json_int(&j, r->timings_ms[s]);
+	}
+	json_key(&j, "total");
+	json_int(&j, r->total_ms);
+	json_object_end(&j);
+
+	if (with_transcript) {
+		json_key(&j, "transcript");
+		lines_array(&j, &r->transcript);
+	}
+	json_object_end(&j);
+	strbuf_putc(out, '\n');
+}

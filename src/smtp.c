@@ -1,0 +1,336 @@
+/* smtp.c - the SMTP client state machine (see smtp.h). */
+#include "smtp.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The closed set of commands the walk can send. There is deliberately no
+ * DATA, BDAT or free-form command: delivering a message is impossible by
+ * construction, not by a check someone could forget.
+ */
+enum smtp_cmd {
+	CMD_NONE,
+	CMD_EHLO,
+	CMD_HELO,
+	CMD_MAIL,
+	CMD_RCPT,
+	CMD_RSET,
+	CMD_QUIT,
+};
+
+static const struct {
+	const char *name;
+	enum step step;
+	enum smtp_cmd cmd; /* sent on entering the state */
+} states[SMTP_STATE_COUNT] = {
+	[SMTP_BANNER] = { "BANNER", STEP_BANNER, CMD_NONE },
+	[SMTP_EHLO] = { "EHLO", STEP_EHLO, CMD_EHLO },
+	[SMTP_HELO] = { "HELO", STEP_HELO, CMD_HELO },
+	[SMTP_MAIL] = { "MAIL", STEP_MAIL, CMD_MAIL },
+	[SMTP_RCPT] = { "RCPT", STEP_RCPT, CMD_RCPT },
+	[SMTP_RSET] = { "RSET", STEP_RSET, CMD_RSET },
+	[SMTP_QUIT] = { "QUIT", STEP_QUIT, CMD_QUIT },
+	[SMTP_DONE] = { "DONE", STEP_NONE, CMD_NONE },
+};
+
+struct smtp_session {
+	char *helo;
+	char *mail_from;
+	char *rcpt_to;
+	bool need_smtputf8;
+	uint64_t size;
+
+	enum smtp_state state;
+	struct reply_reader rr;
+	struct strbuf in;
+	struct strbuf out;
+
+	bool finished;
+	struct smtp_outcome outcome;
+	bool have_caps;
+	struct ehlo_caps caps;
+	unsigned notes;
+
+	smtp_event_fn fn;
+	void *ctx;
+};
+
+const char *smtp_state_name(enum smtp_state st)
+{
+	return (unsigned)st < SMTP_STATE_COUNT ? states[st].name : "?";
+}
+
+enum step smtp_state_step(enum smtp_state st)
+{
+	return (unsigned)st < SMTP_STATE_COUNT ? states[st].step : STEP_NONE;
+}
+
+static void emit(struct smtp_session *s, enum smtp_event_type type, const char *line, size_t len)
+{
+	if (!s->fn)
+		return;
+	struct smtp_event ev = { .type = type, .line = line, .len = len, .from = s->state, .to = s->state };
+	s->fn(s->ctx, &ev);
+}
+
+static void on_reply_line(void *ctx, const char *line, size_t len)
+{
+	emit(ctx, SMTP_EV_RECEIVED, line, len);
+}
+
+/* Build the command for cmd into the output buffer. */
+static void send_command(struct smtp_session *s, enum smtp_cmd cmd)
+{
+	struct strbuf line = STRBUF_INIT;
+	switch (cmd) {
+	case CMD_NONE:
+		return;
+	case CMD_EHLO:
+		strbuf_printf(&line, "EHLO %s", s->helo);
+		break;
+	case CMD_HELO:
+		strbuf_printf(&line, "HELO %s", s->helo);
+		break;
+	case CMD_MAIL:
+		strbuf_printf(&line, "MAIL FROM:<%s>", s->mail_from);
+		if (s->size && (s->caps.ext & EHLO_SIZE))
+			strbuf_printf(&line, " SIZE=%" PRIu64, s->size);
+		if (s->need_smtputf8)
+			strbuf_puts(&line, " SMTPUTF8");
+		break;
+	case CMD_RCPT:
+		strbuf_printf(&line, "RCPT TO:<%s>", s->rcpt_to);
+		break;
+	case CMD_RSET:
+		strbuf_puts(&line, "RSET");
+		break;
+	case CMD_QUIT:
+		strbuf_puts(&line, "QUIT");
+		break;
+	}
+	emit(s, SMTP_EV_SENT, line.data, line.len);
+	strbuf_append(&s->out, line.data, line.len);
+	strbuf_append(&s->out, "\r\n", 2);
+	strbuf_free(&line);
+}
+
+/* The only function that changes state. Entering a state sends its command. */
+static void smtp_enter(struct smtp_session *s, enum smtp_state next)
+{
+	if (s->fn) {
+		struct smtp_event ev = { .type = SMTP_EV_STATE, .from = s->state, .to = next };
+		s->fn(s->ctx, &ev);
+	}
+	s->state = next;
+	send_command(s, states[next].cmd);
+}
+
+/* Record the outcome; the first one decided is the one reported. */
+static void finish(struct smtp_session *s, enum step step, enum failure f, const struct reply *r, const char *detail)
+{
+	if (s->finished)
+		return;
+	s->finished = true;
+	s->outcome.step = step;
+	s->outcome.failure = f;
+	if (r) {
+		s->outcome.have_reply = true;
+		reply_copy(&s->outcome.reply, r);
+	}
+	if (detail)
+		snprintf(s->outcome.detail, sizeof s->outcome.detail, "%s", detail);
+}
+
+/* A refusal at the current step: 421 means the server is closing, so no QUIT. */
+static void refused(struct smtp_session *s, const struct reply *r)
+{
+	finish(s, states[s->state].step, failure_from_code(r->code), r, NULL);
+	smtp_enter(s, r->code == 421 ? SMTP_DONE : SMTP_QUIT);
+}
+
+static void after_hello(struct smtp_session *s, const struct reply *r, bool helo_only)
+{
+	ehlo_parse(r, helo_only, &s->caps);
+	s->have_caps = true;
+	if (s->need_smtputf8 && !(s->caps.ext & EHLO_SMTPUTF8)) {
+		finish(s, states[s->state].step, FAIL_SMTPUTF8, NULL,
+		       "the address needs SMTPUTF8 and the server does not offer it");
+		smtp_enter(s, SMTP_QUIT);
+		return;
+	}
+	smtp_enter(s, SMTP_MAIL);
+}
+
+/* Deciding: what a complete reply means in the current state. */
+static void on_reply(struct smtp_session *s, const struct reply *r)
+{
+	bool ok = r->code / 100 == 2;
+
+	switch (s->state) {
+	case SMTP_BANNER:
+	case SMTP_MAIL:
+		if (!ok)
+			refused(s, r);
+		else
+			smtp_enter(s, s->state == SMTP_BANNER ? SMTP_EHLO : SMTP_RCPT);
+		break;
+	case SMTP_EHLO:
+		if (ok)
+			after_hello(s, r, false);
+		else if (r->code / 100 == 5)
+			smtp_enter(s, SMTP_HELO); /* RFC 5321 4.1.1.1: fall back for old servers */
+		else
+			refused(s, r);
+		break;
+	case SMTP_HELO:
+		if (ok)
+			after_hello(s, r, true);
+		else
+			refused(s, r);
+		break;
+	case SMTP_RCPT:
+		if (ok) {
+			finish(s, STEP_RCPT, FAIL_NONE, r, NULL);
+			smtp_enter(s, SMTP_RSET);
+		} else {
+			refused(s, r);
+		}
+		break;
+	case SMTP_RSET:
+		smtp_enter(s, SMTP_QUIT);
+		break;
+	case SMTP_QUIT:
+	case SMTP_DONE:
+	case SMTP_STATE_COUNT:
+		smtp_enter(s, SMTP_DONE);
+		break;
+	}
+}
+
+static void take_notes(struct smtp_session *s, unsigned notes)
+{
+	unsigned fresh = notes & ~s->notes;
+	s->notes |= notes;
+	for (unsigned bit = 1; fresh; bit <<= 1) {
+		if (!(fresh & bit))
+			continue;
+		fresh &= ~bit;
+		const char *t = reply_note_text((enum reply_note)bit);
+		emit(s, SMTP_EV_NOTE, t, strlen(t));
+	}
+}
+
+struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, void *ctx)
+{
+	struct smtp_session *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->helo = strdup(p->helo ? p->helo : "localhost");
+	s->mail_from = strdup(p->mail_from ? p->mail_from : "");
+	s->rcpt_to = strdup(p->rcpt_to ? p->rcpt_to : "");
+	if (!s->helo || !s->mail_from || !s->rcpt_to) {
+		smtp_free(s);
+		return NULL;
+	}
+	s->need_smtputf8 = p->need_smtputf8;
+	s->size = p->size;
+	s->fn = fn;
+	s->ctx = ctx;
+	reply_reader_init(&s->rr);
+	s->rr.on_line = on_reply_line;
+	s->rr.ctx = s;
+	s->state = SMTP_BANNER;
+	return s;
+}
+
+void smtp_free(struct smtp_session *s)
+{
+	if (!s)
+		return;
+	free(s->helo);
+	free(s->mail_from);
+	free(s->rcpt_to);
+	reply_reader_free(&s->rr);
+	reply_free(&s->outcome.reply);
+	strbuf_free(&s->in);
+	strbuf_free(&s->out);
+	free(s);
+}
+
+void smtp_feed(struct smtp_session *s, const char *data, size_t len)
+{
+	if (s->state == SMTP_DONE)
+		return;
+	strbuf_append(&s->in, data, len);
+	while (s->state != SMTP_DONE && s->in.len > 0) {
+		size_t used = 0;
+		enum reply_status st = reply_reader_feed(&s->rr, s->in.data, s->in.len, &used);
+		strbuf_consume(&s->in, used);
+		take_notes(s, s->rr.reply.notes);
+		if (st == REPLY_MORE)
+			break;
+		if (st == REPLY_BAD) {
+			finish(s, states[s->state].step, FAIL_PROTOCOL, NULL, s->rr.error);
+			emit(s, SMTP_EV_NOTE, s->rr.error, strlen(s->rr.error));
+			smtp_enter(s, SMTP_DONE);
+			break;
+		}
+		on_reply(s, &s->rr.reply);
+		reply_reader_next(&s->rr);
+	}
+}
+
+void smtp_eof(struct smtp_session *s)
+{
+	if (s->state == SMTP_DONE)
+		return;
+	finish(s, states[s->state].step, FAIL_CLOSED, NULL, "the server closed the connection");
+	smtp_enter(s, SMTP_DONE);
+}
+
+void smtp_timeout(struct smtp_session *s)
+{
+	if (s->state == SMTP_DONE)
+		return;
+	finish(s, states[s->state].step, FAIL_TIMEOUT, NULL, "no reply from the server in time");
+	smtp_enter(s, SMTP_DONE);
+}
+
+const char *smtp_output(const struct smtp_session *s, size_t *len)
+{
+	*len = s->out.len;
+	return strbuf_str(&s->out);
+}
+
+void smtp_output_done(struct smtp_session *s, size_t n)
+{
+	strbuf_consume(&s->out, n);
+}
+
+enum smtp_state smtp_state(const struct smtp_session *s)
+{
+	return s->state;
+}
+
+bool smtp_finished(const struct smtp_session *s)
+{
+	return s->finished;
+}
+
+const struct smtp_outcome *smtp_outcome(const struct smtp_session *s)
+{
+	return &s->outcome;
+}
+
+const struct ehlo_caps *smtp_caps(const struct smtp_session *s)
+{
+	return s->have_caps ? &s->caps : NULL;
+}
+
+unsigned smtp_notes(const struct smtp_session *s)
+{
+	return s->notes;
+}
