@@ -17,7 +17,7 @@ enum {
 typedef void (*loop_fd_fn)(void *ctx, int fd, unsigned events);
 typedef void (*loop_timer_fn)(void *ctx);
 
-/* A deadline; embed it in the owner and arm it as often as needed. */
+/* A deadline; embed it in the owner and arm it as often as needed. Init only while disarmed. */
 struct loop_timer {
 	int64_t deadline_ms;  /* monotonic; meaningful when armed */
 	bool armed;

@@ -462,6 +462,7 @@ static void on_connected(void *ctx, int fd, unsigned events)
 		return;
 	}
 	p->t_step = loop_now_ms();
+	loop_timer_cancel(p->l, &p->timer);
 	loop_timer_init(&p->timer, on_step_timeout, p);
 	loop_timer_arm(p->l, &p->timer, p->o->timeout_ms[STEP_BANNER]);
 	loop_watch(p->l, p->c.fd, LOOP_READ, on_io, p);
@@ -490,6 +491,7 @@ static void start_target(struct probe *p)
 		connect_failed_errno(p, err);
 		return;
 	}
+	loop_timer_cancel(p->l, &p->timer);
 	loop_timer_init(&p->timer, on_connect_timeout, p);
 	loop_timer_arm(p->l, &p->timer, p->o->timeout_ms[STEP_CONNECT]);
 	loop_watch(p->l, p->c.fd, LOOP_WRITE, on_connected, p);

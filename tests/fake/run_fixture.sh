@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# run_fixture.sh - run smtpprobe against fakesmtp for one fixture file and
+# check the result against the fixture's expect-* header (docs/fixtures.md).
+#
+#   run_fixture.sh FIXTURE [FAKESMTP]
+#
+# SMTPPROBE (env) is the smtpprobe binary; FAKESMTP comes from the second
+# argument (what meson passes) or the environment (for runs by hand).
+# Exit status: 0 pass, 1 an expectation failed, 99 the harness itself could
+# not run (meson's "hard error").
+#
+# No sleeps: fakesmtp prints its port once it listens, and its stdout closes
+# when it exits, so both waits are reads on its stdout with a bound.
+set -u
+
+fixture=${1:-}
+FAKESMTP=${2:-${FAKESMTP:-}}
+SMTPPROBE=${SMTPPROBE:-}
+FAKE_TIMEOUT=10     # fakesmtp's own bound on every wait
+PROBE_TIMEOUT=60    # hard bound on one smtpprobe run
+
+name=$(basename "${fixture:-?}" .dialog)
+
+harness_error() {
+	echo "ERROR $name: $*" >&2
+	exit 99
+}
+
+[[ -n $fixture && -r $fixture ]] || harness_error "usage: run_fixture.sh FIXTURE [FAKESMTP] (fixture '${fixture}' not readable)"
+[[ -n $FAKESMTP && -x $FAKESMTP ]] || harness_error "fakesmtp not found: pass it as the second argument or set FAKESMTP"
+[[ -n $SMTPPROBE && -x $SMTPPROBE ]] || harness_error "smtpprobe not found: set SMTPPROBE"
+command -v jq >/dev/null || harness_error "jq is needed"
+
+# ---- the header ---------------------------------------------------------------
+
+# Single-valued keys; the repeatable ones are arrays below.
+declare -A one=()
+single_keys=" description args address listen expect-exit expect-verdict expect-step expect-failure expect-code expect-enhanced "
+expect_text=() expect_note=() expect_client=() expect_no_client=() expect_jq=()
+
+lineno=0
+saw_separator=0
+while IFS= read -r line || [[ -n $line ]]; do
+	lineno=$((lineno + 1))
+	line=${line%$'\r'}
+	if [[ $line == --- ]]; then
+		saw_separator=1
+		break
+	fi
+	[[ -z ${line//[[:space:]]/} || $line == \#* ]] && continue
+	[[ $line == *:* ]] || harness_error "$fixture:$lineno: want 'key: value', got: $line"
+	key=${line%%:*}
+	value=${line#*:}
+	value=${value#"${value%%[![:space:]]*}"}     # trim leading blanks
+	value=${value%"${value##*[![:space:]]}"}     # and trailing ones
+	case $key in
+	expect-text) expect_text+=("$value") ;;
+	expect-note) expect_note+=("$value") ;;
+	expect-client) expect_client+=("$value") ;;
+	expect-no-client) expect_no_client+=("$value") ;;
+	expect-jq) expect_jq+=("$value") ;;
+	*)
+		[[ $single_keys == *" $key "* ]] || harness_error "$fixture:$lineno: unknown header key '$key'"
+		[[ -z ${one[$key]+set} ]] || harness_error "$fixture:$lineno: '$key' given twice"
+		one[$key]=$value
+		;;
+	esac
+done <"$fixture"
+((saw_separator)) || harness_error "$fixture: no '---' line between header and dialogue"
+[[ -n ${one[address]:-} ]] || harness_error "$fixture: no 'address:' in the header"
+
+listen=${one[listen]:-127.0.0.1}
+if [[ $listen == *:* ]]; then listen_spec="[$listen]:0"; else listen_spec="$listen:0"; fi
+
+# ---- run ----------------------------------------------------------------------
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/smtpprobe-fixture.XXXXXX") || harness_error "mktemp failed"
+fake_pid=
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	if [[ -n $fake_pid ]] && kill -0 "$fake_pid" 2>/dev/null; then
+		kill "$fake_pid" 2>/dev/null
+	fi
+	if [[ -n ${KEEP_TMP:-} ]]; then
+		echo "kept $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
+
+coproc FAKE { exec "$FAKESMTP" --listen "$listen_spec" --script "$fixture" --log "$tmp/fake.log" \
+	--timeout "$FAKE_TIMEOUT" 2>"$tmp/fake.err"; }
+# shellcheck disable=SC2153 # FAKE_PID is set by coproc
+fake_pid=$FAKE_PID
+# Keep our own copy: bash closes the coproc's descriptors once it has exited.
+exec {fake_out}<&"${FAKE[0]}"
+
+# The synchronisation point: fakesmtp prints its port once it is listening.
+if ! IFS= read -r -t "$FAKE_TIMEOUT" -u "$fake_out" port || [[ ! $port =~ ^[0-9]+$ ]]; then
+	cat "$tmp/fake.err" >&2
+	harness_error "fakesmtp did not start listening"
+fi
+
+args=${one[args]:-}
+args=${args//@PORT@/$port}
+args=${args//@HOST@/$listen}
+read -r -a argv <<<"$args"
+probe_cmd=("$SMTPPROBE" --json "${argv[@]}" "${one[address]}")
+
+timeout -k 5 "$PROBE_TIMEOUT" "${probe_cmd[@]}" >"$tmp/out" 2>"$tmp/err" </dev/null
+probe_rc=$?
+
+# smtpprobe is done, so fakesmtp should finish too: its stdout closing says
+# it exited. If it is still waiting (say, for a session never opened), its
+# own timeout ends it first; the kill is only a backstop.
+while :; do
+	IFS= read -r -t $((FAKE_TIMEOUT + 5)) -u "$fake_out" _
+	st=$?
+	((st == 0)) || break
+done
+fake_killed=0
+if ((st > 128)); then
+	kill "$fake_pid" 2>/dev/null
+	fake_killed=1
+fi
+wait "$fake_pid"
+fake_rc=$?
+fake_pid=
+exec {fake_out}<&-
+
+# ---- check --------------------------------------------------------------------
+
+problems=0
+mismatch() { # WHAT EXPECTED ACTUAL
+	problems=$((problems + 1))
+	printf 'FAIL %s\n  - expected: %s\n  + actual:   %s\n' "$1" "$2" "$3"
+}
+
+json=
+if ((probe_rc == 124 || probe_rc == 137)); then
+	mismatch "smtpprobe finishes" "within ${PROBE_TIMEOUT}s" "killed by timeout"
+fi
+nlines=$(awk 'END { print NR }' "$tmp/out")
+if [[ $nlines != 1 || $(wc -l <"$tmp/out") != 1 ]]; then
+	mismatch "JSON output" "exactly one line ending in a newline" "$nlines line(s)"
+elif [[ $(jq -s 'length == 1 and (.[0] | type) == "object"' "$tmp/out" 2>&1) != true ]]; then
+	mismatch "JSON output" "one valid JSON object" "$(head -c 300 "$tmp/out")"
+else
+	json=$(<"$tmp/out")
+fi
+
+jq_c() { jq -c "$1" <<<"$json" 2>&1; }
+jq_string() { jq -cn --arg v "$1" '$v'; }
+
+check() { # WHAT FILTER EXPECTED_JSON
+	local got
+	got=$(jq_c "$2")
+	[[ $got == "$3" ]] || mismatch "$1" "$3" "$got"
+}
+
+if [[ -n ${one[expect-exit]:-} ]]; then
+	[[ $probe_rc == "${one[expect-exit]}" ]] || mismatch "exit status" "${one[expect-exit]}" "$probe_rc"
+fi
+
+if [[ -n $json ]]; then
+	for field in verdict step failure; do
+		key=expect-$field
+		[[ -n ${one[$key]:-} ]] && check "$field" ".$field" "$(jq_string "${one[$key]}")"
+	done
+
+	if [[ -n ${one[expect-code]:-} ]]; then
+		if [[ ${one[expect-code]} == null ]]; then
+			check "reply" ".reply" "null"
+		else
+			[[ ${one[expect-code]} =~ ^[0-9]{3}$ ]] || harness_error "expect-code wants three digits or null"
+			check "reply.code" ".reply.code" "${one[expect-code]}"
+		fi
+	fi
+	if [[ -n ${one[expect-enhanced]:-} ]]; then
+		want=null
+		[[ ${one[expect-enhanced]} != null ]] && want=$(jq_string "${one[expect-enhanced]}")
+		check "reply.enhanced" ".reply.enhanced" "$want"
+	fi
+
+	for s in ${expect_text[@]+"${expect_text[@]}"}; do
+		s=${s//\\n/$'\n'}    # "\n" in the fixture stands for the line join
+		got=$(jq -c --arg s "$s" '(.reply.text // "") | contains($s)' <<<"$json" 2>&1)
+		[[ $got == true ]] || mismatch "reply.text contains" "$(jq_string "$s")" "$(jq_c .reply.text)"
+	done
+	for s in ${expect_note[@]+"${expect_note[@]}"}; do
+		got=$(jq -c --arg s "$s" 'any(.notes[]?; contains($s))' <<<"$json" 2>&1)
+		[[ $got == true ]] || mismatch "a note contains" "$(jq_string "$s")" "$(jq_c .notes)"
+	done
+	for e in ${expect_jq[@]+"${expect_jq[@]}"}; do
+		got=$(jq_c "$e")
+		[[ $got == true ]] || mismatch "jq: $e" "true" "$got"
+	done
+fi
+
+# What the client said, from fakesmtp's log: expect-client in order, none of
+# expect-no-client, and never DATA or BDAT.
+client_lines=()
+[[ -r $tmp/fake.log ]] && mapfile -t client_lines < <(sed -n 's/^C: //p' "$tmp/fake.log")
+i=0
+for pat in ${expect_client[@]+"${expect_client[@]}"}; do
+	found=0
+	while ((i < ${#client_lines[@]})); do
+		l=${client_lines[i]}
+		i=$((i + 1))
+		# shellcheck disable=SC2053 # the unquoted right side is the glob
+		if [[ $l == "$pat" || $l == $pat ]]; then
+			found=1
+			break
+		fi
+	done
+	((found)) || mismatch "client sent (in this order)" "$pat" "no such line after the earlier matches"
+done
+for pat in ${expect_no_client[@]+"${expect_no_client[@]}"}; do
+	for l in ${client_lines[@]+"${client_lines[@]}"}; do
+		# shellcheck disable=SC2053
+		if [[ $l == "$pat" || $l == $pat ]]; then
+			mismatch "client never sends" "$pat" "$l"
+			break
+		fi
+	done
+done
+if grep -q '^FORBIDDEN: ' "$tmp/fake.log" 2>/dev/null; then
+	mismatch "no DATA or BDAT" "none" "$(grep '^FORBIDDEN: ' "$tmp/fake.log" | head -3 | tr '\n' ' ')"
+fi
+if ((fake_killed)); then
+	mismatch "fakesmtp exits by itself" "exit after smtpprobe" "still running; killed"
+elif ((fake_rc != 0)); then
+	mismatch "fakesmtp exit status (script ran fully)" "0" "$fake_rc: $(grep -E '^(MISMATCH|ERROR|FORBIDDEN): ' "$tmp/fake.log" 2>/dev/null | head -3 | tr '\n' ' ')"
+fi
+
+# ---- report -------------------------------------------------------------------
+
+if ((problems == 0)); then
+	echo "PASS $name"
+	exit 0
+fi
+{
+	echo "FAIL $name: $problems problem(s)"
+	echo "--- command:"
+	printf ' %q' "${probe_cmd[@]}"
+	echo
+	echo "--- exit status: $probe_rc"
+	echo "--- stdout:"
+	cat "$tmp/out"
+	echo "--- stderr:"
+	cat "$tmp/err"
+	echo "--- fakesmtp log (exit status $fake_rc):"
+	cat "$tmp/fake.log" 2>/dev/null
+	if [[ -s $tmp/fake.err ]]; then
+		echo "--- fakesmtp stderr:"
+		cat "$tmp/fake.err"
+	fi
+}
+exit 1

@@ -1,0 +1,201 @@
+/* Unit tests for the SMTP reply reader: well-formed, multi-line and broken replies. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "reply.h"
+
+/* Feed all of input; return the status of the first complete (or bad) reply. */
+static enum reply_status feed_all(struct reply_reader *rr, const char *input, size_t len, size_t *consumed)
+{
+	size_t used = 0;
+	enum reply_status st = reply_reader_feed(rr, input, len, &used);
+	*consumed = used;
+	return st;
+}
+
+struct reply_case {
+	const char *name;
+	const char *input;
+	enum reply_status status;
+	int code;
+	const char *enhanced;
+	const char *text;
+	unsigned notes;
+};
+
+static const struct reply_case cases[] = {
+	{ "single", "250 OK\r\n", REPLY_DONE, 250, "", "OK", 0 },
+	{ "enhanced", "550 5.1.1 <u@x>: User unknown\r\n", REPLY_DONE, 550, "5.1.1", "<u@x>: User unknown", 0 },
+	{ "code only", "250\r\n", REPLY_DONE, 250, "", "", 0 },
+	{ "multi-line", "250-mx.example\r\n250-SIZE 100\r\n250 8BITMIME\r\n", REPLY_DONE, 250, "", "mx.example\nSIZE 100\n8BITMIME", 0 },
+	{ "multi enhanced", "550-5.7.1 first\r\n550 5.7.1 second\r\n", REPLY_DONE, 550, "5.7.1", "first\nsecond", 0 },
+	{ "bare LF", "220 hi\n", REPLY_DONE, 220, "", "hi", REPLY_NOTE_BARE_LF },
+	{ "enhanced class mismatch", "550 2.0.0 odd\r\n", REPLY_DONE, 550, "", "2.0.0 odd", REPLY_NOTE_ENHANCED_MISMATCH },
+	{ "not enhanced", "250 2.0 short\r\n", REPLY_DONE, 250, "", "2.0 short", 0 },
+	{ "non-ascii", "220 h\xc3\xa9llo\r\n", REPLY_DONE, 220, "", "h\xc3\xa9llo", REPLY_NOTE_NON_ASCII },
+	{ "control", "220 a\x01" "b\r\n", REPLY_DONE, 220, "", "a\x01" "b", REPLY_NOTE_CONTROL },
+	{ "incomplete line", "250 OK", REPLY_MORE, 0, "", "", 0 },
+	{ "incomplete reply", "250-one\r\n", REPLY_MORE, 0, "", "", 0 },
+	{ "garbage", "HTTP/1.1 400 Bad Request\r\n", REPLY_BAD, 0, "", "", 0 },
+	{ "bad separator", "250xOK\r\n", REPLY_BAD, 0, "", "", 0 },
+	{ "code 600", "600 no\r\n", REPLY_BAD, 0, "", "", 0 },
+	{ "code 199", "199 no\r\n", REPLY_BAD, 0, "", "", 0 },
+	{ "code change", "250-a\r\n251 b\r\n", REPLY_BAD, 0, "", "", 0 },
+	{ "short", "25\r\n", REPLY_BAD, 0, "", "", 0 },
+	{ "empty line", "\r\n", REPLY_BAD, 0, "", "", 0 },
+};
+
+static void test_cases(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct reply_case *c = &cases[i];
+		struct reply_reader rr;
+		reply_reader_init(&rr);
+		size_t used;
+		enum reply_status st = feed_all(&rr, c->input, strlen(c->input), &used);
+		if (st != c->status)
+			fail_msg("%s: status %d, want %d", c->name, st, c->status);
+		if (st == REPLY_DONE) {
+			assert_int_equal(rr.reply.code, c->code);
+			assert_string_equal(rr.reply.enhanced, c->enhanced);
+			assert_string_equal(strbuf_str(&rr.reply.text), c->text);
+			if (rr.reply.notes != c->notes)
+				fail_msg("%s: notes %#x, want %#x", c->name, rr.reply.notes, c->notes);
+			assert_int_equal(used, strlen(c->input));
+		}
+		if (st == REPLY_BAD)
+			assert_true(strlen(rr.error) > 0);
+		reply_reader_free(&rr);
+	}
+}
+
+static void test_byte_at_a_time(void **state)
+{
+	(void)state;
+	const char *in = "250-mx\r\n250-PIPELINING\r\n250 SIZE 5\r\n";
+	struct reply_reader rr;
+	reply_reader_init(&rr);
+	struct strbuf buf = STRBUF_INIT;
+	enum reply_status st = REPLY_MORE;
+	for (size_t i = 0; in[i]; i++) {
+		strbuf_putc(&buf, in[i]);
+		size_t used;
+		st = reply_reader_feed(&rr, buf.data, buf.len, &used);
+		strbuf_consume(&buf, used);
+		if (st != REPLY_MORE)
+			break;
+	}
+	assert_int_equal(st, REPLY_DONE);
+	assert_int_equal(rr.reply.nlines, 3);
+	assert_string_equal(strbuf_str(&rr.reply.text), "mx\nPIPELINING\nSIZE 5");
+	strbuf_free(&buf);
+	reply_reader_free(&rr);
+}
+
+static void test_two_replies_in_one_buffer(void **state)
+{
+	(void)state;
+	const char *in = "220 hi\r\n250 ok\r\n";
+	struct reply_reader rr;
+	reply_reader_init(&rr);
+	size_t used;
+	assert_int_equal(reply_reader_feed(&rr, in, strlen(in), &used), REPLY_DONE);
+	assert_int_equal(used, 8);
+	assert_int_equal(rr.reply.code, 220);
+	reply_reader_next(&rr);
+	assert_int_equal(reply_reader_feed(&rr, in + used, strlen(in) - used, &used), REPLY_DONE);
+	assert_int_equal(rr.reply.code, 250);
+	assert_string_equal(strbuf_str(&rr.reply.text), "ok");
+	reply_reader_free(&rr);
+}
+
+/* An overlong line is cut and the rest dropped; the next reply still parses. */
+static void test_overlong_line(void **state)
+{
+	(void)state;
+	struct strbuf in = STRBUF_INIT;
+	strbuf_puts(&in, "220 ");
+	for (int i = 0; i < 5000; i++)
+		strbuf_putc(&in, 'x');
+	strbuf_puts(&in, "\r\n250 next\r\n");
+	struct reply_reader rr;
+	reply_reader_init(&rr);
+	size_t used;
+	assert_int_equal(reply_reader_feed(&rr, in.data, in.len, &used), REPLY_DONE);
+	assert_int_equal(rr.reply.code, 220);
+	assert_true(rr.reply.notes & REPLY_NOTE_LINE_CUT);
+	assert_int_equal(rr.reply.text.len, REPLY_LINE_MAX - 4);
+	reply_reader_next(&rr);
+	size_t used2;
+	assert_int_equal(reply_reader_feed(&rr, in.data + used, in.len - used, &used2), REPLY_DONE);
+	assert_int_equal(rr.reply.code, 250);
+	reply_reader_free(&rr);
+	strbuf_free(&in);
+}
+
+/* A line with no end in sight is cut without waiting for LF: memory stays bounded. */
+static void test_endless_line_is_bounded(void **state)
+{
+	(void)state;
+	char chunk[3000];
+	memset(chunk, 'y', sizeof chunk);
+	memcpy(chunk, "220 ", 4);
+	struct reply_reader rr;
+	reply_reader_init(&rr);
+	size_t used;
+	assert_int_equal(reply_reader_feed(&rr, chunk, sizeof chunk, &used), REPLY_DONE);
+	assert_int_equal(used, sizeof chunk);
+	assert_true(rr.reply.notes & REPLY_NOTE_LINE_CUT);
+	reply_reader_next(&rr);
+	/* Still inside the cut line: everything up to LF is dropped. */
+	memset(chunk, 'z', sizeof chunk);
+	assert_int_equal(reply_reader_feed(&rr, chunk, sizeof chunk, &used), REPLY_MORE);
+	assert_int_equal(used, sizeof chunk);
+	assert_int_equal(reply_reader_feed(&rr, "zz\r\n250 ok\r\n", 12, &used), REPLY_DONE);
+	assert_int_equal(rr.reply.code, 250);
+	reply_reader_free(&rr);
+}
+
+static void test_too_many_lines(void **state)
+{
+	(void)state;
+	struct strbuf in = STRBUF_INIT;
+	for (int i = 0; i < REPLY_LINES_MAX + 5; i++)
+		strbuf_puts(&in, "250-x\r\n");
+	struct reply_reader rr;
+	reply_reader_init(&rr);
+	size_t used;
+	assert_int_equal(reply_reader_feed(&rr, in.data, in.len, &used), REPLY_BAD);
+	reply_reader_free(&rr);
+	strbuf_free(&in);
+}
+
+static void test_enhanced_len(void **state)
+{
+	(void)state;
+	assert_int_equal(reply_enhanced_len("5.1.1 x", 7), 5);
+	assert_int_equal(reply_enhanced_len("4.7.100", 7), 7);
+	assert_int_equal(reply_enhanced_len("5.1.1000", 8), 0);
+	assert_int_equal(reply_enhanced_len("3.1.1", 5), 0);
+	assert_int_equal(reply_enhanced_len("5.1.", 4), 0);
+	assert_int_equal(reply_enhanced_len("5.1.1x", 6), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_byte_at_a_time),
+		cmocka_unit_test(test_two_replies_in_one_buffer),
+		cmocka_unit_test(test_overlong_line),
+		cmocka_unit_test(test_endless_line_is_bounded),
+		cmocka_unit_test(test_too_many_lines),
+		cmocka_unit_test(test_enhanced_len),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
