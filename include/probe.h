@@ -55,7 +55,8 @@ struct probe_mx {
 };
 
 struct probe_result {
-	char *input;                 /* the address as given */
+	char *input;                 /* the address as given (may hold NUL bytes) */
+	size_t input_len;
 	bool addr_ok;
 	struct address addr;
 	enum verdict verdict;

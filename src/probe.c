@@ -699,6 +699,7 @@ void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
 	if (r->input) {
 		memcpy(r->input, input, len);
 		r->input[len] = '\0';
+		r->input_len = len;
 	}
 
 	struct probe *p = calloc(1, sizeof *p);

@@ -91,7 +91,7 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 	json_object_begin(&j);
 
 	json_key(&j, "address");
-	json_string(&j, r->input ? r->input : "");
+	json_string_n(&j, r->input ? r->input : "", r->input_len);
 	json_key(&j, "domain");
 	json_string(&j, r->addr_ok ? r->addr.domain : NULL);
 	json_key(&j, "domain_unicode");

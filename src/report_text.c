@@ -63,7 +63,7 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 		strbuf_printf(out, "%s%-8s\033[0m  ", verdict_style[v].color, verdict_style[v].word);
 	else
 		strbuf_printf(out, "%-8s  ", verdict_style[v].word);
-	report_sanitize(out, r->input ? r->input : "", r->input ? strlen(r->input) : 0);
+	report_sanitize(out, r->input ? r->input : "", r->input_len);
 	if (r->verdict == VERDICT_ACCEPTED)
 		strbuf_puts(out, "\n");
 	else
@@ -73,7 +73,10 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 		field(out, "domain", r->addr.domain, strlen(r->addr.domain));
 	if (r->have_server) {
 		struct strbuf s = STRBUF_INIT;
-		strbuf_printf(&s, "%s [%s]:%d", r->server_host, r->server_ip, r->server_port);
+		if (strcmp(r->server_host, r->server_ip) == 0)
+			strbuf_printf(&s, "[%s]:%d", r->server_ip, r->server_port);
+		else
+			strbuf_printf(&s, "%s [%s]:%d", r->server_host, r->server_ip, r->server_port);
 		if (r->nmx > 0 && !r->mx[0].implicit) {
 			for (int i = 0; i < r->nmx; i++)
 				if (strcmp(r->mx[i].host, r->server_host) == 0)
