@@ -111,8 +111,12 @@ struct dns *dns_new(struct loop *l, const char *servers, int try_ms, char *err, 
 	opts.sock_state_cb_data = d;
 	opts.timeout = try_ms > 0 ? try_ms : 2000;
 	opts.tries = 2;
-	/* Mail domains are absolute: never let a search list rewrite them. */
-	opts.flags = ARES_FLAG_NOSEARCH;
+	/*
+	 * Mail domains are absolute: never let a search list rewrite them.
+	 * NOCHECKRESP hands SERVFAIL and REFUSED back as such: c-ares 1.18
+	 * otherwise retries and then reports them as "could not contact".
+	 */
+	opts.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOCHECKRESP;
 	int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
 	int st = ares_init_options(&d->channel, &opts, mask);
 	if (st != ARES_SUCCESS) {

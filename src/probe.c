@@ -129,10 +129,11 @@ static void add_time(struct probe *p, enum step st, int64_t since)
 
 static void set_message(struct probe_result *r, const char *detail)
 {
-	const char *who = r->have_server ? r->server_host : "";
+	/* Named even when it did not answer: "connection refused" needs a who. */
+	bool named = r->server_ip[0] != '\0';
 	char server[400] = "";
-	if (r->have_server)
-		snprintf(server, sizeof server, "%s [%s]:%d", who, r->server_ip, r->server_port);
+	if (named)
+		snprintf(server, sizeof server, "%s [%s]:%d", r->server_host, r->server_ip, r->server_port);
 	switch (r->failure) {
 	case FAIL_NONE:
 		snprintf(r->message, sizeof r->message, "accepted at RCPT TO by %s", server);
@@ -147,7 +148,7 @@ static void set_message(struct probe_result *r, const char *detail)
 		snprintf(r->message, sizeof r->message, "%s", detail ? detail : "");
 		break;
 	default:
-		if (r->have_server)
+		if (named)
 			snprintf(r->message, sizeof r->message, "%s: %s (%s)", step_label(r->step),
 			         detail ? detail : failure_name(r->failure), server);
 		else
@@ -168,7 +169,8 @@ static void conclude(struct probe_result *r, enum step step, enum failure f, con
 
 static void conclude_attempt(struct probe_result *r, const struct probe_attempt *a)
 {
-	r->have_server = true;
+	/* A server that never answered the connection did not give the result. */
+	r->have_server = a->step != STEP_CONNECT;
 	snprintf(r->server_host, sizeof r->server_host, "%s", a->host);
 	snprintf(r->server_ip, sizeof r->server_ip, "%s", a->ip);
 	r->server_port = a->port;
