@@ -202,21 +202,22 @@ static void fail(struct probe *p, enum step step, enum failure f, const char *de
 static void finish_targets(struct probe *p)
 {
 	struct probe_result *r = p->r;
-	int pick = r->nattempts - 1;
+	int pick = p->o->all_mx ? -1 : r->nattempts - 1;
 	if (p->o->all_mx) {
-		int worst = -1;
+		int worst_status = 0;
 		for (int h = 0; h < p->nhosts; h++) {
 			int a = p->host_final[h];
 			if (a < 0)
 				continue;
 			int st = result_exit_status(r->attempts[a].step, r->attempts[a].failure);
-			if (worst < 0 ||
-			    result_exit_combine(st, result_exit_status(r->attempts[worst].step, r->attempts[worst].failure)) != result_exit_status(r->attempts[worst].step, r->attempts[worst].failure))
-				worst = a;
+			if (pick < 0 || (st != worst_status && result_exit_combine(st, worst_status) == st)) {
+				pick = a;
+				worst_status = st;
+			}
 		}
-		if (worst >= 0)
-			pick = worst;
 	}
+	if (pick < 0)
+		pick = r->nattempts - 1;
 	conclude_attempt(r, &r->attempts[pick]);
 	probe_done(p);
 }
