@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* UTS #46 non-transitional mapping (IDNA2008 + case folding, ß kept as ß). */
 #define ADDR_IDN2_FLAGS (IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT)
@@ -279,12 +280,19 @@ static enum addr_error check_ldh(const char *name, size_t n)
 	return ADDR_OK;
 }
 
+/* Does any label start with the ACE prefix? (name is lower case already) */
 static bool has_alabel(const char *name)
 {
-	for (const char *p = name; p; p = strchr(p, '.'), p = p ? p + 1 : NULL)
-		if (strncmp(p, "xn--", 4) == 0)
+	const char *label = name;
+
+	for (;;) {
+		if (strncmp(label, "xn--", 4) == 0)
 			return true;
-	return false;
+		label = strchr(label, '.');
+		if (!label)
+			return false;
+		label++;
+	}
 }
 
 static bool copy_str(char *dst, size_t dstsz, const char *src)
@@ -329,6 +337,7 @@ static enum addr_error idn2_error(int rc)
 	case IDN2_TOO_BIG_DOMAIN:
 		return ADDR_ERR_DOMAIN_TOO_LONG;
 	case IDN2_TOO_BIG_LABEL:
+	case IDN2_PUNYCODE_BIG_OUTPUT: /* the A-label would pass 63 octets */
 		return ADDR_ERR_DOMAIN_SYNTAX;
 	default:
 		return ADDR_ERR_IDN;

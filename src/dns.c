@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,8 +271,34 @@ static void on_addr(void *arg, int status, int timeouts, struct ares_addrinfo *r
 	req_free(r);
 }
 
+/* An IP address needs no lookup: c-ares 1.18 would still send it to the resolver. */
+static bool literal_addr(const char *host, int family, struct dns_addr *a)
+{
+	memset(a, 0, sizeof *a);
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&a->sa;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a->sa;
+	if (family != AF_INET6 && inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		a->family = AF_INET;
+		a->salen = sizeof *s4;
+	} else if (family != AF_INET && inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		a->family = AF_INET6;
+		a->salen = sizeof *s6;
+	} else {
+		return false;
+	}
+	snprintf(a->ip, sizeof a->ip, "%s", host);
+	return true;
+}
+
 void dns_query_addr(struct dns *d, const char *host, int family, dns_addr_fn fn, void *ctx)
 {
+	struct dns_addr lit;
+	if (literal_addr(host, family, &lit)) {
+		fn(ctx, DNS_OK, &lit, 1, NULL);
+		return;
+	}
 	struct dns_req *r = req_new(d, ctx);
 	if (!r) {
 		fn(ctx, DNS_ERROR, NULL, 0, "out of memory");

@@ -1,0 +1,22 @@
+#!/bin/bash
+# A sender refused by policy. With smtpd_delay_reject = yes Postfix answers
+# MAIL FROM with 250 and refuses at RCPT TO: smtpprobe must report step
+# rcpt (not mail), 5.7.1 and the server's text.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+pf_setup
+pf_probe --from blocked@sender.test alice@postfix.test
+
+expect_eq "exit status 67" "$PROBE_RC" 67
+expect_one_json "one JSON line"
+j=$PROBE_OUT
+expect_jq "verdict" "$j" .verdict rejected
+expect_jq "step" "$j" .step rcpt
+expect_jq "failure" "$j" .failure rejected
+expect_match "reply code 554 or 550" "$(jq -r .reply.code <<<"$j")" '^55[04]$'
+expect_jq "reply enhanced" "$j" .reply.enhanced 5.7.1
+expect_match "reply text" "$(jq -r .reply.text <<<"$j")" 'Sender blocked'
+pf_expect_no_data
+expect_eq "Postfix logged the sender rejection at RCPT" \
+	"$(postfix_log_count 'NOQUEUE: reject: RCPT from .*Sender blocked by policy; from=<blocked@sender.test>')" 1
+assert_done
