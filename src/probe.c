@@ -132,7 +132,9 @@ static void set_message(struct probe_result *r, const char *detail)
 	/* Named even when it did not answer: "connection refused" needs a who. */
 	bool named = r->server_ip[0] != '\0';
 	char server[400] = "";
-	if (named)
+	if (named && strcmp(r->server_host, r->server_ip) == 0)
+		snprintf(server, sizeof server, "[%s]:%d", r->server_ip, r->server_port);
+	else if (named)
 		snprintf(server, sizeof server, "%s [%s]:%d", r->server_host, r->server_ip, r->server_port);
 	switch (r->failure) {
 	case FAIL_NONE:
@@ -149,11 +151,9 @@ static void set_message(struct probe_result *r, const char *detail)
 		break;
 	default:
 		if (named)
-			snprintf(r->message, sizeof r->message, "%s: %s (%s)", step_label(r->step),
-			         detail ? detail : failure_name(r->failure), server);
+			snprintf(r->message, sizeof r->message, "%s (%s)", detail ? detail : failure_name(r->failure), server);
 		else
-			snprintf(r->message, sizeof r->message, "%s: %s", step_label(r->step),
-			         detail ? detail : failure_name(r->failure));
+			snprintf(r->message, sizeof r->message, "%s", detail ? detail : failure_name(r->failure));
 		break;
 	}
 }
