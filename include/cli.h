@@ -26,6 +26,8 @@ struct cli {
 	char from_text[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
 	char server[300];           /* host part of --server */
 	char helo[256];
+	const char *password_file;
+	const char *proxy;          /* --proxy, else SMTPPROBE_PROXY */
 };
 
 enum cli_result {

@@ -1,33 +1,46 @@
 /*
  * conn.h - one non-blocking client connection: TCP connect with the result
- * collected later, and reads/writes that never block. TLS will live behind
- * the same calls, so the probe does not care which transport it runs on.
+ * collected later, then reads and writes that never block, over plain TCP
+ * or TLS alike, so the probe does not care which transport it runs on.
  */
 #ifndef SMTPPROBE_CONN_H
 #define SMTPPROBE_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <openssl/ssl.h>
+
 enum conn_io {
-	CONN_IO_AGAIN = -1,  /* would block: wait for the fd */
+	CONN_IO_AGAIN = -1,  /* would block: wait for conn_wants() */
 	CONN_IO_EOF = -2,    /* the peer closed */
-	CONN_IO_ERROR = -3,  /* errno says why */
+	CONN_IO_ERROR = -3,  /* errno or the OpenSSL queue says why */
 };
 
 struct conn {
 	int fd;
+	SSL *ssl;            /* NULL until TLS starts */
+	unsigned wants;      /* LOOP_READ / LOOP_WRITE the last AGAIN waits for */
+	bool tls_failed;     /* no close_notify after a fatal TLS error */
 };
 
 /* Start connecting; returns 0 (in progress or done) or an errno value. */
 int conn_start(struct conn *c, const struct sockaddr *sa, socklen_t salen);
 /* After the fd turned writable: 0 when connected, else the errno value. */
 int conn_finish(struct conn *c);
+
+/* Put TLS on the connection; sni may be NULL (no SNI for IP addresses). 0 or -1. */
+int conn_tls_begin(struct conn *c, SSL_CTX *ctx, const char *sni);
+/* Drive the handshake: 1 when done, CONN_IO_AGAIN, or CONN_IO_ERROR with a reason in err. */
+int conn_tls_handshake(struct conn *c, char *err, size_t errsz);
+
 /* Bytes read (> 0) or a conn_io value. */
 ssize_t conn_read(struct conn *c, char *buf, size_t len);
 /* Bytes written (>= 0) or a conn_io value. */
 ssize_t conn_write(struct conn *c, const char *buf, size_t len);
+/* Close, with a TLS close_notify when the session ended cleanly. */
 void conn_close(struct conn *c);
 /* "[127.0.0.1]" or "[IPv6:::1]": the local address as an EHLO address literal. */
 int conn_local_literal(const struct conn *c, char *buf, size_t len);

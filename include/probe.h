@@ -17,6 +17,7 @@
 #include "reply.h"
 #include "result.h"
 #include "strbuf.h"
+#include "tls.h"
 
 #define PROBE_TARGETS_MAX 16  /* connections tried per address, at most */
 
@@ -31,6 +32,13 @@ struct probe_options {
 	bool all_mx;
 	uint64_t size;
 	int timeout_ms[STEP_COUNT];  /* per step */
+	struct tls_config tls;
+	SSL_CTX *tls_ctx;            /* NULL with --tls none */
+	const char *tls_name;        /* --tls-name: SNI and the name verified */
+	const char *auth_user;       /* --auth */
+	const char *auth_secret;     /* never from argv; wiped by main */
+	int auth_mech;               /* enum auth_mech forced, or AUTH_NONE */
+	bool allow_plaintext_auth;
 	int verbose;                 /* 1: C:/S: lines, 2: plus state changes */
 	bool keep_transcript;
 	void (*trace)(void *ctx, const char *line, size_t len);  /* live -v output */
@@ -46,6 +54,8 @@ struct probe_attempt {
 	bool have_reply;
 	struct reply reply;
 	char detail[192];
+	struct tls_info tls;
+	int auth_mech;               /* enum auth_mech used, AUTH_NONE */
 };
 
 struct probe_mx {
@@ -76,6 +86,8 @@ struct probe_result {
 	int nattempts;
 	bool have_caps;
 	struct ehlo_caps caps;
+	struct tls_info tls;         /* tls.used false: the session was not encrypted */
+	int auth_mech;
 	struct strbuf notes;         /* one note per line */
 	int64_t timings_ms[STEP_COUNT]; /* -1: the step did not run */
 	int64_t total_ms;

@@ -8,7 +8,9 @@
 #include <stdbool.h>
 
 #include "probe.h"
+#include "json.h"
 #include "strbuf.h"
+#include "tls.h"
 
 /* One JSON object and a newline. */
 void report_json(const struct probe_result *r, bool with_transcript, struct strbuf *out);
@@ -21,5 +23,10 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out);
  * become \xNN, so a hostile server cannot move the cursor or change colours.
  */
 void report_sanitize(struct strbuf *out, const char *s, size_t len);
+
+/* The "tls" member's value (null when the session was not encrypted). */
+void report_tls_json(struct json *j, const struct tls_info *t);
+/* tls/cert/verify lines of the text report; nothing when not encrypted. */
+void report_tls_text(const struct tls_info *t, struct strbuf *out);
 
 #endif

@@ -45,6 +45,12 @@ enum failure {
 	FAIL_SMTPUTF8,
 	FAIL_INVALID_ADDRESS,
 	FAIL_INTERNAL,
+	FAIL_TLS,               /* the TLS handshake failed */
+	FAIL_TLS_VERIFY,        /* --tls-verify: chain or name not verified */
+	FAIL_STARTTLS_MISSING,  /* --tls required: no STARTTLS offered */
+	FAIL_AUTH_CLEARTEXT,    /* AUTH asked for, but the session is not encrypted */
+	FAIL_AUTH_UNSUPPORTED,  /* no AUTH mechanism in common */
+	FAIL_PROXY,             /* the SOCKS5 proxy failed or refused */
 	FAIL_COUNT
 };
 

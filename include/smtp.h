@@ -7,7 +7,8 @@
  * decides; it never prints and never touches a socket, so unit tests drive
  * it from memory and the same code runs over TCP and, later, TLS.
  *
- * The walk: greeting -> EHLO (HELO when EHLO is refused) -> MAIL FROM ->
+ * The walk: greeting -> EHLO (HELO when EHLO is refused) -> [STARTTLS ->
+ * TLS handshake (done by the caller) -> EHLO] -> [AUTH] -> MAIL FROM ->
  * RCPT TO -> RSET -> QUIT. The commands it can send are a closed table:
  * DATA and BDAT are not in it, so no message can ever be delivered.
  */
@@ -26,6 +27,9 @@ enum smtp_state {
 	SMTP_BANNER,   /* waiting for the greeting */
 	SMTP_EHLO,     /* EHLO sent */
 	SMTP_HELO,     /* HELO sent after EHLO was refused */
+	SMTP_STARTTLS, /* STARTTLS sent */
+	SMTP_TLS,      /* the caller runs the handshake, then calls smtp_tls_done() */
+	SMTP_AUTH,     /* AUTH (or an AUTH continuation line) sent */
 	SMTP_MAIL,     /* MAIL FROM sent */
 	SMTP_RCPT,     /* RCPT TO sent */
 	SMTP_RSET,     /* RSET sent after the verdict */
@@ -40,6 +44,12 @@ struct smtp_params {
 	const char *rcpt_to;     /* local@domain, A-label domain */
 	bool need_smtputf8;      /* an address has a UTF-8 local part */
 	uint64_t size;           /* SIZE=N when advertised; 0 = do not send */
+	int tls_mode;            /* enum tls_mode */
+	bool tls_active;         /* implicit TLS: the handshake is already done */
+	const char *auth_user;   /* NULL: no AUTH */
+	const char *auth_secret; /* copied and wiped by the session */
+	int auth_mech;           /* enum auth_mech forced by --auth-mech, or AUTH_NONE */
+	bool allow_plaintext_auth;
 };
 
 enum smtp_event_type {
@@ -74,6 +84,8 @@ struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, voi
 void smtp_free(struct smtp_session *s);
 
 void smtp_feed(struct smtp_session *s, const char *data, size_t len);
+/* In SMTP_TLS: the handshake's outcome (FAIL_NONE, FAIL_TLS or FAIL_TLS_VERIFY). */
+void smtp_tls_done(struct smtp_session *s, enum failure f, const char *detail);
 void smtp_eof(struct smtp_session *s);
 void smtp_timeout(struct smtp_session *s);
 
@@ -90,6 +102,10 @@ bool smtp_finished(const struct smtp_session *s);     /* outcome known */
 const struct smtp_outcome *smtp_outcome(const struct smtp_session *s);
 /* NULL until an EHLO or HELO succeeded. */
 const struct ehlo_caps *smtp_caps(const struct smtp_session *s);
+/* Whether the session is encrypted now. */
+bool smtp_tls_active(const struct smtp_session *s);
+/* The AUTH mechanism used, or AUTH_NONE. */
+int smtp_auth_mech(const struct smtp_session *s);
 /* enum reply_note bits seen over the whole session. */
 unsigned smtp_notes(const struct smtp_session *s);
 

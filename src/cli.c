@@ -9,11 +9,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "auth.h"
 #include "config.h"
+#include "tls.h"
 
 enum {
 	OPT_FROM = 256, OPT_HELO, OPT_SERVER, OPT_PORT, OPT_RESOLVER, OPT_ALL_MX,
 	OPT_TIMEOUT, OPT_SIZE, OPT_INPUT, OPT_JSON, OPT_COLOR,
+	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
+	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_PROXY,
 };
 
 static const struct {
@@ -34,6 +38,17 @@ static const struct {
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", "timeout for every step (default: DNS 10, connect 10, replies 30)" },
 	{ "size", required_argument, OPT_SIZE, "N", "declare SIZE=N at MAIL FROM when the server supports SIZE" },
 	{ "input", required_argument, OPT_INPUT, "FILE", "read addresses from FILE, one per line ('-' for stdin)" },
+	{ "tls", required_argument, OPT_TLS, "MODE", "auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)" },
+	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, "fail at step tls unless the certificate chain and host name verify" },
+	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", "name for SNI and certificate checks (default: the MX or --server host)" },
+	{ "ca-file", required_argument, OPT_CA_FILE, "FILE", "extra trust anchors (PEM); the system store is always used" },
+	{ "ca-path", required_argument, OPT_CA_PATH, "DIR", "extra trust anchors (hashed directory)" },
+	{ "tls-min-version", required_argument, OPT_TLS_MIN, "VER", "lowest TLS version to accept: 1.0, 1.1, 1.2, 1.3" },
+	{ "auth", required_argument, OPT_AUTH, "USER", "authenticate as USER; the secret comes from SMTPPROBE_PASSWORD, --password-file or a prompt" },
+	{ "auth-mech", required_argument, OPT_AUTH_MECH, "MECH", "PLAIN, LOGIN, CRAM-MD5 or XOAUTH2 (default: the strongest offered)" },
+	{ "password-file", required_argument, OPT_PASSWORD_FILE, "FILE", "read the AUTH secret from the first line of FILE" },
+	{ "allow-plaintext-auth", no_argument, OPT_ALLOW_PLAIN, NULL, "allow AUTH on an unencrypted connection" },
+	{ "proxy", required_argument, OPT_PROXY, "URL", "connect through socks5://[user:pass@]host:port (socks5h:// resolves there); also SMTPPROBE_PROXY" },
 	{ "json", no_argument, OPT_JSON, NULL, "print JSON Lines, one object per address (docs/output.md)" },
 	{ "verbose", no_argument, 'v', NULL, "show the SMTP transcript (stderr; in JSON as \"transcript\"); twice: state changes" },
 	{ "color", required_argument, OPT_COLOR, "WHEN", "colour the report: auto (default; honours NO_COLOR), always, never" },
@@ -135,6 +150,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	optind = 1;
 	int ch;
 	long v;
+	bool port_given = false;
 	while ((ch = getopt_long(argc, argv, ":46vhV", longopts, NULL)) != -1) {
 		if (optarg && has_control(optarg))
 			return usage(err, errsz, "option argument contains a control character (CR, LF, ...)");
@@ -163,6 +179,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			if (!parse_long(optarg, 1, 65535, &v))
 				return usage(err, errsz, "invalid --port \"%s\": use 1 to 65535", optarg);
 			c->probe.port = (int)v;
+			port_given = true;
 			break;
 		case OPT_RESOLVER:
 			c->resolver = optarg;
@@ -197,6 +214,60 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		case OPT_INPUT:
 			c->input = optarg;
 			break;
+		case OPT_TLS: {
+			static const struct {
+				const char *name;
+				enum tls_mode mode;
+			} modes[] = {
+				{ "auto", TLS_AUTO }, { "required", TLS_REQUIRED },
+				{ "none", TLS_NONE }, { "implicit", TLS_IMPLICIT },
+			};
+			size_t i = 0;
+			while (i < sizeof modes / sizeof modes[0] && strcmp(optarg, modes[i].name) != 0)
+				i++;
+			if (i == sizeof modes / sizeof modes[0])
+				return usage(err, errsz, "invalid --tls \"%s\": use auto, required, none or implicit", optarg);
+			c->probe.tls.mode = modes[i].mode;
+			break;
+		}
+		case OPT_TLS_VERIFY:
+			c->probe.tls.verify = true;
+			break;
+		case OPT_TLS_NAME:
+			if (!addr_valid_hostname(optarg))
+				return usage(err, errsz, "invalid --tls-name \"%s\": use a host name", optarg);
+			c->probe.tls_name = optarg;
+			break;
+		case OPT_CA_FILE:
+			c->probe.tls.ca_file = optarg;
+			break;
+		case OPT_CA_PATH:
+			c->probe.tls.ca_path = optarg;
+			break;
+		case OPT_TLS_MIN:
+			c->probe.tls.min_version = tls_parse_version(optarg);
+			if (!c->probe.tls.min_version)
+				return usage(err, errsz, "invalid --tls-min-version \"%s\": use 1.0, 1.1, 1.2 or 1.3", optarg);
+			break;
+		case OPT_AUTH:
+			if (!optarg[0] || strlen(optarg) > 255)
+				return usage(err, errsz, "invalid --auth user name");
+			c->probe.auth_user = optarg;
+			break;
+		case OPT_AUTH_MECH:
+			c->probe.auth_mech = auth_mech_parse(optarg);
+			if (c->probe.auth_mech == AUTH_NONE)
+				return usage(err, errsz, "invalid --auth-mech \"%s\": use PLAIN, LOGIN, CRAM-MD5 or XOAUTH2", optarg);
+			break;
+		case OPT_PASSWORD_FILE:
+			c->password_file = optarg;
+			break;
+		case OPT_ALLOW_PLAIN:
+			c->probe.allow_plaintext_auth = true;
+			break;
+		case OPT_PROXY:
+			c->proxy = optarg;
+			break;
 		case OPT_JSON:
 			c->json = true;
 			break;
@@ -225,6 +296,14 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			return usage(err, errsz, "unknown option %s (see --help)", argv[optind - 1]);
 		}
 	}
+	if (c->probe.tls.mode == TLS_IMPLICIT && !port_given)
+		c->probe.port = 465;
+	if ((c->password_file || c->probe.auth_mech) && !c->probe.auth_user)
+		return usage(err, errsz, "--password-file and --auth-mech go with --auth USER");
+	if (c->probe.auth_user && c->probe.tls.mode == TLS_NONE && !c->probe.allow_plaintext_auth)
+		return usage(err, errsz, "--auth with --tls none would send credentials in clear text (add --allow-plaintext-auth to do it anyway)");
+	if (c->probe.tls.verify && c->probe.tls.mode == TLS_NONE)
+		return usage(err, errsz, "--tls-verify makes no sense with --tls none");
 	c->probe.verbose = c->verbose;
 	c->probe.keep_transcript = c->verbose > 0 && c->json;
 	c->addresses = argv + optind;

@@ -9,6 +9,8 @@
 #include "dns.h"
 #include "loop.h"
 #include "report.h"
+#include "secret.h"
+#include "tls.h"
 
 #define INPUT_LINE_MAX 4096
 
@@ -135,9 +137,28 @@ int main(int argc, char **argv)
 	}
 	default_helo(&run.cli);
 
+	char *secret = NULL;
+	if (run.cli.probe.auth_user) {
+		if (secret_read(run.cli.password_file, run.cli.probe.auth_user, &secret, err, sizeof err) < 0) {
+			fprintf(stderr, "smtpprobe: %s\n", err);
+			return EXIT_USAGE;
+		}
+		run.cli.probe.auth_secret = secret;
+	}
+	if (run.cli.probe.tls.mode != TLS_NONE) {
+		run.cli.probe.tls_ctx = tls_ctx_new(&run.cli.probe.tls, err, sizeof err);
+		if (!run.cli.probe.tls_ctx) {
+			fprintf(stderr, "smtpprobe: %s\n", err);
+			secret_free(secret);
+			return run.cli.probe.tls.ca_file || run.cli.probe.tls.ca_path ? EXIT_USAGE : EXIT_SOFTWARE;
+		}
+	}
+
 	run.loop = loop_new();
 	if (!run.loop) {
 		fprintf(stderr, "smtpprobe: cannot create the event loop: %m\n");
+		SSL_CTX_free(run.cli.probe.tls_ctx);
+		secret_free(secret);
 		return EXIT_SOFTWARE;
 	}
 	/* Two tries per query fit inside the DNS step's timeout. */
@@ -146,6 +167,8 @@ int main(int argc, char **argv)
 	if (!run.dns) {
 		fprintf(stderr, "smtpprobe: %s\n", err);
 		loop_free(run.loop);
+		SSL_CTX_free(run.cli.probe.tls_ctx);
+		secret_free(secret);
 		return run.cli.resolver ? EXIT_USAGE : EXIT_SOFTWARE;
 	}
 
@@ -157,5 +180,7 @@ int main(int argc, char **argv)
 
 	dns_free(run.dns);
 	loop_free(run.loop);
+	SSL_CTX_free(run.cli.probe.tls_ctx);
+	secret_free(secret);
 	return run.status;
 }

@@ -50,6 +50,7 @@ struct probe {
 	struct conn c;
 	struct smtp_session *s;
 	struct loop_timer timer;     /* connect and per-step deadline */
+	bool handshaking;
 	int64_t t_step;
 	char helo[300];
 	char rcpt[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
@@ -169,6 +170,8 @@ static void conclude(struct probe_result *r, enum step step, enum failure f, con
 
 static void conclude_attempt(struct probe_result *r, const struct probe_attempt *a)
 {
+	r->tls = a->tls;
+	r->auth_mech = a->auth_mech;
 	/* A server that never answered the connection did not give the result. */
 	r->have_server = a->step != STEP_CONNECT;
 	snprintf(r->server_host, sizeof r->server_host, "%s", a->host);
@@ -303,6 +306,7 @@ static void end_session(struct probe *p)
 		         p->o->timeout_ms[oc->step] / 1000);
 	else
 		snprintf(a->detail, sizeof a->detail, "%s", oc->detail);
+	a->auth_mech = smtp_auth_mech(p->s);
 	const struct ehlo_caps *caps = smtp_caps(p->s);
 	if (caps) {
 		p->r->have_caps = true;
@@ -319,6 +323,7 @@ static void end_session(struct probe *p)
 		add_note(p->r, oc->detail);
 	smtp_free(p->s);
 	p->s = NULL;
+	p->handshaking = false;
 	end_connection(p);
 	tracef(p, "closed connection to %s [%s]:%d", a->host, a->ip, a->port);
 	next_target(p);
@@ -336,7 +341,8 @@ static void on_io(void *ctx, int fd, unsigned events)
 			ssize_t n = conn_read(&p->c, buf, sizeof buf);
 			if (n > 0) {
 				smtp_feed(p->s, buf, (size_t)n);
-				if (smtp_state(p->s) == SMTP_DONE)
+				/* In SMTP_TLS the next bytes belong to the handshake. */
+				if (smtp_state(p->s) == SMTP_DONE || smtp_state(p->s) == SMTP_TLS)
 					break;
 				continue;
 			}
@@ -347,6 +353,8 @@ static void on_io(void *ctx, int fd, unsigned events)
 	}
 	flush(p);
 }
+
+static void start_handshake(struct probe *p);
 
 static void flush(struct probe *p)
 {
@@ -367,12 +375,137 @@ static void flush(struct probe *p)
 		end_session(p);
 		return;
 	}
-	loop_watch(p->l, p->c.fd, LOOP_READ | (len > 0 ? LOOP_WRITE : 0), on_io, p);
+	if (smtp_state(p->s) == SMTP_TLS && !p->handshaking) {
+		start_handshake(p);
+		return;
+	}
+	unsigned ev = LOOP_READ;
+	if (len > 0)
+		ev |= LOOP_WRITE | p->c.wants;
+	loop_watch(p->l, p->c.fd, ev, on_io, p);
+}
+
+/* ---- TLS ---- */
+
+/* The name that SNI carries and the certificate must match. */
+static const char *tls_name(struct probe *p)
+{
+	if (p->o->tls_name)
+		return p->o->tls_name;
+	return attempt(p)->host;
+}
+
+static bool is_ip(const char *s)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static void start_session(struct probe *p, bool tls_active);
+static void connect_failed(struct probe *p, enum step step, enum failure f, const char *detail);
+
+/* The handshake ended: f is FAIL_NONE, FAIL_TLS or FAIL_TLS_VERIFY. */
+static void handshake_done(struct probe *p, enum failure f, const char *detail)
+{
+	p->handshaking = false;
+	add_time(p, STEP_TLS, p->t_step);
+	if (f == FAIL_NONE)
+		tracef(p, "TLS established: %s, %s", attempt(p)->tls.version, attempt(p)->tls.cipher);
+	else
+		tracef(p, "TLS failed: %s", detail);
+	if (!p->s) {
+		/* implicit TLS: there is no SMTP session yet */
+		if (f != FAIL_NONE) {
+			p->c.tls_failed = true;
+			connect_failed(p, STEP_TLS, f, detail);
+			return;
+		}
+		start_session(p, true);
+		return;
+	}
+	p->t_step = loop_now_ms();
+	smtp_tls_done(p->s, f, detail);
+	flush(p);
+}
+
+/* Judge the certificate: reported always, fatal only with --tls-verify. */
+static void judge_certificate(struct probe *p)
+{
+	struct probe_attempt *a = attempt(p);
+	tls_info_collect(p->c.ssl, tls_name(p), &a->tls);
+	const struct tls_info *t = &a->tls;
+	char detail[400];
+	if (!t->verified)
+		snprintf(detail, sizeof detail, "certificate not trusted: %s", t->verify_error);
+	else if (!t->name_matched)
+		snprintf(detail, sizeof detail, "certificate does not match %s", t->name);
+	else {
+		handshake_done(p, FAIL_NONE, NULL);
+		return;
+	}
+	if (p->o->tls.verify) {
+		handshake_done(p, FAIL_TLS_VERIFY, detail);
+		return;
+	}
+	add_note(p->r, detail);
+	handshake_done(p, FAIL_NONE, NULL);
+}
+
+static void on_handshake_io(void *ctx, int fd, unsigned events)
+{
+	(void)fd;
+	(void)events;
+	struct probe *p = ctx;
+	char err[192];
+	int r = conn_tls_handshake(&p->c, err, sizeof err);
+	if (r == CONN_IO_AGAIN) {
+		loop_watch(p->l, p->c.fd, p->c.wants, on_handshake_io, p);
+		return;
+	}
+	if (r != 1) {
+		char detail[240];
+		snprintf(detail, sizeof detail, "TLS handshake failed: %s", err);
+		handshake_done(p, FAIL_TLS, detail);
+		return;
+	}
+	judge_certificate(p);
+}
+
+static void on_handshake_timeout(void *ctx)
+{
+	struct probe *p = ctx;
+	char detail[96];
+	snprintf(detail, sizeof detail, "TLS handshake timed out after %d s", p->o->timeout_ms[STEP_TLS] / 1000);
+	handshake_done(p, FAIL_TLS, detail);
+}
+
+static void start_handshake(struct probe *p)
+{
+	p->handshaking = true;
+	p->t_step = loop_now_ms();
+	const char *name = tls_name(p);
+	bool ip = is_ip(name);
+	if (!p->o->tls_ctx || conn_tls_begin(&p->c, p->o->tls_ctx, ip ? NULL : name) < 0) {
+		handshake_done(p, FAIL_TLS, "cannot set up TLS");
+		return;
+	}
+	tracef(p, "starting TLS%s%s", ip ? "" : ", SNI ", ip ? "" : name);
+	if (!p->s) {
+		/* implicit TLS has its own deadline; STARTTLS runs under SMTP_TLS's */
+		loop_timer_cancel(p->l, &p->timer);
+		loop_timer_init(&p->timer, on_handshake_timeout, p);
+		loop_timer_arm(p->l, &p->timer, p->o->timeout_ms[STEP_TLS]);
+	}
+	on_handshake_io(p, p->c.fd, LOOP_WRITE);
 }
 
 static void on_step_timeout(void *ctx)
 {
 	struct probe *p = ctx;
+	if (p->handshaking) {
+		p->handshaking = false;
+		p->c.tls_failed = true;
+	}
 	smtp_timeout(p->s);
 	end_session(p);
 }
@@ -403,15 +536,16 @@ static void on_smtp_event(void *ctx, const struct smtp_event *ev)
 	}
 }
 
-static void connect_failed(struct probe *p, enum failure f, const char *detail)
+static void connect_failed(struct probe *p, enum step step, enum failure f, const char *detail)
 {
 	struct probe_attempt *a = attempt(p);
-	a->step = STEP_CONNECT;
+	a->step = step;
 	a->failure = f;
 	snprintf(a->detail, sizeof a->detail, "%s", detail);
 	tracef(p, "%s [%s]:%d: %s", a->host, a->ip, a->port, detail);
 	end_connection(p);
-	add_time(p, STEP_CONNECT, p->t_step);
+	if (step == STEP_CONNECT)
+		add_time(p, STEP_CONNECT, p->t_step);
 	next_target(p);
 }
 
@@ -422,7 +556,7 @@ static void connect_failed_errno(struct probe *p, int err)
 	snprintf(detail, sizeof detail, "connection failed: %s", strerror(err));
 	if (err == ECONNREFUSED)
 		snprintf(detail, sizeof detail, "connection refused");
-	connect_failed(p, f, detail);
+	connect_failed(p, STEP_CONNECT, f, detail);
 }
 
 static void on_connect_timeout(void *ctx)
@@ -430,7 +564,7 @@ static void on_connect_timeout(void *ctx)
 	struct probe *p = ctx;
 	char detail[96];
 	snprintf(detail, sizeof detail, "connect timed out after %d s", p->o->timeout_ms[STEP_CONNECT] / 1000);
-	connect_failed(p, FAIL_TIMEOUT, detail);
+	connect_failed(p, STEP_CONNECT, FAIL_TIMEOUT, detail);
 }
 
 static void on_connected(void *ctx, int fd, unsigned events)
@@ -447,6 +581,15 @@ static void on_connected(void *ctx, int fd, unsigned events)
 	struct probe_attempt *a = attempt(p);
 	tracef(p, "connected to %s [%s]:%d", a->host, a->ip, a->port);
 
+	if (p->o->tls.mode == TLS_IMPLICIT) {
+		start_handshake(p);
+		return;
+	}
+	start_session(p, false);
+}
+
+static void start_session(struct probe *p, bool tls_active)
+{
 	if (p->o->helo)
 		snprintf(p->helo, sizeof p->helo, "%s", p->o->helo);
 	else if (conn_local_literal(&p->c, p->helo, sizeof p->helo) < 0)
@@ -457,6 +600,12 @@ static void on_connected(void *ctx, int fd, unsigned events)
 		.rcpt_to = p->rcpt,
 		.need_smtputf8 = p->r->addr.needs_smtputf8 || p->o->from_needs_smtputf8,
 		.size = p->o->size,
+		.tls_mode = p->o->tls.mode,
+		.tls_active = tls_active,
+		.auth_user = p->o->auth_user,
+		.auth_secret = p->o->auth_secret,
+		.auth_mech = p->o->auth_mech,
+		.allow_plaintext_auth = p->o->allow_plaintext_auth,
 	};
 	p->s = smtp_new(&sp, on_smtp_event, p);
 	if (!p->s) {

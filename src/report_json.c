@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "auth.h"
 #include "diagnose.h"
 #include "json.h"
 
@@ -166,7 +167,9 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 	else
 		json_null(&j);
 	json_key(&j, "tls");
-	json_null(&j);
+	report_tls_json(&j, &r->tls);
+	json_key(&j, "auth");
+	json_string(&j, r->auth_mech ? auth_mech_name((enum auth_mech)r->auth_mech) : NULL);
 
 	struct diagnosis dg;
 	diagnose(r, &dg);

@@ -98,6 +98,7 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 	} else if (r->message[0]) {
 		field(out, "detail", r->message, strlen(r->message));
 	}
+	report_tls_text(&r->tls, out);
 	/* Earlier hosts that did not answer explain why a backup decided. */
 	for (int i = 0; i + 1 < r->nattempts; i++) {
 		const struct probe_attempt *a = &r->attempts[i];

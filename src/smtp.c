@@ -5,6 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "auth.h"
+#include "tls.h"
 
 /*
  * The closed set of commands the walk can send. There is deliberately no
@@ -15,6 +21,8 @@ enum smtp_cmd {
 	CMD_NONE,
 	CMD_EHLO,
 	CMD_HELO,
+	CMD_STARTTLS,
+	CMD_AUTH,  /* the line prepared in auth_line: AUTH or a continuation */
 	CMD_MAIL,
 	CMD_RCPT,
 	CMD_RSET,
@@ -29,6 +37,9 @@ static const struct {
 	[SMTP_BANNER] = { "BANNER", STEP_BANNER, CMD_NONE },
 	[SMTP_EHLO] = { "EHLO", STEP_EHLO, CMD_EHLO },
 	[SMTP_HELO] = { "HELO", STEP_HELO, CMD_HELO },
+	[SMTP_STARTTLS] = { "STARTTLS", STEP_STARTTLS, CMD_STARTTLS },
+	[SMTP_TLS] = { "TLS", STEP_TLS, CMD_NONE },
+	[SMTP_AUTH] = { "AUTH", STEP_AUTH, CMD_AUTH },
 	[SMTP_MAIL] = { "MAIL", STEP_MAIL, CMD_MAIL },
 	[SMTP_RCPT] = { "RCPT", STEP_RCPT, CMD_RCPT },
 	[SMTP_RSET] = { "RSET", STEP_RSET, CMD_RSET },
@@ -42,6 +53,19 @@ struct smtp_session {
 	char *rcpt_to;
 	bool need_smtputf8;
 	uint64_t size;
+	enum tls_mode tls_mode;
+	bool tls_active;
+	bool tls_declined;       /* auto mode: STARTTLS refused, carry on in clear */
+	char *auth_user;
+	char *auth_secret;       /* wiped in smtp_free */
+	enum auth_mech auth_forced;
+	enum auth_mech auth_mech;
+	bool allow_plaintext_auth;
+	bool authenticated;
+	int auth_step;           /* 334 challenges answered */
+	struct strbuf auth_line; /* the next AUTH line, wiped after sending */
+	struct strbuf auth_redacted;
+	enum step hello_step;    /* EHLO or HELO: where the capabilities came from */
 
 	enum smtp_state state;
 	struct reply_reader rr;
@@ -101,6 +125,17 @@ static void send_command(struct smtp_session *s, enum smtp_cmd cmd)
 		if (s->need_smtputf8)
 			strbuf_puts(&line, " SMTPUTF8");
 		break;
+	case CMD_STARTTLS:
+		strbuf_puts(&line, "STARTTLS");
+		break;
+	case CMD_AUTH:
+		/* The transcript gets the redacted form; only the wire sees the secret. */
+		emit(s, SMTP_EV_SENT, s->auth_redacted.data, s->auth_redacted.len);
+		strbuf_append(&s->out, strbuf_str(&s->auth_line), s->auth_line.len);
+		strbuf_append(&s->out, "\r\n", 2);
+		auth_wipe(&s->auth_line);
+		strbuf_reset(&s->auth_redacted);
+		return;
 	case CMD_RCPT:
 		strbuf_printf(&line, "RCPT TO:<%s>", s->rcpt_to);
 		break;
@@ -151,17 +186,117 @@ static void refused(struct smtp_session *s, const struct reply *r)
 	smtp_enter(s, r->code == 421 ? SMTP_DONE : SMTP_QUIT);
 }
 
-static void after_hello(struct smtp_session *s, const struct reply *r, bool helo_only)
+static void note(struct smtp_session *s, const char *text)
 {
-	ehlo_parse(r, helo_only, &s->caps);
-	s->have_caps = true;
+	emit(s, SMTP_EV_NOTE, text, strlen(text));
+}
+
+/* Prepare the AUTH command for the mechanism in common, or end the walk. */
+static void start_auth(struct smtp_session *s)
+{
+	if (!s->tls_active && !s->allow_plaintext_auth) {
+		finish(s, STEP_AUTH, FAIL_AUTH_CLEARTEXT, NULL,
+		       "refusing to send credentials over an unencrypted connection (--allow-plaintext-auth overrides)");
+		smtp_enter(s, SMTP_QUIT);
+		return;
+	}
+	s->auth_mech = auth_pick(s->caps.auth, s->auth_forced);
+	if (s->auth_mech == AUTH_NONE) {
+		char detail[192];
+		snprintf(detail, sizeof detail, "no usable AUTH mechanism (the server offers: %s)",
+		         s->caps.auth[0] ? s->caps.auth : "none");
+		finish(s, STEP_AUTH, FAIL_AUTH_UNSUPPORTED, NULL, detail);
+		smtp_enter(s, SMTP_QUIT);
+		return;
+	}
+	if (!auth_initial(s->auth_mech, s->auth_user, s->auth_secret, &s->auth_line, &s->auth_redacted)) {
+		finish(s, STEP_AUTH, FAIL_INTERNAL, NULL, "the credentials cannot be encoded");
+		smtp_enter(s, SMTP_QUIT);
+		return;
+	}
+	smtp_enter(s, SMTP_AUTH);
+}
+
+/*
+ * After a successful EHLO/HELO, TLS handshake or AUTH: the next thing the
+ * walk needs - encryption first, then authentication, then the envelope.
+ */
+static void proceed(struct smtp_session *s)
+{
+	if (!s->tls_active && !s->tls_declined && s->tls_mode != TLS_NONE) {
+		if (s->caps.ext & EHLO_STARTTLS) {
+			smtp_enter(s, SMTP_STARTTLS);
+			return;
+		}
+		if (s->tls_mode == TLS_REQUIRED) {
+			finish(s, STEP_STARTTLS, FAIL_STARTTLS_MISSING, NULL, "the server does not offer STARTTLS");
+			smtp_enter(s, SMTP_QUIT);
+			return;
+		}
+		s->tls_declined = true;
+		note(s, "the server does not offer STARTTLS: the session continues in clear text");
+	}
+	if (s->auth_user && !s->authenticated) {
+		start_auth(s);
+		return;
+	}
 	if (s->need_smtputf8 && !(s->caps.ext & EHLO_SMTPUTF8)) {
-		finish(s, states[s->state].step, FAIL_SMTPUTF8, NULL,
+		finish(s, s->hello_step, FAIL_SMTPUTF8, NULL,
 		       "the address needs SMTPUTF8 and the server does not offer it");
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
 	smtp_enter(s, SMTP_MAIL);
+}
+
+static void after_hello(struct smtp_session *s, const struct reply *r, bool helo_only)
+{
+	ehlo_parse(r, helo_only, &s->caps);
+	s->have_caps = true;
+	s->hello_step = states[s->state].step;
+	proceed(s);
+}
+
+static void on_starttls_reply(struct smtp_session *s, const struct reply *r)
+{
+	if (r->code / 100 == 2) {
+		/* Anything already behind the 220 was sent before encryption: an injection. */
+		if (s->in.len > 0) {
+			finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL,
+			       "the server sent data after its STARTTLS reply, before the handshake");
+			smtp_enter(s, SMTP_DONE);
+			return;
+		}
+		smtp_enter(s, SMTP_TLS);
+		return;
+	}
+	if (s->tls_mode == TLS_REQUIRED || r->code == 421) {
+		refused(s, r);
+		return;
+	}
+	s->tls_declined = true;
+	note(s, "the server refused STARTTLS: the session continues in clear text");
+	proceed(s);
+}
+
+static void on_auth_reply(struct smtp_session *s, const struct reply *r)
+{
+	if (r->code / 100 == 2) {
+		s->authenticated = true;
+		proceed(s);
+		return;
+	}
+	if (r->code != 334) {
+		refused(s, r);
+		return;
+	}
+	if (!auth_respond(s->auth_mech, s->auth_step++, strbuf_str(&r->text), r->text.len,
+	                  s->auth_user, s->auth_secret, &s->auth_line, &s->auth_redacted)) {
+		finish(s, STEP_AUTH, FAIL_PROTOCOL, r, "unexpected AUTH challenge");
+		smtp_enter(s, SMTP_QUIT);
+		return;
+	}
+	smtp_enter(s, SMTP_AUTH);
 }
 
 /* Deciding: what a complete reply means in the current state. */
@@ -190,6 +325,17 @@ static void on_reply(struct smtp_session *s, const struct reply *r)
 			after_hello(s, r, true);
 		else
 			refused(s, r);
+		break;
+	case SMTP_STARTTLS:
+		on_starttls_reply(s, r);
+		break;
+	case SMTP_TLS:
+		/* A reply while the caller should be shaking hands: nothing may come now. */
+		finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL, "the server spoke before the TLS handshake");
+		smtp_enter(s, SMTP_DONE);
+		break;
+	case SMTP_AUTH:
+		on_auth_reply(s, r);
 		break;
 	case SMTP_RCPT:
 		if (ok) {
@@ -237,6 +383,18 @@ struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, voi
 	}
 	s->need_smtputf8 = p->need_smtputf8;
 	s->size = p->size;
+	s->tls_mode = (enum tls_mode)p->tls_mode;
+	s->tls_active = p->tls_active;
+	s->auth_forced = (enum auth_mech)p->auth_mech;
+	s->allow_plaintext_auth = p->allow_plaintext_auth;
+	if (p->auth_user) {
+		s->auth_user = strdup(p->auth_user);
+		s->auth_secret = strdup(p->auth_secret ? p->auth_secret : "");
+		if (!s->auth_user || !s->auth_secret) {
+			smtp_free(s);
+			return NULL;
+		}
+	}
 	s->fn = fn;
 	s->ctx = ctx;
 	reply_reader_init(&s->rr);
@@ -253,6 +411,13 @@ void smtp_free(struct smtp_session *s)
 	free(s->helo);
 	free(s->mail_from);
 	free(s->rcpt_to);
+	free(s->auth_user);
+	if (s->auth_secret) {
+		OPENSSL_cleanse(s->auth_secret, strlen(s->auth_secret));
+		free(s->auth_secret);
+	}
+	auth_wipe(&s->auth_line);
+	strbuf_free(&s->auth_redacted);
 	reply_reader_free(&s->rr);
 	reply_free(&s->outcome.reply);
 	strbuf_free(&s->in);
@@ -265,7 +430,13 @@ void smtp_feed(struct smtp_session *s, const char *data, size_t len)
 	if (s->state == SMTP_DONE)
 		return;
 	strbuf_append(&s->in, data, len);
-	while (s->state != SMTP_DONE && s->in.len > 0) {
+	if (s->state == SMTP_TLS) {
+		finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL,
+		       "the server sent data after its STARTTLS reply, before the handshake");
+		smtp_enter(s, SMTP_DONE);
+		return;
+	}
+	while (s->state != SMTP_DONE && s->state != SMTP_TLS && s->in.len > 0) {
 		size_t used = 0;
 		enum reply_status st = reply_reader_feed(&s->rr, s->in.data, s->in.len, &used);
 		strbuf_consume(&s->in, used);
@@ -281,6 +452,22 @@ void smtp_feed(struct smtp_session *s, const char *data, size_t len)
 		on_reply(s, &s->rr.reply);
 		reply_reader_next(&s->rr);
 	}
+}
+
+void smtp_tls_done(struct smtp_session *s, enum failure f, const char *detail)
+{
+	if (s->state != SMTP_TLS)
+		return;
+	if (f != FAIL_NONE) {
+		finish(s, STEP_TLS, f, NULL, detail);
+		smtp_enter(s, SMTP_DONE);
+		return;
+	}
+	/* RFC 3207 4.2: forget what was learnt in clear text and ask again. */
+	s->tls_active = true;
+	s->have_caps = false;
+	memset(&s->caps, 0, sizeof s->caps);
+	smtp_enter(s, SMTP_EHLO);
 }
 
 void smtp_eof(struct smtp_session *s)
@@ -328,6 +515,16 @@ const struct smtp_outcome *smtp_outcome(const struct smtp_session *s)
 const struct ehlo_caps *smtp_caps(const struct smtp_session *s)
 {
 	return s->have_caps ? &s->caps : NULL;
+}
+
+bool smtp_tls_active(const struct smtp_session *s)
+{
+	return s->tls_active;
+}
+
+int smtp_auth_mech(const struct smtp_session *s)
+{
+	return s->authenticated ? (int)s->auth_mech : AUTH_NONE;
 }
 
 unsigned smtp_notes(const struct smtp_session *s)

@@ -1,0 +1,66 @@
+/* report_tls.c - the TLS part of both reports (see report.h). */
+#include "report.h"
+
+#include <string.h>
+
+#include "json.h"
+
+void report_tls_json(struct json *j, const struct tls_info *t)
+{
+	if (!t->used) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_key(j, "version");
+	json_string(j, t->version);
+	json_key(j, "cipher");
+	json_string(j, t->cipher);
+	json_key(j, "group");
+	json_string(j, t->group[0] ? t->group : NULL);
+	json_key(j, "subject");
+	json_string(j, t->subject);
+	json_key(j, "san");
+	json_array_begin(j);
+	for (int i = 0; i < t->nsan; i++)
+		json_string(j, t->san[i]);
+	json_array_end(j);
+	json_key(j, "issuer");
+	json_string(j, t->issuer);
+	json_key(j, "not_before");
+	json_string(j, t->not_before);
+	json_key(j, "not_after");
+	json_string(j, t->not_after);
+	json_key(j, "days_left");
+	json_int(j, t->days_left);
+	json_key(j, "chain_length");
+	json_int(j, t->chain_length);
+	json_key(j, "verified");
+	json_bool(j, t->verified);
+	json_key(j, "verify_error");
+	json_string(j, t->verify_error[0] ? t->verify_error : NULL);
+	json_key(j, "name");
+	json_string(j, t->name[0] ? t->name : NULL);
+	json_key(j, "name_matched");
+	json_bool(j, t->name_matched);
+	json_object_end(j);
+}
+
+void report_tls_text(const struct tls_info *t, struct strbuf *out)
+{
+	if (!t->used)
+		return;
+	strbuf_printf(out, "  %-8s %s %s", "tls", t->version, t->cipher);
+	if (t->group[0])
+		strbuf_printf(out, " (%s)", t->group);
+	strbuf_puts(out, "\n");
+	strbuf_printf(out, "  %-8s ", "cert");
+	report_sanitize(out, t->subject, strlen(t->subject));
+	strbuf_puts(out, ", issuer ");
+	report_sanitize(out, t->issuer, strlen(t->issuer));
+	strbuf_printf(out, ", expires %s (%d days)\n", t->not_after, t->days_left);
+	strbuf_printf(out, "  %-8s %s; name %s%s\n", "verify",
+	              t->verified ? "chain trusted" : t->verify_error,
+	              t->name[0] ? t->name : "(none)",
+	              t->name_matched ? " matches" : " does NOT match");
+}
