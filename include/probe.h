@@ -17,6 +17,7 @@
 #include "reply.h"
 #include "result.h"
 #include "strbuf.h"
+#include "socks.h"
 #include "tls.h"
 
 #define PROBE_TARGETS_MAX 16  /* connections tried per address, at most */
@@ -39,6 +40,8 @@ struct probe_options {
 	const char *auth_secret;     /* never from argv; wiped by main */
 	int auth_mech;               /* enum auth_mech forced, or AUTH_NONE */
 	bool allow_plaintext_auth;
+	const struct socks_proxy *proxy;     /* --proxy / SMTPPROBE_PROXY */
+	const struct dns_addr *proxy_addr;   /* the proxy's address, resolved by the caller */
 	int verbose;                 /* 1: C:/S: lines, 2: plus state changes */
 	bool keep_transcript;
 	void (*trace)(void *ctx, const char *line, size_t len);  /* live -v output */

@@ -5,11 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cli.h"
 #include "dns.h"
 #include "loop.h"
 #include "report.h"
 #include "secret.h"
+#include "socks.h"
 #include "tls.h"
 
 #define INPUT_LINE_MAX 4096
@@ -98,6 +101,39 @@ static int probe_file(struct run *run, const char *path)
 	return 0;
 }
 
+struct proxy_lookup {
+	bool done;
+	enum dns_status st;
+	struct dns_addr addr;
+	const char *why;
+};
+
+static void on_proxy_addr(void *ctx, enum dns_status st, const struct dns_addr *a, int n, const char *why)
+{
+	struct proxy_lookup *pl = ctx;
+	pl->st = n > 0 ? DNS_OK : (st == DNS_OK ? DNS_NODATA : st);
+	if (n > 0)
+		pl->addr = a[0];
+	pl->why = why;
+	pl->done = true;
+}
+
+/* The proxy's own address, looked up once for every probe. */
+static int resolve_proxy(struct run *run, struct socks_proxy *proxy, struct dns_addr *out, char *err, size_t errsz)
+{
+	struct proxy_lookup pl = { 0 };
+	dns_query_addr(run->dns, proxy->host, run->cli.probe.family, on_proxy_addr, &pl);
+	if (!pl.done)
+		loop_run(run->loop, &pl.done);
+	if (pl.st != DNS_OK) {
+		snprintf(err, errsz, "cannot resolve the proxy %s: %s", proxy->host,
+		         pl.why ? pl.why : dns_status_text(pl.st));
+		return -1;
+	}
+	*out = pl.addr;
+	return 0;
+}
+
 /* This host's FQDN when it has one; otherwise the probe uses its address literal. */
 static void default_helo(struct cli *c)
 {
@@ -172,6 +208,25 @@ int main(int argc, char **argv)
 		return run.cli.resolver ? EXIT_USAGE : EXIT_SOFTWARE;
 	}
 
+	struct socks_proxy proxy;
+	struct dns_addr proxy_addr;
+	const char *proxy_url = run.cli.proxy ? run.cli.proxy : getenv("SMTPPROBE_PROXY");
+	if (proxy_url && proxy_url[0]) {
+		int bad = !socks_parse_url(proxy_url, &proxy, err, sizeof err);
+		if (!bad && resolve_proxy(&run, &proxy, &proxy_addr, err, sizeof err) < 0)
+			bad = 2;
+		if (bad) {
+			fprintf(stderr, "smtpprobe: %s\n", err);
+			dns_free(run.dns);
+			loop_free(run.loop);
+			SSL_CTX_free(run.cli.probe.tls_ctx);
+			secret_free(secret);
+			return bad == 1 ? EXIT_USAGE : EXIT_TEMPFAIL;
+		}
+		run.cli.probe.proxy = &proxy;
+		run.cli.probe.proxy_addr = &proxy_addr;
+	}
+
 	run.status = 0;
 	for (int i = 0; i < run.cli.naddresses; i++)
 		probe_one(&run, run.cli.addresses[i], strlen(run.cli.addresses[i]));
@@ -182,5 +237,7 @@ int main(int argc, char **argv)
 	loop_free(run.loop);
 	SSL_CTX_free(run.cli.probe.tls_ctx);
 	secret_free(secret);
+	if (run.cli.probe.proxy)
+		OPENSSL_cleanse(&proxy, sizeof proxy);
 	return run.status;
 }

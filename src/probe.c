@@ -11,6 +11,7 @@
 
 #include "conn.h"
 #include "smtp.h"
+#include "socks.h"
 
 struct host {
 	char name[256];
@@ -51,6 +52,7 @@ struct probe {
 	struct smtp_session *s;
 	struct loop_timer timer;     /* connect and per-step deadline */
 	bool handshaking;
+	struct socks_session *socks;
 	int64_t t_step;
 	char helo[300];
 	char rcpt[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
@@ -282,9 +284,12 @@ static struct probe_attempt *attempt(struct probe *p)
 	return &p->r->attempts[p->r->nattempts - 1];
 }
 
+static void socks_end(struct probe *p);
+
 static void end_connection(struct probe *p)
 {
 	loop_timer_cancel(p->l, &p->timer);
+	socks_end(p);
 	if (p->c.fd >= 0) {
 		loop_unwatch(p->l, p->c.fd);
 		conn_close(&p->c);
@@ -402,6 +407,9 @@ static bool is_ip(const char *s)
 }
 
 static void start_session(struct probe *p, bool tls_active);
+static void start_socks(struct probe *p);
+static void tunnel_ready(struct probe *p, const char *early, size_t len);
+static void on_socks_io(void *ctx, int fd, unsigned events);
 static void connect_failed(struct probe *p, enum step step, enum failure f, const char *detail);
 
 /* The handshake ended: f is FAIL_NONE, FAIL_TLS or FAIL_TLS_VERIFY. */
@@ -552,10 +560,16 @@ static void connect_failed(struct probe *p, enum step step, enum failure f, cons
 static void connect_failed_errno(struct probe *p, int err)
 {
 	enum failure f = err == ECONNREFUSED ? FAIL_REFUSED : FAIL_UNREACHABLE;
-	char detail[128];
+	char detail[400];
 	snprintf(detail, sizeof detail, "connection failed: %s", strerror(err));
 	if (err == ECONNREFUSED)
 		snprintf(detail, sizeof detail, "connection refused");
+	if (p->o->proxy) {
+		/* It was the proxy that could not be reached, not the mail server. */
+		f = FAIL_PROXY;
+		snprintf(detail, sizeof detail, "cannot connect to the proxy %s:%d: %s", p->o->proxy->host,
+		         p->o->proxy->port, strerror(err));
+	}
 	connect_failed(p, STEP_CONNECT, f, detail);
 }
 
@@ -563,8 +577,9 @@ static void on_connect_timeout(void *ctx)
 {
 	struct probe *p = ctx;
 	char detail[96];
-	snprintf(detail, sizeof detail, "connect timed out after %d s", p->o->timeout_ms[STEP_CONNECT] / 1000);
-	connect_failed(p, STEP_CONNECT, FAIL_TIMEOUT, detail);
+	snprintf(detail, sizeof detail, "connect timed out after %d s%s", p->o->timeout_ms[STEP_CONNECT] / 1000,
+	         p->o->proxy ? " (through the proxy)" : "");
+	connect_failed(p, STEP_CONNECT, p->o->proxy ? FAIL_PROXY : FAIL_TIMEOUT, detail);
 }
 
 static void on_connected(void *ctx, int fd, unsigned events)
@@ -577,15 +592,100 @@ static void on_connected(void *ctx, int fd, unsigned events)
 		connect_failed_errno(p, err);
 		return;
 	}
-	add_time(p, STEP_CONNECT, p->t_step);
 	struct probe_attempt *a = attempt(p);
+	if (p->o->proxy) {
+		start_socks(p);
+		return;
+	}
+	add_time(p, STEP_CONNECT, p->t_step);
 	tracef(p, "connected to %s [%s]:%d", a->host, a->ip, a->port);
+	tunnel_ready(p, NULL, 0);
+}
 
+/* The TCP path to the server exists (directly or through the proxy): speak. */
+static void tunnel_ready(struct probe *p, const char *early, size_t len)
+{
 	if (p->o->tls.mode == TLS_IMPLICIT) {
 		start_handshake(p);
 		return;
 	}
 	start_session(p, false);
+	if (len > 0 && p->s) {
+		/* The greeting arrived in the same read as the proxy's reply. */
+		smtp_feed(p->s, early, len);
+		flush(p);
+	}
+}
+
+/* ---- SOCKS5 ---- */
+
+static void socks_flush(struct probe *p)
+{
+	size_t len;
+	const unsigned char *out = socks_output(p->socks, &len);
+	while (len > 0) {
+		ssize_t n = conn_write(&p->c, (const char *)out, len);
+		if (n <= 0)
+			break;
+		socks_output_done(p->socks, (size_t)n);
+		out = socks_output(p->socks, &len);
+	}
+	loop_watch(p->l, p->c.fd, LOOP_READ | (len > 0 ? LOOP_WRITE : 0), on_socks_io, p);
+}
+
+static void socks_end(struct probe *p)
+{
+	socks_free(p->socks);
+	p->socks = NULL;
+}
+
+static void on_socks_io(void *ctx, int fd, unsigned events)
+{
+	(void)fd;
+	(void)events;
+	struct probe *p = ctx;
+	char buf[1024];
+	ssize_t n = conn_read(&p->c, buf, sizeof buf);
+	if (n == CONN_IO_AGAIN) {
+		socks_flush(p);
+		return;
+	}
+	if (n < 0) {
+		socks_end(p);
+		connect_failed(p, STEP_CONNECT, FAIL_PROXY, "the proxy closed the connection during the SOCKS5 handshake");
+		return;
+	}
+	size_t used = 0;
+	enum socks_status st = socks_feed(p->socks, (const unsigned char *)buf, (size_t)n, &used);
+	if (st == SOCKS_FAILED) {
+		char detail[192];
+		snprintf(detail, sizeof detail, "proxy: %s", socks_error(p->socks));
+		socks_end(p);
+		connect_failed(p, STEP_CONNECT, FAIL_PROXY, detail);
+		return;
+	}
+	if (st == SOCKS_MORE) {
+		socks_flush(p);
+		return;
+	}
+	socks_end(p);
+	add_time(p, STEP_CONNECT, p->t_step);
+	struct probe_attempt *a = attempt(p);
+	tracef(p, "connected to %s:%d through the proxy", a->ip[0] ? a->ip : a->host, a->port);
+	tunnel_ready(p, buf + used, (size_t)n - used);
+}
+
+static void start_socks(struct probe *p)
+{
+	struct probe_attempt *a = attempt(p);
+	tracef(p, "connected to proxy %s:%d, asking for %s:%d", p->o->proxy->host, p->o->proxy->port,
+	       a->ip[0] ? a->ip : a->host, a->port);
+	p->socks = socks_new(p->o->proxy, a->ip[0] ? a->ip : a->host, (uint16_t)a->port);
+	if (!p->socks) {
+		connect_failed(p, STEP_CONNECT, FAIL_INTERNAL, "out of memory");
+		return;
+	}
+	socks_flush(p);
 }
 
 static void start_session(struct probe *p, bool tls_active)
@@ -629,16 +729,19 @@ static void start_target(struct probe *p)
 	snprintf(a->ip, sizeof a->ip, "%s", t->addr->ip);
 	a->port = p->port;
 
+	/* Through a proxy, the TCP connection goes to the proxy. */
+	const struct dns_addr *to = p->o->proxy ? p->o->proxy_addr : t->addr;
+	int port = p->o->proxy ? p->o->proxy->port : p->port;
 	struct sockaddr_storage sa;
-	memcpy(&sa, &t->addr->sa, t->addr->salen);
+	memcpy(&sa, &to->sa, to->salen);
 	if (sa.ss_family == AF_INET)
-		((struct sockaddr_in *)&sa)->sin_port = htons((uint16_t)p->port);
+		((struct sockaddr_in *)&sa)->sin_port = htons((uint16_t)port);
 	else
-		((struct sockaddr_in6 *)&sa)->sin6_port = htons((uint16_t)p->port);
+		((struct sockaddr_in6 *)&sa)->sin6_port = htons((uint16_t)port);
 
-	tracef(p, "connecting to %s [%s]:%d", a->host, a->ip, a->port);
+	tracef(p, "connecting to %s [%s]:%d", p->o->proxy ? "proxy" : a->host, to->ip, port);
 	p->t_step = loop_now_ms();
-	int err = conn_start(&p->c, (struct sockaddr *)&sa, t->addr->salen);
+	int err = conn_start(&p->c, (struct sockaddr *)&sa, to->salen);
 	if (err) {
 		connect_failed_errno(p, err);
 		return;
@@ -731,6 +834,16 @@ static void on_addr(void *ctx, enum dns_status st, const struct dns_addr *a, int
 
 static void resolve_hosts(struct probe *p, bool absolute)
 {
+	if (p->o->proxy && p->o->proxy->remote_dns) {
+		/* socks5h: the proxy resolves each host; one target per host, by name. */
+		for (int i = 0; i < p->nhosts; i++) {
+			memset(&p->hosts[i].addrs[0], 0, sizeof p->hosts[i].addrs[0]);
+			p->hosts[i].naddrs = 1;
+			p->hosts[i].st = DNS_OK;
+		}
+		addresses_known(p);
+		return;
+	}
 	p->pending = p->nhosts;
 	for (int i = 0; i < p->nhosts; i++) {
 		struct host *h = &p->hosts[i];
