@@ -31,6 +31,8 @@ struct probe_options {
 	int port;                    /* default 25 */
 	int family;                  /* AF_UNSPEC, AF_INET, AF_INET6 */
 	bool all_mx;
+	bool catch_all;              /* --catch-all */
+	int retry_greylist_s;        /* --retry-greylist: seconds to wait; 0 = no retry */
 	uint64_t size;
 	int timeout_ms[STEP_COUNT];  /* per step */
 	struct tls_config tls;
@@ -59,6 +61,9 @@ struct probe_attempt {
 	char detail[192];
 	struct tls_info tls;
 	int auth_mech;               /* enum auth_mech used, AUTH_NONE */
+	int catch_all;               /* see struct smtp_outcome */
+	struct reply catch_all_reply;
+	int64_t at_ms;               /* when the attempt started, from the probe's start */
 };
 
 struct probe_mx {
@@ -91,6 +96,11 @@ struct probe_result {
 	struct ehlo_caps caps;
 	struct tls_info tls;         /* tls.used false: the session was not encrypted */
 	int auth_mech;
+	int catch_all;               /* -1 not known, 0 no, 1 the domain accepts any address */
+	char catch_all_address[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
+	bool have_catch_all_reply;
+	struct reply catch_all_reply;
+	int greylist_wait_s;         /* --retry-greylist: seconds waited before the retry; 0 = none */
 	struct strbuf notes;         /* one note per line */
 	int64_t timings_ms[STEP_COUNT]; /* -1: the step did not run */
 	int64_t total_ms;

@@ -32,6 +32,7 @@ enum smtp_state {
 	SMTP_AUTH,     /* AUTH (or an AUTH continuation line) sent */
 	SMTP_MAIL,     /* MAIL FROM sent */
 	SMTP_RCPT,     /* RCPT TO sent */
+	SMTP_CATCHALL, /* --catch-all: RCPT TO for an address that cannot exist */
 	SMTP_RSET,     /* RSET sent after the verdict */
 	SMTP_QUIT,     /* QUIT sent */
 	SMTP_DONE,     /* the caller closes the connection */
@@ -50,6 +51,7 @@ struct smtp_params {
 	const char *auth_secret; /* copied and wiped by the session */
 	int auth_mech;           /* enum auth_mech forced by --auth-mech, or AUTH_NONE */
 	bool allow_plaintext_auth;
+	const char *catch_all_rcpt; /* --catch-all: tried after an accepted RCPT; NULL: not */
 };
 
 enum smtp_event_type {
@@ -75,6 +77,8 @@ struct smtp_outcome {
 	bool have_reply;
 	struct reply reply;
 	char detail[192];       /* for protocol errors and timeouts: what happened */
+	int catch_all;          /* -1 not tried or no answer, 0 refused (real check), 1 accepted (accept-all) */
+	struct reply catch_all_reply;
 };
 
 struct smtp_session;

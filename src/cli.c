@@ -18,7 +18,10 @@ enum {
 	OPT_TIMEOUT, OPT_SIZE, OPT_INPUT, OPT_JSON, OPT_COLOR,
 	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_PROXY,
+	OPT_CATCH_ALL, OPT_RETRY_GREYLIST,
 };
+
+#define GREYLIST_WAIT_DEFAULT 300 /* postgrey's and rspamd's default delay */
 
 static const struct {
 	const char *name;
@@ -35,6 +38,8 @@ static const struct {
 	{ "ipv4", no_argument, '4', NULL, "connect over IPv4 only" },
 	{ "ipv6", no_argument, '6', NULL, "connect over IPv6 only" },
 	{ "all-mx", no_argument, OPT_ALL_MX, NULL, "probe every MX host and report each one" },
+	{ "catch-all", no_argument, OPT_CATCH_ALL, NULL, "after an accepted recipient, try a random one: is the domain accept-all?" },
+	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", "when greylisted, wait (default 300 s) and try once more" },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", "timeout for every step (default: DNS 10, connect 10, replies 30)" },
 	{ "size", required_argument, OPT_SIZE, "N", "declare SIZE=N at MAIL FROM when the server supports SIZE" },
 	{ "input", required_argument, OPT_INPUT, "FILE", "read addresses from FILE, one per line ('-' for stdin)" },
@@ -66,10 +71,10 @@ void cli_help(FILE *out)
 		char left[64];
 		if (options[i].val < 256)
 			snprintf(left, sizeof left, "-%c, --%s%s%s", options[i].val, options[i].name,
-			         options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
+			         options[i].arg && options[i].has_arg != optional_argument ? " " : "", options[i].arg ? options[i].arg : "");
 		else
 			snprintf(left, sizeof left, "    --%s%s%s", options[i].name,
-			         options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
+			         options[i].arg && options[i].has_arg != optional_argument ? " " : "", options[i].arg ? options[i].arg : "");
 		fprintf(out, "  %-30s %s\n", left, options[i].help);
 	}
 	fputs("\nExit status: 0 all accepted, 67 recipient rejected, 68 no mail host,\n"
@@ -192,6 +197,16 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			break;
 		case OPT_ALL_MX:
 			c->probe.all_mx = true;
+			break;
+		case OPT_CATCH_ALL:
+			c->probe.catch_all = true;
+			break;
+		case OPT_RETRY_GREYLIST:
+			c->probe.retry_greylist_s = GREYLIST_WAIT_DEFAULT;
+			if (optarg && !parse_long(optarg, 1, 3600, &v))
+				return usage(err, errsz, "invalid --retry-greylist \"%s\": use seconds from 1 to 3600", optarg);
+			if (optarg)
+				c->probe.retry_greylist_s = (int)v;
 			break;
 		case OPT_TIMEOUT: {
 			char *end;

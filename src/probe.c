@@ -10,6 +10,7 @@
 #include <sys/random.h>
 
 #include "conn.h"
+#include "diagnose.h"
 #include "smtp.h"
 #include "socks.h"
 
@@ -53,6 +54,8 @@ struct probe {
 	struct loop_timer timer;     /* connect and per-step deadline */
 	bool handshaking;
 	struct socks_session *socks;
+	struct loop_timer retry_timer; /* --retry-greylist */
+	bool retried;
 	int64_t t_step;
 	char helo[300];
 	char rcpt[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
@@ -172,6 +175,11 @@ static void conclude(struct probe_result *r, enum step step, enum failure f, con
 
 static void conclude_attempt(struct probe_result *r, const struct probe_attempt *a)
 {
+	r->catch_all = a->catch_all;
+	if (a->catch_all >= 0) {
+		r->have_catch_all_reply = true;
+		reply_copy(&r->catch_all_reply, &a->catch_all_reply);
+	}
 	r->tls = a->tls;
 	r->auth_mech = a->auth_mech;
 	/* A server that never answered the connection did not give the result. */
@@ -189,6 +197,7 @@ static void conclude_attempt(struct probe_result *r, const struct probe_attempt 
 static void probe_done(struct probe *p)
 {
 	p->done = true;
+	loop_timer_cancel(p->l, &p->retry_timer);
 	loop_timer_cancel(p->l, &p->dns_timer);
 	loop_timer_cancel(p->l, &p->timer);
 	dns_forget(p->d, p);
@@ -201,6 +210,33 @@ static void fail(struct probe *p, enum step step, enum failure f, const char *de
 {
 	conclude(p->r, step, f, detail);
 	probe_done(p);
+}
+
+static void start_target(struct probe *p);
+
+/*
+ * --retry-greylist: a greylister refuses the first try of a new
+ * (client, sender, recipient) triple and accepts a later one, as an MTA's
+ * queue would retry. Once only, and not with --all-mx, where several
+ * hosts decide together.
+ */
+static bool should_retry(const struct probe *p)
+{
+	if (!p->o->retry_greylist_s || p->retried || p->o->all_mx || p->r->verdict != VERDICT_TEMPFAIL ||
+	    !p->r->have_reply || p->r->nattempts >= PROBE_TARGETS_MAX)
+		return false;
+	struct diagnosis dg;
+	diagnose(p->r, &dg);
+	return strcmp(dg.category, "greylisting") == 0;
+}
+
+static void on_retry(void *ctx)
+{
+	struct probe *p = ctx;
+	/* The retry's own outcome replaces the first; both stay in attempts. */
+	reply_free(&p->r->reply);
+	p->r->have_reply = false;
+	start_target(p);
 }
 
 /* The attempt that decides the result: the last one, or with --all-mx the worst host's. */
@@ -224,6 +260,14 @@ static void finish_targets(struct probe *p)
 	if (pick < 0)
 		pick = r->nattempts - 1;
 	conclude_attempt(r, &r->attempts[pick]);
+	if (should_retry(p)) {
+		p->retried = true;
+		r->greylist_wait_s = p->o->retry_greylist_s;
+		tracef(p, "greylisted: trying again in %d s", p->o->retry_greylist_s);
+		loop_timer_init(&p->retry_timer, on_retry, p);
+		loop_timer_arm(p->l, &p->retry_timer, (int64_t)p->o->retry_greylist_s * 1000);
+		return;
+	}
 	probe_done(p);
 }
 
@@ -252,8 +296,6 @@ static bool moves_on(const struct probe_attempt *a)
 		return false;
 	}
 }
-
-static void start_target(struct probe *p);
 
 static void next_target(struct probe *p)
 {
@@ -312,6 +354,9 @@ static void end_session(struct probe *p)
 	else
 		snprintf(a->detail, sizeof a->detail, "%s", oc->detail);
 	a->auth_mech = smtp_auth_mech(p->s);
+	a->catch_all = oc->catch_all;
+	if (oc->catch_all >= 0)
+		reply_copy(&a->catch_all_reply, &oc->catch_all_reply);
 	const struct ehlo_caps *caps = smtp_caps(p->s);
 	if (caps) {
 		p->r->have_caps = true;
@@ -706,6 +751,7 @@ static void start_session(struct probe *p, bool tls_active)
 		.auth_secret = p->o->auth_secret,
 		.auth_mech = p->o->auth_mech,
 		.allow_plaintext_auth = p->o->allow_plaintext_auth,
+		.catch_all_rcpt = p->o->catch_all ? p->r->catch_all_address : NULL,
 	};
 	p->s = smtp_new(&sp, on_smtp_event, p);
 	if (!p->s) {
@@ -725,6 +771,8 @@ static void start_target(struct probe *p)
 	const struct target *t = &p->targets[p->cur];
 	struct probe_attempt *a = &p->r->attempts[p->r->nattempts++];
 	memset(a, 0, sizeof *a);
+	a->catch_all = -1;
+	a->at_ms = loop_now_ms() - p->t_start;
 	snprintf(a->host, sizeof a->host, "%s", p->hosts[t->host].name);
 	snprintf(a->ip, sizeof a->ip, "%s", t->addr->ip);
 	a->port = p->port;
@@ -944,6 +992,23 @@ static void on_dns_timeout(void *ctx)
 
 /* ---- entry ---- */
 
+/*
+ * An address that cannot exist at the same domain: long, random, and
+ * saying what it is for anyone who reads the server's logs.
+ */
+static void make_catch_all_address(struct probe_result *r)
+{
+	unsigned char rnd[10] = { 0 };
+	if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) < (ssize_t)sizeof rnd) {
+		for (size_t i = 0; i < sizeof rnd; i++)
+			rnd[i] = (unsigned char)rand();
+	}
+	char hex[sizeof rnd * 2 + 1];
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(r->catch_all_address, sizeof r->catch_all_address, "smtpprobe-nonexistent-%s@%s", hex, r->addr.domain);
+}
+
 static void split_server(const char *spec, char *host, size_t hostsz)
 {
 	/* "[v6]" -> "v6"; the port was taken off by the caller. */
@@ -992,6 +1057,9 @@ void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
 		return;
 	}
 	r->addr_ok = true;
+	r->catch_all = -1;
+	if (o->catch_all)
+		make_catch_all_address(r);
 	if (!addr_format(&r->addr, p->rcpt, sizeof p->rcpt)) {
 		conclude(r, STEP_INPUT, FAIL_INTERNAL, "address too long");
 		free(p);
@@ -1020,8 +1088,11 @@ void probe_result_free(struct probe_result *r)
 {
 	free(r->input);
 	reply_free(&r->reply);
-	for (int i = 0; i < r->nattempts; i++)
+	for (int i = 0; i < r->nattempts; i++) {
 		reply_free(&r->attempts[i].reply);
+		reply_free(&r->attempts[i].catch_all_reply);
+	}
+	reply_free(&r->catch_all_reply);
 	strbuf_free(&r->notes);
 	strbuf_free(&r->transcript);
 	memset(r, 0, sizeof *r);

@@ -157,6 +157,8 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 		json_string(&j, failure_name(a->failure));
 		json_key(&j, "reply");
 		reply_object(&j, a->have_reply, &a->reply);
+		json_key(&j, "at_ms");
+		json_int(&j, a->at_ms);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -170,6 +172,28 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 	report_tls_json(&j, &r->tls);
 	json_key(&j, "auth");
 	json_string(&j, r->auth_mech ? auth_mech_name((enum auth_mech)r->auth_mech) : NULL);
+
+	json_key(&j, "catch_all");
+	if (r->catch_all < 0)
+		json_null(&j);
+	else
+		json_bool(&j, r->catch_all == 1);
+	json_key(&j, "catch_all_probe");
+	if (r->catch_all_address[0]) {
+		json_object_begin(&j);
+		json_key(&j, "address");
+		json_string(&j, r->catch_all_address);
+		json_key(&j, "reply");
+		reply_object(&j, r->have_catch_all_reply, &r->catch_all_reply);
+		json_object_end(&j);
+	} else {
+		json_null(&j);
+	}
+	json_key(&j, "greylist_retry_after_s");
+	if (r->greylist_wait_s)
+		json_int(&j, r->greylist_wait_s);
+	else
+		json_null(&j);
 
 	struct diagnosis dg;
 	diagnose(r, &dg);

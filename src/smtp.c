@@ -25,6 +25,7 @@ enum smtp_cmd {
 	CMD_AUTH,  /* the line prepared in auth_line: AUTH or a continuation */
 	CMD_MAIL,
 	CMD_RCPT,
+	CMD_RCPT_CATCHALL,
 	CMD_RSET,
 	CMD_QUIT,
 };
@@ -42,6 +43,7 @@ static const struct {
 	[SMTP_AUTH] = { "AUTH", STEP_AUTH, CMD_AUTH },
 	[SMTP_MAIL] = { "MAIL", STEP_MAIL, CMD_MAIL },
 	[SMTP_RCPT] = { "RCPT", STEP_RCPT, CMD_RCPT },
+	[SMTP_CATCHALL] = { "CATCHALL", STEP_RCPT, CMD_RCPT_CATCHALL },
 	[SMTP_RSET] = { "RSET", STEP_RSET, CMD_RSET },
 	[SMTP_QUIT] = { "QUIT", STEP_QUIT, CMD_QUIT },
 	[SMTP_DONE] = { "DONE", STEP_NONE, CMD_NONE },
@@ -51,6 +53,7 @@ struct smtp_session {
 	char *helo;
 	char *mail_from;
 	char *rcpt_to;
+	char *catch_all_rcpt;
 	bool need_smtputf8;
 	uint64_t size;
 	enum tls_mode tls_mode;
@@ -138,6 +141,9 @@ static void send_command(struct smtp_session *s, enum smtp_cmd cmd)
 		return;
 	case CMD_RCPT:
 		strbuf_printf(&line, "RCPT TO:<%s>", s->rcpt_to);
+		break;
+	case CMD_RCPT_CATCHALL:
+		strbuf_printf(&line, "RCPT TO:<%s>", s->catch_all_rcpt);
 		break;
 	case CMD_RSET:
 		strbuf_puts(&line, "RSET");
@@ -340,10 +346,18 @@ static void on_reply(struct smtp_session *s, const struct reply *r)
 	case SMTP_RCPT:
 		if (ok) {
 			finish(s, STEP_RCPT, FAIL_NONE, r, NULL);
-			smtp_enter(s, SMTP_RSET);
+			smtp_enter(s, s->catch_all_rcpt ? SMTP_CATCHALL : SMTP_RSET);
 		} else {
 			refused(s, r);
 		}
+		break;
+	case SMTP_CATCHALL:
+		/* Only a definite answer counts: a 4xx says nothing about accept-all. */
+		if (r->code / 100 != 4) {
+			s->outcome.catch_all = ok ? 1 : 0;
+			reply_copy(&s->outcome.catch_all_reply, r);
+		}
+		smtp_enter(s, r->code == 421 ? SMTP_DONE : SMTP_RSET);
 		break;
 	case SMTP_RSET:
 		smtp_enter(s, SMTP_QUIT);
@@ -383,6 +397,11 @@ struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, voi
 	}
 	s->need_smtputf8 = p->need_smtputf8;
 	s->size = p->size;
+	s->outcome.catch_all = -1;
+	if (p->catch_all_rcpt && !(s->catch_all_rcpt = strdup(p->catch_all_rcpt))) {
+		smtp_free(s);
+		return NULL;
+	}
 	s->tls_mode = (enum tls_mode)p->tls_mode;
 	s->tls_active = p->tls_active;
 	s->auth_forced = (enum auth_mech)p->auth_mech;
@@ -411,6 +430,8 @@ void smtp_free(struct smtp_session *s)
 	free(s->helo);
 	free(s->mail_from);
 	free(s->rcpt_to);
+	free(s->catch_all_rcpt);
+	reply_free(&s->outcome.catch_all_reply);
 	free(s->auth_user);
 	if (s->auth_secret) {
 		OPENSSL_cleanse(s->auth_secret, strlen(s->auth_secret));
