@@ -23,6 +23,10 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((forma
 void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 /* Drop the first n bytes. */
 void strbuf_consume(struct strbuf *sb, size_t n);
+/* The same, and zero the bytes freed at the end (for buffers that held secrets). */
+void strbuf_consume_wipe(struct strbuf *sb, size_t n);
+/* Make room for at least n more bytes without moving later. */
+void strbuf_reserve(struct strbuf *sb, size_t n);
 void strbuf_reset(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);
 /* Return the content (or "" when empty) - never NULL. */

@@ -315,6 +315,9 @@ static bool credentials_ok(const struct mech *mc, const char *user, const char *
 {
 	if (!user || !secret || !*user || !*secret)
 		return false;
+	/* Refuse at AUTH time what could never be sent later (the LOGIN password, say). */
+	if (strlen(user) > AUTH_RAW_MAX || strlen(secret) > AUTH_RAW_MAX)
+		return false;
 	return user[strcspn(user, mc->forbidden)] == '\0' && secret[strcspn(secret, mc->forbidden)] == '\0';
 }
 

@@ -704,7 +704,7 @@ static void on_socks_io(void *ctx, int fd, unsigned events)
 	enum socks_status st = socks_feed(p->socks, (const unsigned char *)buf, (size_t)n, &used);
 	if (st == SOCKS_FAILED) {
 		char detail[192];
-		snprintf(detail, sizeof detail, "proxy: %s", socks_error(p->socks));
+		snprintf(detail, sizeof detail, "%s", socks_error(p->socks));
 		socks_end(p);
 		connect_failed(p, STEP_CONNECT, FAIL_PROXY, detail);
 		return;
@@ -728,6 +728,15 @@ static void start_socks(struct probe *p)
 	p->socks = socks_new(p->o->proxy, a->ip[0] ? a->ip : a->host, (uint16_t)a->port);
 	if (!p->socks) {
 		connect_failed(p, STEP_CONNECT, FAIL_INTERNAL, "out of memory");
+		return;
+	}
+	/* A target the proxy cannot be asked for fails at once, not at the timeout. */
+	size_t used;
+	if (socks_feed(p->socks, NULL, 0, &used) == SOCKS_FAILED) {
+		char detail[192];
+		snprintf(detail, sizeof detail, "%s", socks_error(p->socks));
+		socks_end(p);
+		connect_failed(p, STEP_CONNECT, FAIL_PROXY, detail);
 		return;
 	}
 	socks_flush(p);

@@ -65,6 +65,7 @@ struct smtp_session {
 	enum auth_mech auth_mech;
 	bool allow_plaintext_auth;
 	bool authenticated;
+	bool auth_cancelled;
 	int auth_step;           /* 334 challenges answered */
 	struct strbuf auth_line; /* the next AUTH line, wiped after sending */
 	struct strbuf auth_redacted;
@@ -287,6 +288,10 @@ static void on_starttls_reply(struct smtp_session *s, const struct reply *r)
 
 static void on_auth_reply(struct smtp_session *s, const struct reply *r)
 {
+	if (s->auth_cancelled) {
+		smtp_enter(s, SMTP_QUIT);
+		return;
+	}
 	if (r->code / 100 == 2) {
 		s->authenticated = true;
 		proceed(s);
@@ -296,10 +301,20 @@ static void on_auth_reply(struct smtp_session *s, const struct reply *r)
 		refused(s, r);
 		return;
 	}
+	if (s->auth_cancelled) {
+		smtp_enter(s, SMTP_QUIT);
+		return;
+	}
 	if (!auth_respond(s->auth_mech, s->auth_step++, strbuf_str(&r->text), r->text.len,
 	                  s->auth_user, s->auth_secret, &s->auth_line, &s->auth_redacted)) {
+		/* RFC 4954 4: "*" cancels; the server answers 501 and then hears QUIT. */
 		finish(s, STEP_AUTH, FAIL_PROTOCOL, r, "unexpected AUTH challenge");
-		smtp_enter(s, SMTP_QUIT);
+		s->auth_cancelled = true;
+		strbuf_reset(&s->auth_line);
+		strbuf_puts(&s->auth_line, "*");
+		strbuf_reset(&s->auth_redacted);
+		strbuf_puts(&s->auth_redacted, "*");
+		smtp_enter(s, SMTP_AUTH);
 		return;
 	}
 	smtp_enter(s, SMTP_AUTH);
@@ -416,6 +431,8 @@ struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, voi
 	}
 	s->fn = fn;
 	s->ctx = ctx;
+	/* Room for the longest AUTH line (RFC 4954: 12288 octets) so it never moves. */
+	strbuf_reserve(&s->out, 16384);
 	reply_reader_init(&s->rr);
 	s->rr.on_line = on_reply_line;
 	s->rr.ctx = s;
@@ -438,6 +455,7 @@ void smtp_free(struct smtp_session *s)
 		free(s->auth_secret);
 	}
 	auth_wipe(&s->auth_line);
+	auth_wipe(&s->out);
 	strbuf_free(&s->auth_redacted);
 	reply_reader_free(&s->rr);
 	reply_free(&s->outcome.reply);
@@ -515,7 +533,8 @@ const char *smtp_output(const struct smtp_session *s, size_t *len)
 
 void smtp_output_done(struct smtp_session *s, size_t n)
 {
-	strbuf_consume(&s->out, n);
+	/* AUTH lines pass through here: leave no copy of them behind. */
+	strbuf_consume_wipe(&s->out, n);
 }
 
 enum smtp_state smtp_state(const struct smtp_session *s)

@@ -72,6 +72,23 @@ void strbuf_consume(struct strbuf *sb, size_t n)
 	sb->data[sb->len] = '\0';
 }
 
+void strbuf_consume_wipe(struct strbuf *sb, size_t n)
+{
+	size_t old = sb->len;
+	strbuf_consume(sb, n);
+	if (sb->data && old > sb->len) {
+		/* volatile: the compiler must not drop a store that nothing reads. */
+		volatile char *p = sb->data + sb->len;
+		for (size_t i = 0; i < old - sb->len; i++)
+			p[i] = 0;
+	}
+}
+
+void strbuf_reserve(struct strbuf *sb, size_t n)
+{
+	strbuf_grow(sb, n);
+}
+
 void strbuf_reset(struct strbuf *sb)
 {
 	sb->len = 0;
