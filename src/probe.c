@@ -573,9 +573,13 @@ static void on_smtp_event(void *ctx, const struct smtp_event *ev)
 	case SMTP_EV_RECEIVED:
 		trace(p, "S: ", ev->line, ev->len);
 		break;
-	case SMTP_EV_NOTE:
+	case SMTP_EV_NOTE: {
 		trace(p, "*** ", ev->line, ev->len);
+		char note[256];
+		snprintf(note, sizeof note, "%.*s", (int)ev->len, ev->line);
+		add_note(p->r, note);
 		break;
+	}
 	case SMTP_EV_STATE:
 		add_time(p, smtp_state_step(ev->from), p->t_step);
 		p->t_step = loop_now_ms();
