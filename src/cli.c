@@ -82,6 +82,7 @@ void cli_help(FILE *out)
 	      "64 usage or invalid address, 70 internal error (docs/output.md).\n", out);
 }
 
+static enum cli_result usage(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static enum cli_result usage(char *err, size_t errsz, const char *fmt, ...)
 {
 	va_list ap;
