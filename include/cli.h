@@ -27,6 +27,8 @@ struct cli {
 	char server[300];           /* host part of --server */
 	char helo[256];
 	const char *password_file;
+	int concurrency;            /* -j */
+	int per_domain;
 	const char *proxy;          /* --proxy, else SMTPPROBE_PROXY */
 };
 

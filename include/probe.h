@@ -111,9 +111,22 @@ struct probe_result {
 /* Defaults for every step's timeout, in milliseconds. */
 void probe_options_defaults(struct probe_options *o);
 
+struct probe;
+
 /*
- * Probe the address in input[0..len) to the end, running the loop. out is
- * always filled (probe_result_free releases it), whatever happened.
+ * Start probing the address in input[0..len) inside the loop; done(ctx) is
+ * called once when out is complete (possibly before probe_start returns,
+ * e.g. for an invalid address). Free the probe with probe_free, but not
+ * from inside done(). Returns NULL only when out of memory (done was called).
+ */
+struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_options *o,
+                          const char *input, size_t len, struct probe_result *out,
+                          void (*done)(void *ctx), void *ctx);
+void probe_free(struct probe *p);
+
+/*
+ * Probe one address to the end, running the loop. out is always filled
+ * (probe_result_free releases it), whatever happened.
  */
 void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
                const char *input, size_t len, struct probe_result *out);

@@ -18,7 +18,7 @@ enum {
 	OPT_TIMEOUT, OPT_SIZE, OPT_INPUT, OPT_JSON, OPT_COLOR,
 	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_PROXY,
-	OPT_CATCH_ALL, OPT_RETRY_GREYLIST,
+	OPT_CATCH_ALL, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
 };
 
 #define GREYLIST_WAIT_DEFAULT 300 /* postgrey's and rspamd's default delay */
@@ -43,6 +43,8 @@ static const struct {
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", "timeout for every step (default: DNS 10, connect 10, replies 30)" },
 	{ "size", required_argument, OPT_SIZE, "N", "declare SIZE=N at MAIL FROM when the server supports SIZE" },
 	{ "input", required_argument, OPT_INPUT, "FILE", "read addresses from FILE, one per line ('-' for stdin)" },
+	{ "concurrency", required_argument, 'j', "N", "probe up to N addresses at once (default 8); results keep input order" },
+	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", "at most N probes at once to one domain or --server (default 1)" },
 	{ "tls", required_argument, OPT_TLS, "MODE", "auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)" },
 	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, "fail at step tls unless the certificate chain and host name verify" },
 	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", "name for SNI and certificate checks (default: the MX or --server host)" },
@@ -152,12 +154,14 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	memset(c, 0, sizeof *c);
 	probe_options_defaults(&c->probe);
 	c->from.is_null = true;
+	c->concurrency = 8;
+	c->per_domain = 1;
 	opterr = 0;
 	optind = 1;
 	int ch;
 	long v;
 	bool port_given = false;
-	while ((ch = getopt_long(argc, argv, ":46vhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":46vhVj:", longopts, NULL)) != -1) {
 		if (optarg && has_control(optarg))
 			return usage(err, errsz, "option argument contains a control character (CR, LF, ...)");
 		switch (ch) {
@@ -286,6 +290,16 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			break;
 		case OPT_JSON:
 			c->json = true;
+			break;
+		case 'j':
+			if (!parse_long(optarg, 1, 256, &v))
+				return usage(err, errsz, "invalid --concurrency \"%s\": use 1 to 256", optarg);
+			c->concurrency = (int)v;
+			break;
+		case OPT_PER_DOMAIN:
+			if (!parse_long(optarg, 1, 64, &v))
+				return usage(err, errsz, "invalid --per-domain \"%s\": use 1 to 64", optarg);
+			c->per_domain = (int)v;
 			break;
 		case 'v':
 			c->verbose++;

@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "batch.h"
 #include "cli.h"
 #include "dns.h"
 #include "loop.h"
@@ -22,6 +23,8 @@ struct run {
 	struct loop *loop;
 	struct dns *dns;
 	bool color;
+	bool progress;
+	bool progress_shown;
 	int status;
 };
 
@@ -39,32 +42,52 @@ static void trace_stderr(void *ctx, const char *line, size_t len)
 	strbuf_free(&sb);
 }
 
-static void probe_one(struct run *run, const char *addr, size_t len)
+static void clear_progress(struct run *run)
 {
-	struct probe_result r;
-	probe_run(run->loop, run->dns, &run->cli.probe, addr, len, &r);
+	if (run->progress_shown) {
+		fputs("\r\033[K", stderr);
+		run->progress_shown = false;
+	}
+}
+
+/* A status line on the terminal for batches; never in a pipe or log. */
+static void show_progress(void *ctx, const struct batch_progress *p)
+{
+	struct run *run = ctx;
+	if (!run->progress || p->total < 2)
+		return;
+	clear_progress(run);
+	if (p->done == p->total)
+		return;
+	fprintf(stderr, "[%zu/%zu] running %zu | accepted %zu, rejected %zu, tempfail %zu, error %zu",
+	        p->done, p->total, p->running, p->accepted, p->rejected, p->tempfail, p->error);
+	run->progress_shown = true;
+}
+
+static void emit_result(void *ctx, const struct probe_result *r)
+{
+	struct run *run = ctx;
 	struct strbuf out = STRBUF_INIT;
+	clear_progress(run);
 	if (run->cli.json) {
-		report_json(&r, run->cli.verbose > 0, &out);
-	} else if (r.failure == FAIL_INVALID_ADDRESS) {
+		report_json(r, run->cli.verbose > 0, &out);
+	} else if (r->failure == FAIL_INVALID_ADDRESS) {
 		/* One line, on stderr: the address names itself, made safe to print. */
 		struct strbuf e = STRBUF_INIT;
 		strbuf_puts(&e, "smtpprobe: invalid address \"");
-		report_sanitize(&e, addr, len);
-		strbuf_printf(&e, "\": %s\n", r.message + strlen("invalid address: "));
+		report_sanitize(&e, r->input ? r->input : "", r->input_len);
+		strbuf_printf(&e, "\": %s\n", r->message + strlen("invalid address: "));
 		fwrite(e.data, 1, e.len, stderr);
 		strbuf_free(&e);
 	} else {
-		report_text(&r, run->color, &out);
+		report_text(r, run->color, &out);
 	}
 	fwrite(out.data ? out.data : "", 1, out.len, stdout);
 	fflush(stdout);
 	strbuf_free(&out);
-	run->status = result_exit_combine(run->status, r.exit_status);
-	probe_result_free(&r);
 }
 
-static int probe_file(struct run *run, const char *path)
+static int read_input(struct run *run, struct batch *b, const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!f) {
@@ -93,7 +116,10 @@ static int probe_file(struct run *run, const char *path)
 			run->status = result_exit_combine(run->status, EXIT_USAGE);
 			continue;
 		}
-		probe_one(run, line + start, len - start);
+		if (batch_add(b, line + start, len - start) < 0) {
+			fputs("smtpprobe: out of memory\n", stderr);
+			exit(EXIT_SOFTWARE);
+		}
 	}
 	free(line);
 	if (f != stdin)
@@ -228,10 +254,27 @@ int main(int argc, char **argv)
 	}
 
 	run.status = 0;
+	/* Progress only for a person watching a terminal, and not over a transcript. */
+	run.progress = isatty(STDERR_FILENO) && run.cli.verbose == 0;
+	struct batch_config bc = {
+		.concurrency = run.cli.concurrency,
+		.per_domain = run.cli.per_domain,
+		.emit = emit_result,
+		.progress = show_progress,
+		.ctx = &run,
+	};
+	struct batch *batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
+	if (!batch) {
+		fputs("smtpprobe: out of memory\n", stderr);
+		return EXIT_SOFTWARE;
+	}
 	for (int i = 0; i < run.cli.naddresses; i++)
-		probe_one(&run, run.cli.addresses[i], strlen(run.cli.addresses[i]));
-	if (run.cli.input && probe_file(&run, run.cli.input) < 0)
+		batch_add(batch, run.cli.addresses[i], strlen(run.cli.addresses[i]));
+	if (run.cli.input && read_input(&run, batch, run.cli.input) < 0)
 		run.status = result_exit_combine(run.status, EXIT_USAGE);
+	run.status = result_exit_combine(run.status, batch_run(batch));
+	clear_progress(&run);
+	batch_free(batch);
 
 	dns_free(run.dns);
 	loop_free(run.loop);

@@ -35,6 +35,8 @@ struct probe {
 	const struct probe_options *o;
 	struct probe_result *r;
 	bool done;
+	void (*done_fn)(void *ctx);
+	void *done_ctx;
 	int64_t t_start;
 	int64_t t_dns;
 	int port;
@@ -204,6 +206,8 @@ static void probe_done(struct probe *p)
 	for (int i = 0; i < p->nhosts; i++)
 		dns_forget(p->d, &p->hosts[i]);
 	p->r->total_ms = loop_now_ms() - p->t_start;
+	if (p->done_fn)
+		p->done_fn(p->done_ctx);
 }
 
 static void fail(struct probe *p, enum step step, enum failure f, const char *detail)
@@ -1032,29 +1036,32 @@ static void split_server(const char *spec, char *host, size_t hostsz)
 		snprintf(host, hostsz, "%s", spec);
 }
 
-void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
-               const char *input, size_t len, struct probe_result *r)
+struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_options *o,
+                          const char *input, size_t len, struct probe_result *r,
+                          void (*done)(void *ctx), void *ctx)
 {
 	memset(r, 0, sizeof *r);
 	for (int i = 0; i < STEP_COUNT; i++)
 		r->timings_ms[i] = -1;
-	r->input = malloc(len + 1);
-	if (r->input) {
-		memcpy(r->input, input, len);
-		r->input[len] = '\0';
-		r->input_len = len;
-	}
-
+	r->catch_all = -1;
 	struct probe *p = calloc(1, sizeof *p);
+	r->input = malloc(len + 1);
 	if (!p || !r->input) {
 		free(p);
 		conclude(r, STEP_INPUT, FAIL_INTERNAL, "out of memory");
-		return;
+		if (done)
+			done(ctx);
+		return NULL;
 	}
+	memcpy(r->input, input, len);
+	r->input[len] = '\0';
+	r->input_len = len;
 	p->l = l;
 	p->d = d;
 	p->o = o;
 	p->r = r;
+	p->done_fn = done;
+	p->done_ctx = ctx;
 	p->c.fd = -1;
 	p->t_start = loop_now_ms();
 	p->port = o->server_host && o->server_port ? o->server_port : o->port;
@@ -1065,18 +1072,15 @@ void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
 	if (ae != ADDR_OK) {
 		char detail[200];
 		snprintf(detail, sizeof detail, "invalid address: %s", addr_strerror(ae));
-		conclude(r, STEP_INPUT, FAIL_INVALID_ADDRESS, detail);
-		free(p);
-		return;
+		fail(p, STEP_INPUT, FAIL_INVALID_ADDRESS, detail);
+		return p;
 	}
 	r->addr_ok = true;
-	r->catch_all = -1;
 	if (o->catch_all)
 		make_catch_all_address(r);
 	if (!addr_format(&r->addr, p->rcpt, sizeof p->rcpt)) {
-		conclude(r, STEP_INPUT, FAIL_INTERNAL, "address too long");
-		free(p);
-		return;
+		fail(p, STEP_INPUT, FAIL_INTERNAL, "address too long");
+		return p;
 	}
 
 	p->t_dns = loop_now_ms();
@@ -1089,12 +1093,36 @@ void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
 	} else {
 		dns_query_mx(d, r->addr.domain, on_mx, p);
 	}
-	if (!p->done && loop_run(l, &p->done) < 0)
-		fail(p, STEP_NONE, FAIL_INTERNAL, "event loop failed");
-	if (p->s)
-		smtp_free(p->s);
+	return p;
+}
+
+void probe_free(struct probe *p)
+{
+	if (!p)
+		return;
+	loop_timer_cancel(p->l, &p->retry_timer);
+	loop_timer_cancel(p->l, &p->dns_timer);
+	dns_forget(p->d, p);
+	for (int i = 0; i < p->nhosts; i++)
+		dns_forget(p->d, &p->hosts[i]);
+	smtp_free(p->s);
 	end_connection(p);
 	free(p);
+}
+
+static void set_flag(void *ctx)
+{
+	*(bool *)ctx = true;
+}
+
+void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
+               const char *input, size_t len, struct probe_result *r)
+{
+	bool finished = false;
+	struct probe *p = probe_start(l, d, o, input, len, r, set_flag, &finished);
+	if (p && !finished && loop_run(l, &finished) < 0)
+		fail(p, STEP_NONE, FAIL_INTERNAL, "event loop failed");
+	probe_free(p);
 }
 
 void probe_result_free(struct probe_result *r)
