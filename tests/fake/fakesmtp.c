@@ -7,13 +7,19 @@
  * the runner can check the client's side too. One session of the script is
  * one accepted connection; sessions are served in order, then it exits.
  *
+ * Beyond plain SMTP it can play the server side of TLS (STARTTLS or
+ * implicit, OpenSSL, with the certificate given by --cert/--key; client
+ * lines are logged decoded, as before) and of a SOCKS5 proxy handshake
+ * (RFC 1928/1929) that "connects" to itself: after the proxy reply the same
+ * connection carries the SMTP dialogue. Neither ever opens a connection.
+ *
  * Single-threaded and poll()-driven with one timeout bounding every wait
- * (accept, read, write): a broken client makes a test fail fast instead of
- * hanging the suite. It only listens on loopback addresses.
+ * (accept, read, write, handshake): a broken client makes a test fail fast
+ * instead of hanging the suite. It only listens on loopback addresses.
  *
  * Exit status: 0 every session ran its script fully with no mismatch and no
- * forbidden command; 1 anything else (the log says what); 2 usage, script or
- * bind error (stderr says what).
+ * forbidden command; 1 anything else (the log says what); 2 usage, script,
+ * certificate or bind error (stderr says what).
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -23,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -35,6 +42,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 /*
  * RFC 5321 allows 512 octets for a command line; a client line longer than
@@ -55,21 +65,38 @@ enum exit_code {
 /* ---- the script ---------------------------------------------------------- */
 
 enum op {
-	OP_SEND,         /* S: text      - data holds text + CRLF */
-	OP_EXPECT,       /* C: pattern   - data holds the pattern */
-	OP_RAW,          /* !raw HEX     - data holds the bytes */
-	OP_LONG,         /* !long [CODE[-]] N - data holds the prefix, count the x's */
-	OP_CLOSE,        /* !close */
-	OP_SILENT,       /* !silent */
-	OP_EXPECT_CLOSE, /* !expect-close */
+	OP_SEND,           /* S: text      - data holds text + CRLF */
+	OP_EXPECT,         /* C: pattern   - data holds the pattern */
+	OP_RAW,            /* !raw HEX     - data holds the bytes */
+	OP_LONG,           /* !long [CODE[-]] N - data holds the prefix, count the x's */
+	OP_CLOSE,          /* !close */
+	OP_SILENT,         /* !silent */
+	OP_EXPECT_CLOSE,   /* !expect-close */
+	OP_CORK,           /* !cork - the following sends go out in one write */
+	OP_STARTTLS,       /* !starttls [tls1.2|tls1.3] - count holds the pinned version or 0 */
+	OP_TLS_IMPLICIT,   /* !tls-implicit [tls1.2|tls1.3] - the same, first in its session */
+	OP_EXPECT_TLS_FAIL,/* !expect-tls-fail - a handshake the client is expected to abort */
+	OP_TLS_GARBAGE,    /* !tls-garbage HEX - answer the ClientHello with these bytes */
+	OP_EXPECT_SNI,     /* !expect-sni PATTERN - data holds the pattern ("-": no SNI) */
+	OP_SOCKS5,         /* !socks5 [...] - socks holds the options */
+};
+
+/* What !socks5 plays: see parse_socks5. */
+struct socks_opts {
+	char *user, *pass;   /* both set: offer only user/password and require these */
+	bool deny_auth;      /* answer the credentials with a failure status */
+	bool no_method;      /* answer the greeting with "no acceptable methods" */
+	int reply;           /* the REP code for the CONNECT request */
 };
 
 struct directive {
 	enum op op;
 	int lineno;      /* in the fixture file, for messages */
+	bool ends;       /* nothing can follow it in its session */
 	char *data;
 	size_t len;
 	size_t count;
+	struct socks_opts *socks;
 };
 
 struct session {
@@ -80,6 +107,7 @@ struct session {
 struct script {
 	struct session *sessions;
 	size_t n, cap;
+	bool needs_cert;  /* some directive does a TLS handshake */
 };
 
 static void *xrealloc(void *p, size_t size)
@@ -121,6 +149,15 @@ static bool parse_expect(struct directive *d, const char *arg, const char **why)
 	return true;
 }
 
+static bool parse_pattern(struct directive *d, const char *arg, const char **why)
+{
+	if (!*arg) {
+		*why = "this directive wants a pattern";
+		return false;
+	}
+	return parse_expect(d, arg, why);
+}
+
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -145,14 +182,14 @@ static bool parse_raw(struct directive *d, const char *arg, const char **why)
 		int hi = hex_value(p[0]);
 		int lo = hi < 0 ? -1 : hex_value(p[1]);
 		if (lo < 0) {
-			*why = "!raw wants pairs of hex digits";
+			*why = "!raw and !tls-garbage want pairs of hex digits";
 			return false;
 		}
 		d->data[d->len++] = (char)(hi << 4 | lo);
 		p += 2;
 	}
 	if (d->len == 0) {
-		*why = "!raw without bytes";
+		*why = "!raw and !tls-garbage want bytes";
 		return false;
 	}
 	return true;
@@ -203,6 +240,69 @@ static bool parse_none(struct directive *d, const char *arg, const char **why)
 	return true;
 }
 
+/* "" (any version the client and OpenSSL agree on), "tls1.2" or "tls1.3". */
+static bool parse_tls(struct directive *d, const char *arg, const char **why)
+{
+	if (!*arg)
+		d->count = 0;
+	else if (strcmp(arg, "tls1.2") == 0)
+		d->count = TLS1_2_VERSION;
+	else if (strcmp(arg, "tls1.3") == 0)
+		d->count = TLS1_3_VERSION;
+	else {
+		*why = "the TLS version is tls1.2 or tls1.3 (or nothing: either)";
+		return false;
+	}
+	return true;
+}
+
+/*
+ * "!socks5 [user=NAME pass=SECRET] [deny-auth] [no-method] [reply=N]":
+ * without user=/pass= the client must offer "no authentication"; with them
+ * it must offer user/password and send exactly these. deny-auth answers the
+ * credentials with a failure, no-method the greeting with 0xFF, reply=N the
+ * CONNECT with REP N (RFC 1928 6: 1 general failure, 2 not allowed, 3
+ * network unreachable, 4 host unreachable, 5 connection refused, ...). All
+ * three end the session: the client must then close.
+ */
+static bool parse_socks5(struct directive *d, const char *arg, const char **why)
+{
+	struct socks_opts *o = xrealloc(NULL, sizeof *o);
+	memset(o, 0, sizeof *o);
+	d->socks = o;
+	char *copy = xmemdup(arg, strlen(arg)), *save = NULL;
+	bool ok = true;
+	for (char *w = strtok_r(copy, " \t", &save); w && ok; w = strtok_r(NULL, " \t", &save)) {
+		if (strncmp(w, "user=", 5) == 0 && !o->user)
+			o->user = xmemdup(w + 5, strlen(w + 5));
+		else if (strncmp(w, "pass=", 5) == 0 && !o->pass)
+			o->pass = xmemdup(w + 5, strlen(w + 5));
+		else if (strcmp(w, "deny-auth") == 0)
+			o->deny_auth = true;
+		else if (strcmp(w, "no-method") == 0)
+			o->no_method = true;
+		else if (strncmp(w, "reply=", 6) == 0) {
+			char *end;
+			long v = strtol(w + 6, &end, 10);
+			ok = end != w + 6 && *end == '\0' && v >= 0 && v <= 255;
+			o->reply = (int)v;
+		} else
+			ok = false;
+	}
+	free(copy);
+	if (!ok)
+		*why = "!socks5 takes user=NAME pass=SECRET deny-auth no-method reply=N (once each)";
+	else if (!o->user != !o->pass || (o->user && (strlen(o->user) > 255 || strlen(o->pass) > 255))) {
+		*why = "!socks5 wants both user= and pass= (at most 255 octets each), or neither";
+		ok = false;
+	} else if (o->deny_auth && !o->user) {
+		*why = "!socks5 deny-auth needs user= and pass=";
+		ok = false;
+	}
+	d->ends = o->deny_auth || o->no_method || o->reply != 0;
+	return ok;
+}
+
 /*
  * The directive vocabulary. S: and C: drop exactly one space after the
  * colon, so a reply can start with blanks if a test needs that; the !words
@@ -223,14 +323,37 @@ static const struct {
 	{ "!close", OP_CLOSE, parse_none, false, true },
 	{ "!silent", OP_SILENT, parse_none, false, true },
 	{ "!expect-close", OP_EXPECT_CLOSE, parse_none, false, true },
+	{ "!cork", OP_CORK, parse_none, false, false },
+	{ "!starttls", OP_STARTTLS, parse_tls, false, false },
+	{ "!tls-implicit", OP_TLS_IMPLICIT, parse_tls, false, false },
+	{ "!expect-tls-fail", OP_EXPECT_TLS_FAIL, parse_none, false, true },
+	{ "!tls-garbage", OP_TLS_GARBAGE, parse_raw, false, true },
+	{ "!expect-sni", OP_EXPECT_SNI, parse_pattern, false, false },
+	{ "!socks5", OP_SOCKS5, parse_socks5, false, false },
 };
 
-static bool ends_session(enum op op)
+static bool is_handshake(enum op op)
 {
-	for (size_t i = 0; i < sizeof directive_table / sizeof directive_table[0]; i++)
-		if (directive_table[i].op == op)
-			return directive_table[i].ends_session;
-	return false;
+	return op == OP_STARTTLS || op == OP_TLS_IMPLICIT || op == OP_EXPECT_TLS_FAIL || op == OP_TLS_GARBAGE;
+}
+
+/* Where a directive may stand in its session; NULL when it fits, else why not. */
+static const char *misplaced(const struct session *s, const struct directive *d)
+{
+	bool handshake = false, only_socks = true;
+	for (size_t i = 0; i + 1 < s->n; i++) {
+		handshake |= is_handshake(s->dirs[i].op);
+		only_socks &= s->dirs[i].op == OP_SOCKS5;
+	}
+	if (d->op == OP_SOCKS5 && s->n > 1)
+		return "!socks5 must be the first directive of its session";
+	if (d->op == OP_TLS_IMPLICIT && !only_socks)
+		return "!tls-implicit must come first in its session (after !socks5 at most)";
+	if (is_handshake(d->op) && handshake)
+		return "one TLS handshake per session";
+	if (d->op == OP_EXPECT_SNI && !handshake)
+		return "!expect-sni needs a !starttls or !tls-implicit before it";
+	return NULL;
 }
 
 static struct session *script_add_session(struct script *sc)
@@ -255,13 +378,23 @@ static struct directive *session_add(struct session *s)
 	return d;
 }
 
+static void directive_free(struct directive *d)
+{
+	free(d->data);
+	if (d->socks) {
+		free(d->socks->user);
+		free(d->socks->pass);
+		free(d->socks);
+	}
+}
+
 static bool is_blank(const char *s)
 {
 	return s[strspn(s, " \t")] == '\0';
 }
 
 /* One dialogue line into the current session; false (with *why) when it is not a directive. */
-static bool parse_line(struct session *s, const char *line, int lineno, const char **why)
+static bool parse_line(struct script *sc, struct session *s, const char *line, int lineno, const char **why)
 {
 	for (size_t i = 0; i < sizeof directive_table / sizeof directive_table[0]; i++) {
 		const char *w = directive_table[i].word;
@@ -273,22 +406,40 @@ static bool parse_line(struct session *s, const char *line, int lineno, const ch
 			arg += *arg == ' ';
 		else
 			arg += strspn(arg, " \t");
-		if (s->n > 0 && ends_session(s->dirs[s->n - 1].op)) {
-			*why = "nothing can follow !close, !silent or !expect-close in a session";
+		if (s->n > 0 && s->dirs[s->n - 1].ends) {
+			*why = "nothing can follow a directive that ends the session (!close, !silent, "
+			       "!expect-close, !expect-tls-fail, !tls-garbage, a failing !socks5)";
 			return false;
 		}
 		struct directive *d = session_add(s);
 		d->op = directive_table[i].op;
 		d->lineno = lineno;
-		if (!directive_table[i].parse(d, arg, why)) {
+		d->ends = directive_table[i].ends_session;
+		bool ok = directive_table[i].parse(d, arg, why);
+		if (ok && (*why = misplaced(s, d)) != NULL)
+			ok = false;
+		if (!ok) {
 			s->n--;
-			free(d->data);
+			directive_free(d);
 			return false;
 		}
+		if (d->op == OP_STARTTLS || d->op == OP_TLS_IMPLICIT || d->op == OP_EXPECT_TLS_FAIL)
+			sc->needs_cert = true;
 		return true;
 	}
-	*why = "unknown directive (S:, C:, !raw, !long, !close, !silent, !expect-close)";
+	*why = "unknown directive (S:, C:, !raw, !long, !close, !silent, !expect-close, !cork, "
+	       "!starttls, !tls-implicit, !expect-tls-fail, !tls-garbage, !expect-sni, !socks5)";
 	return false;
+}
+
+static void script_free(struct script *sc)
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		for (size_t j = 0; j < sc->sessions[i].n; j++)
+			directive_free(&sc->sessions[i].dirs[j]);
+		free(sc->sessions[i].dirs);
+	}
+	free(sc->sessions);
 }
 
 /*
@@ -339,7 +490,7 @@ static void script_load(struct script *sc, const char *path)
 		if (!cur)
 			cur = script_add_session(sc);
 		const char *why = NULL;
-		if (!parse_line(cur, line, lineno, &why)) {
+		if (!parse_line(sc, cur, line, lineno, &why)) {
 			fprintf(stderr, "fakesmtp: %s:%d: %s: %s\n", path, lineno, why, line);
 			exit(EXIT_USAGE);
 		}
@@ -405,19 +556,38 @@ static void escape(char *out, const char *in, size_t len)
 	out[o] = '\0';
 }
 
+/* Up to 64 bytes as "16 03 01 ...", for the log. */
+static void hex_dump(char *out, size_t outsz, const unsigned char *in, size_t len)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < len && i < 64 && o < outsz; i++)
+		o += (size_t)snprintf(out + o, outsz - o, "%s%02x", i ? " " : "", in[i]);
+	if (len > 64 && o < outsz)
+		snprintf(out + o, outsz - o, " ...");
+}
+
 /* ---- the connection ------------------------------------------------------ */
+
+/* Set once from --cert/--key; NULL when the run needs no TLS. */
+static SSL_CTX *tls_ctx;
 
 struct conn {
 	int fd;
 	int timeout_ms;
+	SSL *ssl;         /* set after a successful handshake: all I/O goes through it */
+	bool tls_dead;    /* a fatal TLS error happened: no close_notify, no more TLS reads */
 	char buf[CLIENT_LINE_MAX + 2];
 	size_t len;
 	bool eof;
 	bool discarding;  /* inside an overlong line: drop bytes up to the next LF */
+	bool corked;      /* !cork: sends collect in out until the next wait */
+	char *out;
+	size_t out_len, out_cap;
 };
 
 enum got {
-	GOT_LINE,
+	GOT_LINE,     /* a line (conn_read_line), or "ready / progress" (the helpers below) */
 	GOT_EOF,
 	GOT_RESET,    /* the client reset the connection (closed with our bytes unread) */
 	GOT_TIMEOUT,  /* nothing within the timeout; not logged, the caller knows what it waited for */
@@ -441,6 +611,39 @@ static enum got wait_for(int fd, short events, int timeout_ms)
 	}
 }
 
+/* The reason for the last TLS failure, for the log. */
+static const char *tls_reason(int ssl_error, int saved_errno)
+{
+	static char why[256];
+	unsigned long e = ERR_peek_last_error();
+	if (e) {
+		ERR_error_string_n(e, why, sizeof why);
+		/* "error:0A000418:SSL routines::tlsv1 alert unknown ca" -> the last part. */
+		const char *colon = strrchr(why, ':');
+		return colon ? colon + 1 : why;
+	}
+	if (ssl_error == SSL_ERROR_SYSCALL && saved_errno)
+		return strerror(saved_errno);
+	if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN)
+		return "the client closed the connection";
+	snprintf(why, sizeof why, "SSL error %d", ssl_error);
+	return why;
+}
+
+/*
+ * Wait for what an OpenSSL call that returned `ssl_error` wants: GOT_LINE
+ * (try again), GOT_TIMEOUT, GOT_ERROR (logged), or GOT_EOF when the error
+ * is not a "want" at all (the caller reports it).
+ */
+static enum got tls_wait(struct conn *c, int ssl_error)
+{
+	if (ssl_error == SSL_ERROR_WANT_READ)
+		return wait_for(c->fd, POLLIN, c->timeout_ms);
+	if (ssl_error == SSL_ERROR_WANT_WRITE)
+		return wait_for(c->fd, POLLOUT, c->timeout_ms);
+	return GOT_EOF;
+}
+
 /* Every line the client sends is logged here, and DATA/BDAT flagged. */
 static void client_said(const char *escaped)
 {
@@ -454,6 +657,69 @@ static void conn_consume(struct conn *c, size_t n)
 {
 	memmove(c->buf, c->buf + n, c->len - n);
 	c->len -= n;
+}
+
+/*
+ * Read more client bytes into buf (there must be room): GOT_LINE when some
+ * arrived or end of stream was reached (eof set), else GOT_RESET,
+ * GOT_TIMEOUT or GOT_ERROR (logged). Over TLS the read is tried before any
+ * poll: OpenSSL may hold decrypted bytes that poll cannot see.
+ */
+static enum got conn_fill(struct conn *c)
+{
+	size_t room = sizeof c->buf - c->len;
+	if (!c->ssl) {
+		for (;;) {
+			enum got w = wait_for(c->fd, POLLIN, c->timeout_ms);
+			if (w != GOT_LINE)
+				return w;
+			ssize_t r = recv(c->fd, c->buf + c->len, room, 0);
+			if (r > 0) {
+				c->len += (size_t)r;
+				return GOT_LINE;
+			}
+			if (r == 0) {
+				c->eof = true;
+				return GOT_LINE;
+			}
+			if (errno == ECONNRESET)
+				return GOT_RESET;
+			if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+				log_failure("ERROR: read from the client: %s", strerror(errno));
+				return GOT_ERROR;
+			}
+		}
+	}
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		int r = SSL_read(c->ssl, c->buf + c->len, room > INT_MAX ? INT_MAX : (int)room);
+		if (r > 0) {
+			c->len += (size_t)r;
+			return GOT_LINE;
+		}
+		int saved_errno = errno;
+		int e = SSL_get_error(c->ssl, r);
+		enum got w = tls_wait(c, e);
+		if (w == GOT_LINE)
+			continue;
+		if (w != GOT_EOF)
+			return w;
+		/* Not a "want": the stream is over, one way or another. */
+		if (e == SSL_ERROR_ZERO_RETURN) {
+			c->eof = true;   /* close_notify, or (IGNORE_UNEXPECTED_EOF) a plain TCP end */
+			return GOT_LINE;
+		}
+		c->tls_dead = true;
+		if (e == SSL_ERROR_SYSCALL && saved_errno == ECONNRESET)
+			return GOT_RESET;
+		if (e == SSL_ERROR_SYSCALL && saved_errno == 0) {
+			c->eof = true;
+			return GOT_LINE;
+		}
+		log_failure("ERROR: TLS read from the client: %s", tls_reason(e, saved_errno));
+		return GOT_ERROR;
+	}
 }
 
 /*
@@ -500,26 +766,56 @@ static enum got conn_read_line(struct conn *c, char *out)
 			c->len = 0;
 			return GOT_EOF;
 		}
-		enum got w = wait_for(c->fd, POLLIN, c->timeout_ms);
+		enum got w = conn_fill(c);
 		if (w != GOT_LINE)
 			return w;
-		ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
-		if (r > 0)
-			c->len += (size_t)r;
-		else if (r == 0)
-			c->eof = true;
-		else if (errno == ECONNRESET)
-			return GOT_RESET;
-		else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-			log_failure("ERROR: read from the client: %s", strerror(errno));
-			return GOT_ERROR;
-		}
 	}
 }
 
-static bool conn_write(struct conn *c, const char *data, size_t len)
+/*
+ * Exactly n (at most sizeof buf) binary bytes into out, for the SOCKS5
+ * handshake. GOT_EOF when the client closed first.
+ */
+static enum got conn_read_exact(struct conn *c, unsigned char *out, size_t n)
+{
+	while (c->len < n) {
+		if (c->eof)
+			return GOT_EOF;
+		enum got w = conn_fill(c);
+		if (w != GOT_LINE)
+			return w;
+	}
+	memcpy(out, c->buf, n);
+	conn_consume(c, n);
+	return GOT_LINE;
+}
+
+/* Write it all, in the clear or over TLS, within the timeout for every wait. */
+static bool conn_write_now(struct conn *c, const char *data, size_t len)
 {
 	while (len > 0) {
+		if (c->ssl) {
+			ERR_clear_error();
+			errno = 0;
+			int n = SSL_write(c->ssl, data, len > INT_MAX ? INT_MAX : (int)len);
+			if (n > 0) {
+				data += n;
+				len -= (size_t)n;
+				continue;
+			}
+			int saved_errno = errno;
+			int e = SSL_get_error(c->ssl, n);
+			enum got w = tls_wait(c, e);
+			if (w == GOT_LINE)
+				continue;
+			if (w == GOT_TIMEOUT)
+				log_failure("ERROR: the client did not read what was sent for %d ms", c->timeout_ms);
+			if (w == GOT_EOF) {
+				c->tls_dead = true;
+				log_failure("ERROR: TLS write to the client: %s", tls_reason(e, saved_errno));
+			}
+			return false;
+		}
 		enum got w = wait_for(c->fd, POLLOUT, c->timeout_ms);
 		if (w == GOT_TIMEOUT)
 			log_failure("ERROR: the client did not read what was sent for %d ms", c->timeout_ms);
@@ -536,6 +832,34 @@ static bool conn_write(struct conn *c, const char *data, size_t len)
 		len -= (size_t)n;
 	}
 	return true;
+}
+
+/* Corked (after !cork), bytes collect until conn_flush; else they go now. */
+static bool conn_write(struct conn *c, const char *data, size_t len)
+{
+	if (!c->corked)
+		return conn_write_now(c, data, len);
+	if (c->out_len + len > c->out_cap) {
+		c->out_cap = (c->out_len + len) * 2;
+		c->out = xrealloc(c->out, c->out_cap);
+	}
+	memcpy(c->out + c->out_len, data, len);
+	c->out_len += len;
+	return true;
+}
+
+/* Send what !cork collected, in one write (one segment, or one TLS record). */
+static bool conn_flush(struct conn *c)
+{
+	if (!c->corked)
+		return true;
+	c->corked = false;
+	size_t n = c->out_len;
+	c->out_len = 0;
+	if (n == 0)
+		return true;
+	log_line("# sending the %zu corked bytes in one write", n);
+	return conn_write_now(c, c->out, n);
 }
 
 /*
@@ -565,17 +889,386 @@ static bool conn_drain(struct conn *c)
 }
 
 /*
+ * Drop whatever arrives (binary: TLS records, say) until the client closes.
+ * Reads in the clear: used once TLS is out of the picture.
+ */
+static bool conn_discard_until_close(struct conn *c)
+{
+	for (;;) {
+		c->len = 0;
+		switch (conn_fill(c)) {
+		case GOT_LINE:
+			if (c->eof)
+				return true;
+			continue;
+		case GOT_EOF:
+			return true;
+		case GOT_RESET:
+			log_line("# the client reset the connection");
+			return true;
+		case GOT_TIMEOUT:
+			log_failure("ERROR: the client did not close the connection within %d ms", c->timeout_ms);
+			return false;
+		case GOT_ERROR:
+			return false;
+		}
+	}
+}
+
+/*
  * Closing our side first and then reading to EOF, rather than close() at
  * once, keeps the kernel from answering unread client bytes with a RST: the
  * client sees a plain end of stream, and its last words still get logged.
+ * Over TLS a close_notify goes first (never after a fatal TLS error).
  */
 static void conn_close(struct conn *c, bool drain)
 {
+	if (c->ssl && !c->tls_dead) {
+		ERR_clear_error();
+		SSL_shutdown(c->ssl);  /* one call: sends close_notify, does not wait for the client's */
+	}
 	shutdown(c->fd, SHUT_WR);
 	if (drain)
 		conn_drain(c);
+	SSL_free(c->ssl);
+	c->ssl = NULL;
 	close(c->fd);
 	c->fd = -1;
+}
+
+/* ---- TLS ------------------------------------------------------------------ */
+
+/* The server context from --cert/--key; exits 2 on any problem with them. */
+static SSL_CTX *tls_setup(const char *cert, const char *key)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		char why[256];
+		ERR_error_string_n(ERR_get_error(), why, sizeof why);
+		fprintf(stderr, "fakesmtp: --cert %s --key %s: %s\n", cert, key, why);
+		exit(EXIT_USAGE);
+	}
+	/*
+	 * A client that just closes (no close_notify) ends the stream like a
+	 * plain EOF; no renegotiation; no session tickets, so nothing is sent
+	 * after the handshake that the script did not ask for.
+	 */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	return ctx;
+}
+
+/*
+ * Bytes the client sent before the handshake but after its last line
+ * (pipelined after STARTTLS, or SMTP before an implicit handshake) would
+ * be read as cleartext: RFC 3207 forbids it, so it fails the run.
+ */
+static bool no_early_bytes(struct conn *c, const struct directive *d)
+{
+	if (c->len == 0)
+		return true;
+	char shown[ESCAPED_MAX];
+	escape(shown, c->buf, c->len < 256 ? c->len : 256);
+	log_failure("ERROR: the client sent %zu byte(s) in the clear before the TLS handshake "
+		    "(fixture line %d): %s", c->len, d->lineno, shown);
+	return false;
+}
+
+/*
+ * The server side of a handshake on the connection. true: c->ssl is set
+ * and logged; false: *why says what failed (not logged: for !expect-tls-fail
+ * a failure is the expected outcome).
+ */
+static bool tls_accept(struct conn *c, int version, const char **why)
+{
+	SSL *ssl = SSL_new(tls_ctx);
+	if (!ssl || !SSL_set_fd(ssl, c->fd) ||
+	    (version && (!SSL_set_min_proto_version(ssl, version) || !SSL_set_max_proto_version(ssl, version)))) {
+		SSL_free(ssl);
+		*why = "SSL_new failed";
+		return false;
+	}
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		int r = SSL_accept(ssl);
+		if (r == 1)
+			break;
+		int saved_errno = errno;
+		int e = SSL_get_error(ssl, r);
+		enum got w = tls_wait(c, e);
+		if (w == GOT_LINE)
+			continue;
+		*why = w == GOT_TIMEOUT ? "the client did not complete the handshake in time"
+		       : w == GOT_ERROR ? "poll failed"
+					: tls_reason(e, saved_errno);
+		SSL_free(ssl); /* no SSL_shutdown after a failed handshake */
+		return false;
+	}
+	c->ssl = ssl;
+	c->tls_dead = false;
+	const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	log_line("# TLS handshake done: %s %s, SNI %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl),
+		 sni ? sni : "(none)");
+	return true;
+}
+
+static bool do_handshake(struct conn *c, const struct directive *d)
+{
+	if (!no_early_bytes(c, d))
+		return false;
+	log_line("# TLS handshake (%s)", d->op == OP_TLS_IMPLICIT ? "implicit" : "STARTTLS");
+	const char *why = NULL;
+	if (tls_accept(c, (int)d->count, &why))
+		return true;
+	c->tls_dead = true;
+	log_failure("ERROR: TLS handshake failed: %s (fixture line %d)", why, d->lineno);
+	return false;
+}
+
+/*
+ * The client is expected to abort the TLS session, typically because it
+ * refuses the certificate: either the handshake fails (it sends an alert or
+ * hangs up), or it completes and the client closes with no SMTP but a QUIT
+ * (any other line fails the run at once).
+ */
+static bool do_expect_tls_fail(struct conn *c, const struct directive *d)
+{
+	if (!no_early_bytes(c, d))
+		return false;
+	log_line("# TLS handshake, expected to fail");
+	const char *why = NULL;
+	if (!tls_accept(c, 0, &why)) {
+		log_line("# TLS handshake failed, as expected: %s", why);
+		c->tls_dead = true;
+		return conn_discard_until_close(c);
+	}
+	log_line("# the TLS handshake completed; the client must now close (QUIT at most)");
+	char line[ESCAPED_MAX];
+	for (;;) {
+		switch (conn_read_line(c, line)) {
+		case GOT_LINE:
+			if (strcasecmp(line, "QUIT") == 0)
+				continue;
+			log_failure("ERROR: the client went on after the TLS handshake instead of aborting: '%s' "
+				    "(fixture line %d)", line, d->lineno);
+			conn_close(c, true);
+			return false;
+		case GOT_EOF:
+			return true;
+		case GOT_RESET:
+			log_line("# the client reset the connection");
+			return true;
+		case GOT_TIMEOUT:
+			log_failure("ERROR: the client did not close the connection within %d ms", c->timeout_ms);
+			return false;
+		case GOT_ERROR:
+			return false;
+		}
+	}
+}
+
+/*
+ * Not TLS at all: wait for the client's first bytes (its ClientHello, a TLS
+ * handshake record: 0x16), answer them with the scripted bytes, then drop
+ * everything until the client closes.
+ */
+static bool do_tls_garbage(struct conn *c, const struct directive *d)
+{
+	if (!no_early_bytes(c, d))
+		return false;
+	enum got w = conn_fill(c);
+	if (w == GOT_TIMEOUT)
+		log_failure("ERROR: expected a TLS ClientHello but the client sent nothing for %d ms (fixture line %d)",
+			    c->timeout_ms, d->lineno);
+	if (w != GOT_LINE)
+		return false;
+	if (c->len == 0) {
+		log_failure("ERROR: expected a TLS ClientHello but the client closed the connection (fixture line %d)",
+			    d->lineno);
+		return false;
+	}
+	char shown[3 * 64 + 8];
+	hex_dump(shown, sizeof shown, (const unsigned char *)c->buf, c->len);
+	if ((unsigned char)c->buf[0] != 0x16) {
+		log_failure("ERROR: expected a TLS ClientHello (16 03 ...), got %s (fixture line %d)", shown, d->lineno);
+		return false;
+	}
+	log_line("# the client started a TLS handshake: %s", shown);
+	c->len = 0;
+	hex_dump(shown, sizeof shown, (const unsigned char *)d->data, d->len);
+	log_line("S: !raw %s", shown);
+	if (!conn_write_now(c, d->data, d->len))
+		return false;
+	return conn_discard_until_close(c);
+}
+
+static bool do_expect_sni(struct conn *c, const struct directive *d)
+{
+	const char *sni = c->ssl ? SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name) : NULL;
+	const char *shown = sni ? sni : "-";
+	if (strcmp(d->data, shown) == 0 || fnmatch(d->data, shown, 0) == 0)
+		return true;
+	log_failure("MISMATCH: expected SNI '%s' got '%s' (fixture line %d)", d->data, shown, d->lineno);
+	conn_close(c, true);
+	return false;
+}
+
+/* ---- SOCKS5 (RFC 1928, RFC 1929) ----------------------------------------- */
+
+/* Read n bytes of the SOCKS5 handshake; false (logged) if they do not come. */
+static bool socks_read(struct conn *c, unsigned char *out, size_t n, const char *what)
+{
+	switch (conn_read_exact(c, out, n)) {
+	case GOT_LINE:
+		return true;
+	case GOT_EOF:
+	case GOT_RESET:
+		log_failure("ERROR: SOCKS5: the client closed the connection before its %s", what);
+		return false;
+	case GOT_TIMEOUT:
+		log_failure("ERROR: SOCKS5: no %s from the client within %d ms", what, c->timeout_ms);
+		return false;
+	case GOT_ERROR:
+		break;
+	}
+	return false;
+}
+
+static bool socks_send(struct conn *c, const unsigned char *b, size_t n, const char *shown)
+{
+	log_line("S: SOCKS5 %s", shown);
+	return conn_write_now(c, (const char *)b, n);
+}
+
+/*
+ * A wrong byte from the client. A mismatch fails the run, like a C: line
+ * that does not match; the connection is closed.
+ */
+static bool socks_mismatch(struct conn *c, const struct directive *d, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static bool socks_mismatch(struct conn *c, const struct directive *d, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_failure("MISMATCH: SOCKS5: %s (fixture line %d)", msg, d->lineno);
+	conn_close(c, true);
+	return false;
+}
+
+/*
+ * The proxy side of a SOCKS5 handshake. The client's messages are logged
+ * as C: lines the runner can match (expect-client):
+ *   C: SOCKS5 methods 00 02
+ *   C: SOCKS5 auth user=NAME pass=SECRET
+ *   C: SOCKS5 CONNECT mx.example.test:25     (or 192.0.2.1:25, [2001:db8::1]:25)
+ * The CONNECT is never carried out: on success the session goes on with the
+ * SMTP dialogue on this same connection.
+ */
+static bool do_socks5(struct conn *c, const struct directive *d)
+{
+	const struct socks_opts *o = d->socks;
+	unsigned char b[512];
+	char shown[3 * 256 + 64];
+
+	/* Greeting: VER NMETHODS METHODS... */
+	if (!socks_read(c, b, 2, "greeting"))
+		return false;
+	if (b[0] != 5)
+		return socks_mismatch(c, d, "expected version 5 in the greeting, got %u", b[0]);
+	size_t nmethods = b[1];
+	if (nmethods == 0)
+		return socks_mismatch(c, d, "the greeting offers no method");
+	if (!socks_read(c, b + 2, nmethods, "greeting"))
+		return false;
+	hex_dump(shown, sizeof shown, b + 2, nmethods);
+	log_line("C: SOCKS5 methods %s", shown);
+	unsigned char want = o->user ? 0x02 : 0x00;
+	bool offered = memchr(b + 2, want, nmethods) != NULL;
+	if (o->no_method || !offered) {
+		unsigned char none[2] = { 5, 0xff };
+		if (!socks_send(c, none, 2, "method ff (no acceptable method)"))
+			return false;
+		if (!o->no_method)
+			return socks_mismatch(c, d, "the client did not offer method %02x", want);
+		return conn_discard_until_close(c);
+	}
+	unsigned char pick[2] = { 5, want };
+	if (!socks_send(c, pick, 2, want ? "method 02 (user/password)" : "method 00 (no authentication)"))
+		return false;
+
+	/* RFC 1929: VER(1) ULEN UNAME PLEN PASSWD. */
+	if (o->user) {
+		if (!socks_read(c, b, 2, "user/password request"))
+			return false;
+		if (b[0] != 1)
+			return socks_mismatch(c, d, "expected version 1 in the user/password request, got %u", b[0]);
+		char user[256], pass[256];
+		size_t ulen = b[1];
+		if (!socks_read(c, (unsigned char *)user, ulen, "user name") ||
+		    !socks_read(c, b, 1, "password length"))
+			return false;
+		size_t plen = b[0];
+		if (!socks_read(c, (unsigned char *)pass, plen, "password"))
+			return false;
+		char u[ESCAPED_MAX], p[ESCAPED_MAX];
+		escape(u, user, ulen);
+		escape(p, pass, plen);
+		log_line("C: SOCKS5 auth user=%s pass=%s", u, p);
+		bool right = ulen == strlen(o->user) && memcmp(user, o->user, ulen) == 0 &&
+			     plen == strlen(o->pass) && memcmp(pass, o->pass, plen) == 0;
+		unsigned char status[2] = { 1, (o->deny_auth || !right) ? 1 : 0 };
+		if (!socks_send(c, status, 2, status[1] ? "auth status 01 (refused)" : "auth status 00 (ok)"))
+			return false;
+		if (!right)
+			return socks_mismatch(c, d, "expected user=%s pass=%s", o->user, o->pass);
+		if (o->deny_auth)
+			return conn_discard_until_close(c);
+	}
+
+	/* Request: VER CMD RSV ATYP DST.ADDR DST.PORT. */
+	if (!socks_read(c, b, 4, "request"))
+		return false;
+	if (b[0] != 5 || b[1] != 1 || b[2] != 0)
+		return socks_mismatch(c, d, "expected a CONNECT request (05 01 00), got %02x %02x %02x", b[0], b[1], b[2]);
+	char target[INET6_ADDRSTRLEN + ESCAPED_MAX];
+	unsigned char atyp = b[3];
+	if (atyp == 1 || atyp == 4) {
+		size_t alen = atyp == 1 ? 4 : 16;
+		if (!socks_read(c, b, alen, "address"))
+			return false;
+		char ip[INET6_ADDRSTRLEN];
+		inet_ntop(atyp == 1 ? AF_INET : AF_INET6, b, ip, sizeof ip);
+		snprintf(target, sizeof target, atyp == 1 ? "%s" : "[%s]", ip);
+	} else if (atyp == 3) {
+		if (!socks_read(c, b, 1, "name length"))
+			return false;
+		size_t nlen = b[0];
+		if (!socks_read(c, b, nlen, "name"))
+			return false;
+		escape(target, (const char *)b, nlen);
+	} else {
+		return socks_mismatch(c, d, "unknown address type %u", atyp);
+	}
+	if (!socks_read(c, b, 2, "port"))
+		return false;
+	log_line("C: SOCKS5 CONNECT %s:%u", target, (unsigned)(b[0] << 8 | b[1]));
+
+	/* Reply: VER REP RSV ATYP BND.ADDR BND.PORT (127.0.0.1:0: nothing is bound). */
+	unsigned char reply[10] = { 5, (unsigned char)o->reply, 0, 1, 127, 0, 0, 1, 0, 0 };
+	snprintf(shown, sizeof shown, "reply %02x%s", o->reply, o->reply ? "" : " (connected)");
+	if (!socks_send(c, reply, sizeof reply, shown))
+		return false;
+	if (o->reply)
+		return conn_discard_until_close(c);
+	return true;
 }
 
 /* ---- running a session --------------------------------------------------- */
@@ -598,11 +1291,8 @@ static bool do_send(struct conn *c, const struct directive *d)
 static bool do_raw(struct conn *c, const struct directive *d)
 {
 	/* As hex, like the fixture: raw bytes are often not text. */
-	char shown[3 * 64 + 4];
-	size_t o = 0;
-	for (size_t i = 0; i < d->len && i < 64; i++)
-		o += (size_t)snprintf(shown + o, sizeof shown - o, "%s%02x", i ? " " : "", (unsigned char)d->data[i]);
-	snprintf(shown + o, sizeof shown - o, "%s", d->len > 64 ? " ..." : "");
+	char shown[3 * 64 + 8];
+	hex_dump(shown, sizeof shown, (const unsigned char *)d->data, d->len);
 	log_line("S: !raw %s", shown);
 	return conn_write(c, d->data, d->len);
 }
@@ -648,11 +1338,19 @@ static bool do_expect(struct conn *c, const struct directive *d)
 	return false;
 }
 
+static bool is_send(enum op op)
+{
+	return op == OP_SEND || op == OP_RAW || op == OP_LONG || op == OP_CORK;
+}
+
 /* Runs one session on an accepted connection; false when it did not run fully. */
 static bool run_session(struct conn *c, const struct session *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct directive *d = &s->dirs[i];
+		/* Corked bytes go out before anything that waits for the client. */
+		if (!is_send(d->op) && !conn_flush(c))
+			return false;
 		bool ok = true;
 		switch (d->op) {
 		case OP_SEND:
@@ -667,6 +1365,23 @@ static bool run_session(struct conn *c, const struct session *s)
 		case OP_EXPECT:
 			ok = do_expect(c, d);
 			break;
+		case OP_CORK:
+			c->corked = true;
+			break;
+		case OP_STARTTLS:
+		case OP_TLS_IMPLICIT:
+			ok = do_handshake(c, d);
+			break;
+		case OP_EXPECT_SNI:
+			ok = do_expect_sni(c, d);
+			break;
+		case OP_SOCKS5:
+			ok = do_socks5(c, d);
+			break;
+		case OP_EXPECT_TLS_FAIL:
+			return do_expect_tls_fail(c, d);
+		case OP_TLS_GARBAGE:
+			return do_tls_garbage(c, d);
 		case OP_CLOSE:
 			log_line("# closing the connection");
 			conn_close(c, true);
@@ -678,7 +1393,13 @@ static bool run_session(struct conn *c, const struct session *s)
 		}
 		if (!ok)
 			return false;
+		if (d->ends) {
+			/* A !socks5 that refused: the client must hang up now. */
+			return true;
+		}
 	}
+	if (!conn_flush(c))
+		return false;
 	log_line("# end of script, reading until the client closes");
 	return conn_drain(c);
 }
@@ -787,6 +1508,10 @@ static bool accept_session(int lfd, struct conn *c, size_t number)
 	c->len = 0;
 	c->eof = false;
 	c->discarding = false;
+	c->ssl = NULL;
+	c->tls_dead = false;
+	c->corked = false;
+	c->out_len = 0;
 	return true;
 }
 
@@ -797,11 +1522,14 @@ struct options {
 	const char *script;
 	const char *log;
 	const char *timeout;
+	const char *cert;
+	const char *key;
 };
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: fakesmtp --listen ADDR:PORT --script FILE --log FILE [--timeout SECONDS]\n");
+	fprintf(stderr, "usage: fakesmtp --listen ADDR:PORT --script FILE --log FILE [--timeout SECONDS]\n"
+		"                [--cert FILE --key FILE]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -815,6 +1543,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "--script", &o->script },
 		{ "--log", &o->log },
 		{ "--timeout", &o->timeout },
+		{ "--cert", &o->cert },
+		{ "--key", &o->key },
 	};
 	for (int i = 1; i < argc; i++) {
 		size_t k = 0;
@@ -824,7 +1554,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			usage();
 		*table[k].value = argv[++i];
 	}
-	if (!o->listen || !o->script || !o->log)
+	if (!o->listen || !o->script || !o->log || !o->cert != !o->key)
 		usage();
 }
 
@@ -845,6 +1575,13 @@ int main(int argc, char **argv)
 
 	struct script sc = { 0 };
 	script_load(&sc, opt.script);
+	if (sc.needs_cert && !opt.cert) {
+		fprintf(stderr, "fakesmtp: %s: the script does TLS handshakes: give --cert and --key\n", opt.script);
+		script_free(&sc);
+		return EXIT_USAGE;
+	}
+	if (opt.cert)
+		tls_ctx = tls_setup(opt.cert, opt.key);
 
 	log_file = fopen(opt.log, "w");
 	if (!log_file) {
@@ -870,11 +1607,8 @@ int main(int argc, char **argv)
 	log_line("# %s", failed ? "FAILED" : "passed");
 	fclose(log_file);
 
-	for (size_t i = 0; i < sc.n; i++) {
-		for (size_t j = 0; j < sc.sessions[i].n; j++)
-			free(sc.sessions[i].dirs[j].data);
-		free(sc.sessions[i].dirs);
-	}
-	free(sc.sessions);
+	script_free(&sc);
+	free(c.out);
+	SSL_CTX_free(tls_ctx);
 	return failed ? EXIT_FAIL : EXIT_PASS;
 }

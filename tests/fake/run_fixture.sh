@@ -11,6 +11,10 @@
 #
 # No sleeps: fakesmtp prints its port once it listens, and its stdout closes
 # when it exits, so both waits are reads on its stdout with a bound.
+#
+# TLS fixtures (`certs: yes`) need the openssl CLI: the test PKI is made by
+# tests/tls/gen-certs.sh into CERTS_DIR (meson sets it to a directory in the
+# build tree, so it is made once) or, unset, into this run's work directory.
 set -u
 
 fixture=${1:-}
@@ -31,12 +35,15 @@ harness_error() {
 [[ -n $SMTPPROBE && -x $SMTPPROBE ]] || harness_error "smtpprobe not found: set SMTPPROBE"
 command -v jq >/dev/null || harness_error "jq is needed"
 
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+fixture_dir=$(cd "$(dirname "$fixture")" && pwd)
+
 # ---- the header ---------------------------------------------------------------
 
 # Single-valued keys; the repeatable ones are arrays below.
 declare -A one=()
-single_keys=" description args address listen expect-exit expect-verdict expect-step expect-failure expect-code expect-enhanced "
-expect_text=() expect_note=() expect_client=() expect_no_client=() expect_jq=()
+single_keys=" description args address listen certs cert expect-exit expect-verdict expect-step expect-failure expect-code expect-enhanced "
+expect_text=() expect_note=() expect_client=() expect_no_client=() expect_jq=() expect_absent=() env_vars=()
 
 lineno=0
 saw_separator=0
@@ -59,6 +66,14 @@ while IFS= read -r line || [[ -n $line ]]; do
 	expect-client) expect_client+=("$value") ;;
 	expect-no-client) expect_no_client+=("$value") ;;
 	expect-jq) expect_jq+=("$value") ;;
+	expect-absent)
+		[[ -n $value ]] || harness_error "$fixture:$lineno: expect-absent wants a text"
+		expect_absent+=("$value")
+		;;
+	env)
+		[[ $value =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || harness_error "$fixture:$lineno: want 'env: NAME=VALUE', got: $value"
+		env_vars+=("$value")
+		;;
 	*)
 		[[ $single_keys == *" $key "* ]] || harness_error "$fixture:$lineno: unknown header key '$key'"
 		[[ -z ${one[$key]+set} ]] || harness_error "$fixture:$lineno: '$key' given twice"
@@ -68,6 +83,23 @@ while IFS= read -r line || [[ -n $line ]]; do
 done <"$fixture"
 ((saw_separator)) || harness_error "$fixture: no '---' line between header and dialogue"
 [[ -n ${one[address]:-} ]] || harness_error "$fixture: no 'address:' in the header"
+
+# TLS: which certificate fakesmtp shows (certs: yes, or any cert:).
+cert=${one[cert]:-}
+use_certs=0
+if [[ -n $cert || ${one[certs]:-no} == yes ]]; then
+	use_certs=1
+	cert=${cert:-valid}
+	case $cert in
+	valid | expired | wrongname | selfsigned) ;;
+	*) harness_error "$fixture: cert: wants valid, expired, wrongname or selfsigned, got '$cert'" ;;
+	esac
+elif [[ -n ${one[certs]:-} && ${one[certs]} != no ]]; then
+	harness_error "$fixture: certs: wants yes or no"
+fi
+if ((!use_certs)) && [[ "${one[args]:-} ${env_vars[*]}" == *@CA@* ]]; then
+	harness_error "$fixture: @CA@ needs 'certs: yes'"
+fi
 
 listen=${one[listen]:-127.0.0.1}
 if [[ $listen == *:* ]]; then listen_spec="[$listen]:0"; else listen_spec="$listen:0"; fi
@@ -89,8 +121,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+cert_args=()
+certs_dir=
+if ((use_certs)); then
+	command -v openssl >/dev/null || harness_error "the openssl command is needed for TLS fixtures (Debian package openssl)"
+	certs_dir=${CERTS_DIR:-$tmp/certs}
+	"$here/../tls/gen-certs.sh" "$certs_dir" >"$tmp/certs.err" 2>&1 ||
+		harness_error "gen-certs.sh failed: $(head -c 500 "$tmp/certs.err")"
+	certs_dir=$(cd "$certs_dir" && pwd)
+	cert_args=(--cert "$certs_dir/$cert.pem" --key "$certs_dir/$cert.key")
+fi
+
 coproc FAKE { exec "$FAKESMTP" --listen "$listen_spec" --script "$fixture" --log "$tmp/fake.log" \
-	--timeout "$FAKE_TIMEOUT" 2>"$tmp/fake.err"; }
+	--timeout "$FAKE_TIMEOUT" ${cert_args[@]+"${cert_args[@]}"} 2>"$tmp/fake.err"; }
 # shellcheck disable=SC2153 # FAKE_PID is set by coproc
 fake_pid=$FAKE_PID
 # Keep our own copy: bash closes the coproc's descriptors once it has exited.
@@ -102,13 +145,30 @@ if ! IFS= read -r -t "$FAKE_TIMEOUT" -u "$fake_out" port || [[ ! $port =~ ^[0-9]
 	harness_error "fakesmtp did not start listening"
 fi
 
-args=${one[args]:-}
-args=${args//@PORT@/$port}
-args=${args//@HOST@/$listen}
+# @PORT@ @HOST@ @CA@ @DIR@ in args and env values.
+expand() {
+	local s=$1
+	s=${s//@CA@/$certs_dir/ca.pem}
+	s=${s//@PORT@/$port}
+	s=${s//@HOST@/$listen}
+	s=${s//@DIR@/$fixture_dir}
+	printf '%s' "$s"
+}
+args=$(expand "${one[args]:-}")
 read -r -a argv <<<"$args"
 probe_cmd=("$SMTPPROBE" --json "${argv[@]}" "${one[address]}")
 
-timeout -k 5 "$PROBE_TIMEOUT" "${probe_cmd[@]}" >"$tmp/out" 2>"$tmp/err" </dev/null
+# smtpprobe's environment: none of the caller's SMTPPROBE_* settings (a
+# password or proxy there would change the test), plus the fixture's env:.
+env_cmd=(env)
+while IFS= read -r var; do
+	[[ $var == SMTPPROBE_* ]] && env_cmd+=(-u "$var")
+done < <(compgen -e)
+for kv in ${env_vars[@]+"${env_vars[@]}"}; do
+	env_cmd+=("$(expand "$kv")")
+done
+
+"${env_cmd[@]}" timeout -k 5 "$PROBE_TIMEOUT" "${probe_cmd[@]}" >"$tmp/out" 2>"$tmp/err" </dev/null
 probe_rc=$?
 
 # smtpprobe is done, so fakesmtp should finish too: its stdout closing says
@@ -225,6 +285,12 @@ for pat in ${expect_no_client[@]+"${expect_no_client[@]}"}; do
 		fi
 	done
 done
+# Secrets: not a trace in anything smtpprobe printed.
+for s in ${expect_absent[@]+"${expect_absent[@]}"}; do
+	if grep -qF -- "$s" "$tmp/out" "$tmp/err"; then
+		mismatch "absent from stdout and stderr" "$(jq_string "$s") nowhere" "$(cat "$tmp/out" "$tmp/err" | grep -cF -- "$s") line(s) hold it"
+	fi
+done
 if grep -q '^FORBIDDEN: ' "$tmp/fake.log" 2>/dev/null; then
 	mismatch "no DATA or BDAT" "none" "$(grep '^FORBIDDEN: ' "$tmp/fake.log" | head -3 | tr '\n' ' ')"
 fi
@@ -242,6 +308,10 @@ if ((problems == 0)); then
 fi
 {
 	echo "FAIL $name: $problems problem(s)"
+	if ((${#env_vars[@]})); then
+		echo "--- environment:"
+		printf ' %s\n' "${env_vars[@]}"
+	fi
 	echo "--- command:"
 	printf ' %q' "${probe_cmd[@]}"
 	echo

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# gen-certs.sh DIR - make the test PKI for the TLS tests with the openssl CLI.
+#
+# Writes into DIR (created if missing), all keys EC P-256 (fast):
+#
+#   ca.pem                 the test CA ("smtpprobe test CA"); --ca-file trusts it
+#   valid.pem, valid.key   mx.tls.test (SAN DNS:mx.tls.test, IP:127.0.0.1), by
+#                          the CA, valid from yesterday for 10 years
+#   expired.pem, .key      mx.tls.test by the CA, valid 2020-01-01 .. 2021-01-01
+#   wrongname.pem, .key    wrong.example.test only (SAN DNS:wrong.example.test),
+#                          by the CA, valid
+#   selfsigned.pem, .key   mx.tls.test, self-signed (no CA), valid
+#
+# Each server .pem holds the leaf only. Idempotent: once DIR/.complete
+# exists nothing is redone, and concurrent runs (meson runs tests in
+# parallel) serialise on DIR/.lock. Dates in the past are set with
+# `openssl ca -startdate/-enddate` (the x509 command of OpenSSL 3.0 cannot).
+#
+# Exit status: 0 the files are there; 1 openssl failed (its messages on stderr).
+set -euo pipefail
+
+dir=${1:?usage: gen-certs.sh DIR}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+
+exec {lock}>"$dir/.lock"
+flock -w 60 "$lock"
+
+[[ -e $dir/.complete ]] && exit 0
+
+work=$(mktemp -d "$dir/.work.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+newkey() { # FILE
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		-pkeyopt ec_param_enc:named_curve -out "$1" 2>/dev/null
+}
+
+# A minimal `openssl ca` set-up: its database, serials and policy live in
+# the work directory and are thrown away; only the PEM files are kept.
+mkdir newcerts
+: >index.txt
+echo 1000 >serial
+cat >ca.cnf <<'EOF'
+[ ca ]
+default_ca = test_ca
+
+[ test_ca ]
+dir = .
+database = ./index.txt
+serial = ./serial
+new_certs_dir = ./newcerts
+certificate = ./ca.pem
+private_key = ./ca.key
+default_md = sha256
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+email_in_dn = no
+
+[ policy_any ]
+commonName = supplied
+organizationName = optional
+
+[ req ]
+distinguished_name = req_dn
+prompt = no
+
+[ req_dn ]
+CN = unused
+
+[ v3_ca ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+
+[ server_mx ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:mx.tls.test, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ server_wrong ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:wrong.example.test
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ self_mx ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:mx.tls.test
+subjectKeyIdentifier = hash
+EOF
+
+# Start yesterday, so a clock a little behind does not make "valid" invalid.
+yesterday=$(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)
+in10y=$(date -u -d '10 years' +%Y%m%d%H%M%SZ)
+
+# The CA: self-signed with `openssl ca -selfsign` so its dates are set too.
+newkey ca.key
+openssl req -new -config ca.cnf -key ca.key -subj "/O=smtpprobe tests/CN=smtpprobe test CA" -out ca.csr
+openssl ca -batch -config ca.cnf -selfsign -keyfile ca.key -extensions v3_ca -notext \
+	-startdate "$yesterday" -enddate "$in10y" -in ca.csr -out ca.pem 2>/dev/null
+
+sign() { # NAME CN EXTENSIONS START END
+	newkey "$1.key"
+	openssl req -new -config ca.cnf -key "$1.key" -subj "/O=smtpprobe tests/CN=$2" -out "$1.csr"
+	openssl ca -batch -config ca.cnf -extensions "$3" -notext \
+		-startdate "$4" -enddate "$5" -in "$1.csr" -out "$1.pem" 2>/dev/null
+}
+
+sign valid mx.tls.test server_mx "$yesterday" "$in10y"
+sign expired mx.tls.test server_mx 20200101000000Z 20210101000000Z
+sign wrongname wrong.example.test server_wrong "$yesterday" "$in10y"
+
+newkey selfsigned.key
+openssl req -new -config ca.cnf -key selfsigned.key -subj "/O=smtpprobe tests/CN=mx.tls.test" -out selfsigned.csr
+openssl ca -batch -config ca.cnf -selfsign -keyfile selfsigned.key -extensions self_mx -notext \
+	-startdate "$yesterday" -enddate "$in10y" -in selfsigned.csr -out selfsigned.pem 2>/dev/null
+
+# Sanity: the CA-signed ones chain (expiry aside), the self-signed one does not.
+openssl verify -CAfile ca.pem -verify_hostname mx.tls.test valid.pem >/dev/null
+openssl verify -CAfile ca.pem -no_check_time wrongname.pem >/dev/null
+for bad in expired selfsigned; do
+	if openssl verify -CAfile ca.pem "$bad.pem" >/dev/null 2>&1; then
+		echo "gen-certs.sh: $bad.pem verifies, but must not" >&2
+		exit 1
+	fi
+done
+
+for f in ca.pem valid.pem valid.key expired.pem expired.key wrongname.pem wrongname.key \
+	selfsigned.pem selfsigned.key; do
+	chmod 0644 "$f"
+	mv -f "$f" "$dir/$f"
+done
+: >"$dir/.complete"
