@@ -53,7 +53,11 @@ run_probe --help
 expect_eq "help exit 0" "$PROBE_RC" 0
 for opt in --from --helo --server --port --resolver --ipv4 --ipv6 --all-mx --timeout --size --input --json --verbose --color --version; do
 	expect_match "help lists $opt" "$PROBE_OUT" "$opt"
-	expect_match "README lists $opt" "$(cat "$SRCDIR/README.md")" "$opt"
+done
+# Every option --help names is in the README too, so the two cannot drift.
+readme=$(cat "$SRCDIR/README.md")
+for opt in $(grep -oE -- '--[a-z][a-z0-9-]+' <<<"$PROBE_OUT" | sort -u); do
+	expect_match "README lists $opt" "$readme" "$opt"
 done
 run_probe --version
 expect_match "version" "$PROBE_OUT" '^smtpprobe [0-9]+\.[0-9]+'
