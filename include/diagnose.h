@@ -1,20 +1,51 @@
 /*
  * diagnose.h - from step + failure + reply to a category, a plain-words
- * summary and a remedy, by a rule table (src/diagnose_rules.c). First
- * matching rule wins; the table ends with fallbacks on the failure class,
- * labelled as such.
+ * summary and a remedy, by a rule table (src/diagnose_rules.c, listed in
+ * docs/diagnoses.md). The first matching rule wins; the table ends with
+ * fallbacks on the code class, labelled as such.
+ *
+ * The step is evidence, not the verdict: a reply at RCPT TO that names the
+ * sender (Postfix's smtpd_delay_reject) is diagnosed as a sender problem.
+ *
+ * Everything here is English. Renderers for people translate with
+ * diagnosis_summary(..., true) and the like; JSON uses the English forms.
  */
 #ifndef SMTPPROBE_DIAGNOSE_H
 #define SMTPPROBE_DIAGNOSE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "probe.h"
+#include "strbuf.h"
+
+struct diag_rule;
 
 struct diagnosis {
-	const char *category;  /* stable id for scripts, e.g. "recipient_unknown" */
-	const char *summary;   /* one line */
-	const char *remedy;    /* one line */
+	const char *category;  /* stable id for scripts, e.g. "recipient_unknown"; "unknown" if no rule */
+	const char *summary;   /* one line, English, without the list name */
+	const char *remedy;    /* one line, English */
+	const char *list;      /* the blocklist the reply names, or NULL */
+	char matched[192];     /* what decided, English: "enhanced code 5.1.1", "text \"user unknown\"" */
+	bool by_reply;         /* the reply's wording or codes decided (not a fallback on the class) */
+
+	/* Evidence behind `matched`, for diagnosis_matched(). */
+	const struct diag_rule *rule;  /* NULL when no rule matched */
+	char enhanced[16];     /* the enhanced code compared, "" when the rule did not need one */
+	bool enhanced_in_text; /* ... found as "(#5.1.1)" in the text */
+	const char *text;      /* the text alternative that matched (inside rule->text) */
+	size_t text_len;
+	int code;              /* the reply code, 0 without a reply */
+	int failure;           /* enum failure of the result */
 };
 
 void diagnose(const struct probe_result *r, struct diagnosis *out);
+
+/* The summary, with the blocklist's name appended when known; translated if asked. */
+void diagnosis_summary(const struct diagnosis *d, bool translate, struct strbuf *out);
+/* The remedy, translated if asked. */
+const char *diagnosis_remedy(const struct diagnosis *d, bool translate);
+/* What matched, as in d->matched, translated if asked. */
+void diagnosis_matched(const struct diagnosis *d, bool translate, struct strbuf *out);
 
 #endif

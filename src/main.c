@@ -1,4 +1,5 @@
 /* main.c - options in, one report per address out, the combined exit status. */
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,9 @@
 
 #include "batch.h"
 #include "cli.h"
+#include "config.h"
 #include "dns.h"
+#include "i18n.h"
 #include "loop.h"
 #include "report.h"
 #include "secret.h"
@@ -160,6 +163,26 @@ static int resolve_proxy(struct run *run, struct socks_proxy *proxy, struct dns_
 	return 0;
 }
 
+/*
+ * Messages for people follow the locale (LANGUAGE=ru works with any locale
+ * but C/POSIX, e.g. C.UTF-8); numbers and case folding do not, so that
+ * --timeout 0.5 parses and "AUTH LOGIN" compares the same everywhere. The
+ * catalogue is read as UTF-8, like everything else smtpprobe prints.
+ * SMTPPROBE_LOCALEDIR overrides where the catalogues are (the tests use the
+ * build tree).
+ */
+static void locale_setup(void)
+{
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "C");
+	const char *dir = getenv("SMTPPROBE_LOCALEDIR");
+	bindtextdomain(I18N_DOMAIN, dir && dir[0] ? dir : LOCALEDIR);
+	bind_textdomain_codeset(I18N_DOMAIN, "UTF-8");
+	textdomain(I18N_DOMAIN);
+}
+
 /* This host's FQDN when it has one; otherwise the probe uses its address literal. */
 static void default_helo(struct cli *c)
 {
@@ -180,6 +203,7 @@ int main(int argc, char **argv)
 	struct run run = { 0 };
 	char err[256];
 	signal(SIGPIPE, SIG_IGN);
+	locale_setup();
 
 	switch (cli_parse(argc, argv, &run.cli, err, sizeof err)) {
 	case CLI_EXIT_OK:
@@ -190,6 +214,9 @@ int main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
+	/* JSON is for programs: English whatever the locale (strerror() reaches "message"). */
+	if (run.cli.json)
+		setlocale(LC_MESSAGES, "C");
 	const char *nc = getenv("NO_COLOR");
 	run.color = run.cli.color == CLI_COLOR_ALWAYS ||
 		(run.cli.color == CLI_COLOR_AUTO && isatty(STDOUT_FILENO) && !(nc && nc[0]));

@@ -197,15 +197,23 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 
 	struct diagnosis dg;
 	diagnose(r, &dg);
+	/* English whatever the locale: JSON is for programs (docs/output.md). */
+	struct strbuf summary = STRBUF_INIT;
+	diagnosis_summary(&dg, false, &summary);
 	json_key(&j, "diagnosis");
 	json_object_begin(&j);
 	json_key(&j, "category");
 	json_string(&j, dg.category);
 	json_key(&j, "summary");
-	json_string(&j, dg.summary);
+	json_string_n(&j, summary.data, summary.len);
 	json_key(&j, "remedy");
-	json_string(&j, dg.remedy);
+	json_string(&j, diagnosis_remedy(&dg, false));
+	json_key(&j, "matched");
+	json_string(&j, dg.matched);
+	json_key(&j, "list");
+	json_string(&j, dg.list);
 	json_object_end(&j);
+	strbuf_free(&summary);
 
 	json_key(&j, "notes");
 	lines_array(&j, &r->notes);

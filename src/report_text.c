@@ -4,17 +4,37 @@
 #include <string.h>
 
 #include "diagnose.h"
+#include "i18n.h"
 #include "utf8.h"
 
+/* Words and labels are translated (LANGUAGE=ru); the values they introduce are not. */
 static const struct {
 	const char *word;
 	const char *color;
 } verdict_style[] = {
-	[VERDICT_ACCEPTED] = { "ACCEPTED", "\033[1;32m" },
-	[VERDICT_REJECTED] = { "REJECTED", "\033[1;31m" },
-	[VERDICT_TEMPFAIL] = { "TEMPFAIL", "\033[1;33m" },
-	[VERDICT_ERROR] = { "ERROR", "\033[1;35m" },
+	[VERDICT_ACCEPTED] = { N_("ACCEPTED"), "\033[1;32m" },
+	[VERDICT_REJECTED] = { N_("REJECTED"), "\033[1;31m" },
+	[VERDICT_TEMPFAIL] = { N_("TEMPFAIL"), "\033[1;33m" },
+	[VERDICT_ERROR] = { N_("ERROR"), "\033[1;35m" },
 };
+
+__attribute__((format_arg(1)))
+static const char *tr(const char *s)
+{
+	return s[0] ? _(s) : s;  /* gettext("") would be the catalogue's header */
+}
+
+/* Append s, then blanks up to `width` columns (characters, not bytes: labels may be Cyrillic). */
+static void pad(struct strbuf *out, const char *s, size_t width)
+{
+	size_t cols = 0;
+	for (const char *p = s; *p; p++)
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			cols++;
+	strbuf_puts(out, s);
+	for (; cols < width; cols++)
+		strbuf_putc(out, ' ');
+}
 
 void report_sanitize(struct strbuf *out, const char *s, size_t len)
 {
@@ -38,7 +58,9 @@ void report_sanitize(struct strbuf *out, const char *s, size_t len)
 
 static void field(struct strbuf *out, const char *name, const char *value, size_t len)
 {
-	strbuf_printf(out, "  %-8s ", name);
+	strbuf_puts(out, "  ");
+	pad(out, tr(name), 8);
+	strbuf_putc(out, ' ');
 	/* Continuation lines of a multi-line reply stay under the first one. */
 	const char *end = value + len;
 	bool first = true;
@@ -60,17 +82,19 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 {
 	unsigned v = (unsigned)r->verdict < 4 ? (unsigned)r->verdict : VERDICT_ERROR;
 	if (color)
-		strbuf_printf(out, "%s%-8s\033[0m  ", verdict_style[v].color, verdict_style[v].word);
-	else
-		strbuf_printf(out, "%-8s  ", verdict_style[v].word);
+		strbuf_puts(out, verdict_style[v].color);
+	pad(out, tr(verdict_style[v].word), 8);
+	if (color)
+		strbuf_puts(out, "\033[0m");
+	strbuf_puts(out, "  ");
 	report_sanitize(out, r->input ? r->input : "", r->input_len);
 	if (r->verdict == VERDICT_ACCEPTED)
 		strbuf_puts(out, "\n");
 	else
-		strbuf_printf(out, "  at %s\n", step_label(r->step));
+		strbuf_printf(out, _("  at %s\n"), tr(step_label(r->step)));
 
 	if (r->addr_ok && strcmp(r->addr.domain, r->addr.domain_unicode) != 0)
-		field(out, "domain", r->addr.domain, strlen(r->addr.domain));
+		field(out, N_("domain"), r->addr.domain, strlen(r->addr.domain));
 	if (r->have_server) {
 		struct strbuf s = STRBUF_INIT;
 		if (strcmp(r->server_host, r->server_ip) == 0)
@@ -82,9 +106,9 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 				if (strcmp(r->mx[i].host, r->server_host) == 0)
 					strbuf_printf(&s, "  (MX %d)", r->mx[i].preference);
 		} else if (r->nmx > 0) {
-			strbuf_puts(&s, "  (no MX: implicit MX)");
+			strbuf_puts(&s, _("  (no MX: implicit MX)"));
 		}
-		field(out, "server", s.data, s.len);
+		field(out, N_("server"), s.data, s.len);
 		strbuf_free(&s);
 	}
 	if (r->have_reply) {
@@ -93,34 +117,44 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 		if (r->reply.enhanced[0])
 			strbuf_printf(&s, "%s ", r->reply.enhanced);
 		strbuf_append(&s, strbuf_str(&r->reply.text), r->reply.text.len);
-		field(out, "reply", s.data, s.len);
+		field(out, N_("reply"), s.data, s.len);
 		strbuf_free(&s);
 	} else if (r->message[0]) {
-		field(out, "detail", r->message, strlen(r->message));
+		field(out, N_("detail"), r->message, strlen(r->message));
 	}
 	report_tls_text(&r->tls, out);
 	/* Earlier hosts that did not answer explain why a backup decided. */
 	for (int i = 0; i + 1 < r->nattempts; i++) {
 		const struct probe_attempt *a = &r->attempts[i];
 		struct strbuf s = STRBUF_INIT;
-		strbuf_printf(&s, "%s [%s]:%d: %s at %s", a->host, a->ip, a->port, failure_name(a->failure), step_label(a->step));
+		strbuf_printf(&s, _("%s [%s]:%d: %s at %s"), a->host, a->ip, a->port, failure_name(a->failure), tr(step_label(a->step)));
 		if (a->have_reply)
 			strbuf_printf(&s, " (%d)", a->reply.code);
-		field(out, "tried", s.data, s.len);
+		field(out, N_("tried"), s.data, s.len);
 		strbuf_free(&s);
 	}
 	struct diagnosis dg;
 	diagnose(r, &dg);
 	if (r->verdict != VERDICT_ACCEPTED || strcmp(dg.category, "accepted") != 0) {
-		field(out, "why", dg.summary, strlen(dg.summary));
-		field(out, "fix", dg.remedy, strlen(dg.remedy));
+		struct strbuf why = STRBUF_INIT;
+		diagnosis_summary(&dg, true, &why);
+		/* What in the reply decided, unless only the code class did (the summary says so). */
+		if (dg.by_reply) {
+			strbuf_puts(&why, " [");
+			diagnosis_matched(&dg, true, &why);
+			strbuf_putc(&why, ']');
+		}
+		field(out, N_("why"), why.data, why.len);
+		strbuf_free(&why);
+		const char *fix = diagnosis_remedy(&dg, true);
+		field(out, N_("fix"), fix, strlen(fix));
 	}
 	const char *p = strbuf_str(&r->notes);
 	const char *end = p + r->notes.len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		field(out, "note", p, n);
+		field(out, N_("note"), p, n);
 		p += n + 1;
 	}
 }

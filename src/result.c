@@ -3,19 +3,22 @@
 
 #include <stddef.h>
 
+#include "i18n.h"
+
 static const struct {
 	const char *name;
 	const char *label;
 } steps[STEP_COUNT] = {
+	/* Labels are English; the text report translates them (N_ marks them for xgettext). */
 	[STEP_NONE] = { "", "" },
-	[STEP_INPUT] = { "input", "address check" },
-	[STEP_DNS] = { "dns", "DNS lookup" },
-	[STEP_CONNECT] = { "connect", "connect" },
-	[STEP_BANNER] = { "banner", "greeting" },
+	[STEP_INPUT] = { "input", N_("address check") },
+	[STEP_DNS] = { "dns", N_("DNS lookup") },
+	[STEP_CONNECT] = { "connect", N_("connect") },
+	[STEP_BANNER] = { "banner", N_("greeting") },
 	[STEP_EHLO] = { "ehlo", "EHLO" },
 	[STEP_HELO] = { "helo", "HELO" },
 	[STEP_STARTTLS] = { "starttls", "STARTTLS" },
-	[STEP_TLS] = { "tls", "TLS handshake" },
+	[STEP_TLS] = { "tls", N_("TLS handshake") },
 	[STEP_AUTH] = { "auth", "AUTH" },
 	[STEP_MAIL] = { "mail", "MAIL FROM" },
 	[STEP_RCPT] = { "rcpt", "RCPT TO" },

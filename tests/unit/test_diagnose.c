@@ -1,0 +1,487 @@
+/*
+ * Unit tests for the diagnosis: the corpus of real replies
+ * (fixtures/diagnosis/corpus.tsv), every rule's own example, what matched,
+ * blocklist names, the step as evidence, honest acceptance, and the Russian
+ * catalogue as built (SMTPPROBE_LOCALEDIR) with JSON staying English.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diagnose.h"
+#include "diagnose_rules.h"
+#include "i18n.h"
+#include "report.h"
+
+#define MIN_CORPUS_REPLIES 80
+
+/* Which rules decided something, over the corpus and the examples. */
+static bool rule_used[512];
+/* Categories the corpus expects. */
+static char corpus_categories[4096];
+
+static void mark_used(const struct diagnosis *d)
+{
+	if (d->rule)
+		rule_used[d->rule - diag_rules] = true;
+}
+
+static enum step parse_step(const char *s)
+{
+	if (strcmp(s, "none") == 0)
+		return STEP_NONE;
+	for (int i = 1; i < STEP_COUNT; i++)
+		if (strcmp(step_name((enum step)i), s) == 0)
+			return (enum step)i;
+	fail_msg("unknown step \"%s\"", s);
+	return STEP_NONE;
+}
+
+static enum failure parse_failure(const char *s)
+{
+	for (int i = 0; i < FAIL_COUNT; i++)
+		if (strcmp(failure_name((enum failure)i), s) == 0)
+			return (enum failure)i;
+	fail_msg("unknown failure class \"%s\"", s);
+	return FAIL_INTERNAL;
+}
+
+/* A result as probe.c would leave it; text uses "\n" for the line joins. */
+static void make_result(struct probe_result *r, enum step step, enum failure f,
+                        int code, const char *enhanced, const char *text)
+{
+	memset(r, 0, sizeof *r);
+	r->catch_all = -1;
+	r->step = step;
+	r->failure = f;
+	r->verdict = failure_verdict(f);
+	if (!code)
+		return;
+	r->have_reply = true;
+	r->reply.code = code;
+	if (enhanced)
+		snprintf(r->reply.enhanced, sizeof r->reply.enhanced, "%s", enhanced);
+	for (const char *p = text ? text : ""; *p; p++) {
+		if (p[0] == '\\' && p[1] == 'n') {
+			strbuf_putc(&r->reply.text, '\n');
+			p++;
+		} else {
+			strbuf_putc(&r->reply.text, *p);
+		}
+	}
+	r->reply.nlines = 1;
+}
+
+static void free_result(struct probe_result *r)
+{
+	reply_free(&r->reply);
+}
+
+/* Parse "550 5.1.1 text" (a rule's example) into code, enhanced code and text. */
+static void parse_reply(const char *s, int *code, char *enh, size_t enhsz, const char **text)
+{
+	*code = atoi(s);
+	s += 3;
+	if (*s == ' ' || *s == '-')
+		s++;
+	size_t n = reply_enhanced_len(s, strlen(s));
+	enh[0] = '\0';
+	if (n > 0 && n < enhsz && s[0] == (char)('0' + *code / 100)) {
+		memcpy(enh, s, n);
+		enh[n] = '\0';
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+	*text = s;
+}
+
+static char *field_next(char **p)
+{
+	char *start = *p;
+	char *tab = strchr(start, '\t');
+	if (tab) {
+		*tab = '\0';
+		*p = tab + 1;
+	} else {
+		*p = start + strlen(start);
+	}
+	return start;
+}
+
+static void test_corpus(void **state)
+{
+	(void)state;
+	const char *fixtures = getenv("FIXTURES");
+	assert_non_null(fixtures);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/diagnosis/corpus.tsv", fixtures);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+
+	char line[4096];
+	int lineno = 0, replies = 0, rows = 0, wrong = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		char *p = line;
+		char *step = field_next(&p), *failure = field_next(&p), *code = field_next(&p);
+		char *enh = field_next(&p), *text = field_next(&p), *want = field_next(&p);
+		char *source = field_next(&p);
+		if (!source[0])
+			fail_msg("corpus.tsv:%d: want 7 tab-separated columns", lineno);
+
+		int c = strcmp(code, "-") == 0 ? 0 : atoi(code);
+		enum failure fc;
+		bool catch_all = strcmp(failure, "catch_all") == 0;
+		if (catch_all)
+			fc = FAIL_NONE;
+		else if (strcmp(failure, "-") == 0)
+			fc = failure_from_code(c);
+		else
+			fc = parse_failure(failure);
+		struct probe_result r;
+		make_result(&r, parse_step(step), fc, c, strcmp(enh, "-") ? enh : NULL, strcmp(text, "-") ? text : NULL);
+		if (catch_all)
+			r.catch_all = 1;
+
+		struct diagnosis d;
+		diagnose(&r, &d);
+		mark_used(&d);
+		if (strcmp(d.category, want) != 0) {
+			print_message("corpus.tsv:%d (%s): want %s, got %s by %s\n", lineno, source, want, d.category, d.matched);
+			wrong++;
+		}
+		free_result(&r);
+		rows++;
+		if (c)
+			replies++;
+		/* Remember the category for test_every_category_in_corpus. */
+		char key[96];
+		snprintf(key, sizeof key, " %s ", want);
+		if (!strstr(corpus_categories, key) && strlen(corpus_categories) + strlen(key) < sizeof corpus_categories)
+			strcat(corpus_categories, key);
+	}
+	fclose(f);
+	print_message("corpus: %d rows, %d server replies, %d wrong\n", rows, replies, wrong);
+	assert_int_equal(wrong, 0);
+	assert_true(replies >= MIN_CORPUS_REPLIES);
+}
+
+/* Every rule's example gets the rule's category (docs/diagnoses.md shows them). */
+static void test_examples(void **state)
+{
+	(void)state;
+	int wrong = 0;
+	for (size_t i = 0; i < diag_rules_count; i++) {
+		const struct diag_rule *rule = &diag_rules[i];
+		assert_non_null(rule->example);
+		assert_non_null(rule->summary);
+		assert_non_null(rule->remedy);
+		enum step step = STEP_RCPT;
+		for (int s = 0; s < STEP_COUNT; s++)
+			if (rule->steps & DIAG_STEP(s)) {
+				step = (enum step)s;
+				break;
+			}
+		struct probe_result r;
+		if (rule->example[0] >= '2' && rule->example[0] <= '5') {
+			int code;
+			char enh[16];
+			const char *text;
+			parse_reply(rule->example, &code, enh, sizeof enh, &text);
+			make_result(&r, step, failure_from_code(code), code, enh, text);
+		} else {
+			enum failure f = FAIL_TIMEOUT;  /* a step rule without a failure class */
+			for (int k = 0; k < FAIL_COUNT; k++)
+				if (rule->failures & DIAG_FAIL(k)) {
+					f = (enum failure)k;
+					break;
+				}
+			if (!rule->steps)
+				step = f == FAIL_NONE ? STEP_RCPT : STEP_NONE;
+			make_result(&r, step, f, f == FAIL_NONE ? 250 : 0, NULL, "Ok");
+		}
+		if (rule->flags & DIAG_CATCH_ALL)
+			r.catch_all = 1;
+		struct diagnosis d;
+		diagnose(&r, &d);
+		mark_used(&d);
+		if (strcmp(d.category, rule->category) != 0) {
+			print_message("rule %zu (%s): its example \"%s\" gives %s by %s\n",
+			              i + 1, rule->category, rule->example, d.category, d.matched);
+			wrong++;
+		}
+		free_result(&r);
+	}
+	assert_int_equal(wrong, 0);
+}
+
+/* No dead rules: each one decides at least one corpus reply or its own example. */
+static void test_every_rule_used(void **state)
+{
+	(void)state;
+	assert_true(diag_rules_count <= sizeof rule_used / sizeof rule_used[0]);
+	int unused = 0;
+	for (size_t i = 0; i < diag_rules_count; i++)
+		if (!rule_used[i]) {
+			print_message("rule %zu (%s, example \"%s\") never decides anything\n",
+			              i + 1, diag_rules[i].category, diag_rules[i].example);
+			unused++;
+		}
+	assert_int_equal(unused, 0);
+}
+
+static void test_every_category_in_corpus(void **state)
+{
+	(void)state;
+	int missing = 0;
+	for (size_t i = 0; i < diag_rules_count; i++) {
+		char key[96];
+		snprintf(key, sizeof key, " %s ", diag_rules[i].category);
+		if (!strstr(corpus_categories, key)) {
+			print_message("category %s has no reply in the corpus\n", diag_rules[i].category);
+			missing++;
+		}
+		/* Ids are stable snake_case. */
+		for (const char *c = diag_rules[i].category; *c; c++)
+			assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_');
+	}
+	assert_int_equal(missing, 0);
+}
+
+static const char *category_of(enum step step, int code, const char *enh, const char *text)
+{
+	struct probe_result r;
+	make_result(&r, step, failure_from_code(code), code, enh, text);
+	struct diagnosis d;
+	diagnose(&r, &d);
+	free_result(&r);
+	return d.category;
+}
+
+/* Postfix with smtpd_delay_reject reports MAIL FROM trouble at RCPT TO: the diagnosis names the sender. */
+static void test_step_is_evidence(void **state)
+{
+	(void)state;
+	const char *blocked = "<blocked@sender.test>: Sender address rejected: Sender blocked by policy";
+	assert_string_equal(category_of(STEP_RCPT, 554, "5.7.1", blocked), "sender_rejected");
+	assert_string_equal(category_of(STEP_MAIL, 554, "5.7.1", blocked), "sender_rejected");
+	const char *nodomain = "<bob@nonexistent.example>: Sender address rejected: Domain not found";
+	assert_string_equal(category_of(STEP_RCPT, 450, "4.1.8", nodomain), "sender_domain_unknown");
+	/* The same words about a mailbox: the recipient at RCPT TO, the sender at MAIL FROM. */
+	assert_string_equal(category_of(STEP_RCPT, 550, "5.1.1", "User unknown"), "recipient_unknown");
+	assert_string_equal(category_of(STEP_MAIL, 550, "5.1.1", "User unknown"), "sender_rejected");
+	/* After MAIL FROM: the client's IP, missing authentication, as the reply shows. */
+	assert_string_equal(category_of(STEP_MAIL, 554, "5.7.1", "Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org"), "ip_blocklisted");
+	assert_string_equal(category_of(STEP_MAIL, 530, "5.7.0", "Authentication required"), "auth_required");
+	assert_string_equal(category_of(STEP_MAIL, 550, NULL, "Requested action not taken"), "sender_rejected");
+	/* A HELO name refused at RCPT TO is still about the HELO name. */
+	assert_string_equal(category_of(STEP_RCPT, 504, "5.5.2", "<localhost>: Helo command rejected: need fully-qualified hostname"), "helo_rejected");
+}
+
+/* Accepted is never "the mailbox exists"; 252 and accept-all are unverifiable. */
+static void test_honest_acceptance(void **state)
+{
+	(void)state;
+	struct probe_result r;
+	struct diagnosis d;
+	make_result(&r, STEP_RCPT, FAIL_NONE, 252, "2.1.5", "Cannot VRFY user, but will accept message and attempt delivery");
+	diagnose(&r, &d);
+	assert_string_equal(d.category, "accepted_unverified");
+	assert_string_equal(d.matched, "reply code 252");
+	free_result(&r);
+
+	make_result(&r, STEP_RCPT, FAIL_NONE, 250, "2.1.5", "Ok");
+	diagnose(&r, &d);
+	assert_string_equal(d.category, "accepted");
+	assert_null(strstr(d.summary, "exists"));
+	r.catch_all = 1;
+	diagnose(&r, &d);
+	assert_string_equal(d.category, "accepted_catch_all");
+	r.catch_all = 0;
+	diagnose(&r, &d);
+	assert_string_equal(d.category, "accepted");
+	free_result(&r);
+}
+
+static void check_matched(enum step step, enum failure f, int code, const char *enh, const char *text,
+                          const char *category, const char *matched, bool by_reply)
+{
+	struct probe_result r;
+	make_result(&r, step, f, code, enh, text);
+	struct diagnosis d;
+	diagnose(&r, &d);
+	assert_string_equal(d.category, category);
+	assert_string_equal(d.matched, matched);
+	assert_int_equal(d.by_reply, by_reply);
+	free_result(&r);
+}
+
+static void test_matched(void **state)
+{
+	(void)state;
+	check_matched(STEP_RCPT, FAIL_REJECTED, 550, "5.1.1", "Recipient rejected",
+	              "recipient_unknown", "enhanced code 5.1.1", true);
+	check_matched(STEP_RCPT, FAIL_REJECTED, 550, "5.1.1", "<a@example.org>: Recipient address rejected: User unknown in local recipient table",
+	              "recipient_unknown", "text \"user unknown\"", true);
+	/* qmail writes the enhanced code into the text. */
+	check_matched(STEP_RCPT, FAIL_REJECTED, 552, NULL, "sorry, that is too much (#5.2.2)",
+	              "mailbox_full", "enhanced code 5.2.2 (in the text)", true);
+	check_matched(STEP_RCPT, FAIL_REJECTED, 550, "5.4.1", "Recipient address rejected: Access denied. AS(201806281)",
+	              "recipient_unknown", "enhanced code 5.4.1, text \"recipient address rejected: access denied\"", true);
+	check_matched(STEP_RCPT, FAIL_REJECTED, 554, "5.7.1", "Service unavailable; Sender address [bob@example.net] blocked using dbl.spamhaus.org",
+	              "sender_rejected", "text \"sender address [\" + \"blocked using\"", true);
+	check_matched(STEP_BANNER, FAIL_TEMPFAIL, 421, NULL, "mx.example.org Service not available, closing transmission channel",
+	              "service_unavailable", "reply code 421", true);
+	check_matched(STEP_RCPT, FAIL_REJECTED, 550, NULL, "Requested action not taken",
+	              "recipient_rejected", "code class 5xx (no specific rule)", false);
+	check_matched(STEP_RCPT, FAIL_TEMPFAIL, 450, NULL, "Requested mail action not taken",
+	              "temporary_failure", "code class 4xx (no specific rule)", false);
+	check_matched(STEP_DNS, FAIL_NXDOMAIN, 0, NULL, NULL, "dns_nxdomain", "failure class nxdomain", false);
+	check_matched(STEP_RCPT, FAIL_NONE, 250, "2.1.5", "Ok", "accepted", "reply code 250", false);
+	/* Case and line breaks do not matter. */
+	check_matched(STEP_RCPT, FAIL_REJECTED, 550, NULL, "RECIPIENT ADDRESS REJECTED: USER\n  UNKNOWN",
+	              "recipient_unknown", "text \"user unknown\"", true);
+	/* Enhanced codes compare whole: 5.7.10 is not 5.7.1, 5.1.10 is not 5.1.1. */
+	check_matched(STEP_MAIL, FAIL_REJECTED, 530, "5.7.10", "Encryption needed",
+	              "tls_required", "enhanced code 5.7.10", true);
+	struct probe_result r;
+	make_result(&r, STEP_RCPT, FAIL_REJECTED, 550, "5.1.10", "Not here");
+	struct diagnosis d;
+	diagnose(&r, &d);
+	assert_string_not_equal(d.category, "dns_null_mx");
+	assert_string_not_equal(d.matched, "enhanced code 5.1.10");
+	free_result(&r);
+}
+
+static void check_list(const char *text, const char *list)
+{
+	struct probe_result r;
+	make_result(&r, STEP_RCPT, FAIL_REJECTED, 554, "5.7.1", text);
+	struct diagnosis d;
+	diagnose(&r, &d);
+	assert_string_equal(d.category, "ip_blocklisted");
+	if (list)
+		assert_string_equal(d.list, list);
+	else
+		assert_null(d.list);
+	struct strbuf s = STRBUF_INIT;
+	diagnosis_summary(&d, false, &s);
+	if (list)
+		assert_non_null(strstr(strbuf_str(&s), list));
+	strbuf_free(&s);
+	free_result(&r);
+}
+
+static void test_blocklist_names(void **state)
+{
+	(void)state;
+	check_list("Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.1",
+	           "Spamhaus ZEN (zen.spamhaus.org)");
+	check_list("Service unavailable, Client host [192.0.2.1] blocked using Spamhaus.", "Spamhaus");
+	check_list("Service unavailable; Client host [192.0.2.1] blocked using bl.spamcop.net", "SpamCop (bl.spamcop.net)");
+	check_list("Service unavailable; Client host [192.0.2.1] blocked using Barracuda Reputation", "Barracuda Reputation");
+	check_list("Service unavailable; Client host [192.0.2.1] blocked using b.barracudacentral.org", "Barracuda (b.barracudacentral.org)");
+	check_list("Service unavailable; Client host [192.0.2.1] blocked using dnsbl.sorbs.net", "SORBS (dnsbl.sorbs.net)");
+	check_list("Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).",
+	           "Outlook.com block list (S3150)");
+	check_list("Client host [192.0.2.1] blocked using a local list", NULL);
+	/* "not listed" is a directory miss, not a blocklist. */
+	struct probe_result r;
+	make_result(&r, STEP_RCPT, FAIL_REJECTED, 550, "5.1.1", "User not listed in public Name & Address Book");
+	struct diagnosis d;
+	diagnose(&r, &d);
+	assert_string_equal(d.category, "recipient_unknown");
+	free_result(&r);
+}
+
+/* The catalogue as built: every rule in Russian, the text report in Russian, JSON in English. */
+static void test_russian(void **state)
+{
+	(void)state;
+	const char *dir = getenv("SMTPPROBE_LOCALEDIR");
+	char mo[1024];
+	snprintf(mo, sizeof mo, "%s/ru/LC_MESSAGES/" I18N_DOMAIN ".mo", dir ? dir : "");
+	if (!dir || access(mo, R_OK) != 0) {
+		print_message("no catalogue at %s (is gettext installed?)\n", mo);
+		skip();
+	}
+	/* glibc ignores LANGUAGE in the C locale; C.UTF-8 is built in since 2.35. */
+	setenv("LANGUAGE", "ru", 1);
+	assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
+	bindtextdomain(I18N_DOMAIN, dir);
+	bind_textdomain_codeset(I18N_DOMAIN, "UTF-8");
+
+	int untranslated = 0;
+	for (size_t i = 0; i < diag_rules_count; i++) {
+		const char *texts[] = { diag_rules[i].summary, diag_rules[i].remedy };
+		for (size_t k = 0; k < 2; k++)
+			if (strcmp(_(texts[k]), texts[k]) == 0) {
+				print_message("not translated: \"%s\"\n", texts[k]);
+				untranslated++;
+			}
+	}
+	assert_int_equal(untranslated, 0);
+
+	struct probe_result r;
+	make_result(&r, STEP_RCPT, FAIL_REJECTED, 550, "5.1.1", "<nobody@example.org>: Recipient address rejected: User unknown in local recipient table");
+	char input[] = "nobody@example.org";
+	r.input = input;
+	r.input_len = strlen(r.input);
+	for (int s = 0; s < STEP_COUNT; s++)
+		r.timings_ms[s] = -1;
+
+	struct strbuf out = STRBUF_INIT;
+	report_text(&r, false, &out);
+	const char *text = strbuf_str(&out);
+	print_message("%s", text);
+	assert_non_null(strstr(text, "ОТКЛОНЁН"));
+	assert_non_null(strstr(text, "на шаге RCPT TO"));
+	assert_non_null(strstr(text, "причина"));
+	assert_non_null(strstr(text, _("the mailbox does not exist on this server")));
+	assert_non_null(strstr(text, "[текст \"user unknown\"]"));
+	assert_null(strstr(text, "the mailbox does not exist"));
+	strbuf_reset(&out);
+
+	report_json(&r, false, &out);
+	const char *json = strbuf_str(&out);
+	assert_non_null(strstr(json, "\"category\":\"recipient_unknown\""));
+	assert_non_null(strstr(json, "\"summary\":\"the mailbox does not exist on this server\""));
+	assert_non_null(strstr(json, "\"matched\":\"text \\\"user unknown\\\"\""));
+	assert_non_null(strstr(json, "\"list\":null"));
+	for (const unsigned char *p = (const unsigned char *)json; *p; p++)
+		assert_true(*p < 0x80);  /* no Cyrillic: JSON stays English */
+	strbuf_free(&out);
+	free_result(&r);
+
+	setlocale(LC_ALL, "C");
+	unsetenv("LANGUAGE");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_examples),
+		cmocka_unit_test(test_every_rule_used),
+		cmocka_unit_test(test_every_category_in_corpus),
+		cmocka_unit_test(test_step_is_evidence),
+		cmocka_unit_test(test_honest_acceptance),
+		cmocka_unit_test(test_matched),
+		cmocka_unit_test(test_blocklist_names),
+		cmocka_unit_test(test_russian),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
