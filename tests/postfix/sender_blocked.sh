@@ -16,6 +16,7 @@ expect_jq "failure" "$j" .failure rejected
 expect_match "reply code 554 or 550" "$(jq -r .reply.code <<<"$j")" '^55[04]$'
 expect_jq "reply enhanced" "$j" .reply.enhanced 5.7.1
 expect_match "reply text" "$(jq -r .reply.text <<<"$j")" 'Sender blocked'
+expect_jq "diagnosis names the sender, not the recipient" "$j" .diagnosis.category sender_rejected
 pf_expect_no_data
 expect_eq "Postfix logged the sender rejection at RCPT" \
 	"$(postfix_log_count 'NOQUEUE: reject: RCPT from .*Sender blocked by policy; from=<blocked@sender.test>')" 1
