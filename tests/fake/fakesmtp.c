@@ -75,7 +75,7 @@ enum op {
 	OP_CORK,           /* !cork - the following sends go out in one write */
 	OP_STARTTLS,       /* !starttls [tls1.2|tls1.3] - count holds the pinned version or 0 */
 	OP_TLS_IMPLICIT,   /* !tls-implicit [tls1.2|tls1.3] - the same, first in its session */
-	OP_EXPECT_TLS_FAIL,/* !expect-tls-fail - a handshake the client is expected to abort */
+	OP_EXPECT_TLS_FAIL,/* !expect-tls-fail [tls1.2|tls1.3] - a handshake the client is expected to abort */
 	OP_TLS_GARBAGE,    /* !tls-garbage HEX - answer the ClientHello with these bytes */
 	OP_EXPECT_SNI,     /* !expect-sni PATTERN - data holds the pattern ("-": no SNI) */
 	OP_SOCKS5,         /* !socks5 [...] - socks holds the options */
@@ -326,7 +326,7 @@ static const struct {
 	{ "!cork", OP_CORK, parse_none, false, false },
 	{ "!starttls", OP_STARTTLS, parse_tls, false, false },
 	{ "!tls-implicit", OP_TLS_IMPLICIT, parse_tls, false, false },
-	{ "!expect-tls-fail", OP_EXPECT_TLS_FAIL, parse_none, false, true },
+	{ "!expect-tls-fail", OP_EXPECT_TLS_FAIL, parse_tls, false, true },
 	{ "!tls-garbage", OP_TLS_GARBAGE, parse_raw, false, true },
 	{ "!expect-sni", OP_EXPECT_SNI, parse_pattern, false, false },
 	{ "!socks5", OP_SOCKS5, parse_socks5, false, false },
@@ -1042,7 +1042,7 @@ static bool do_expect_tls_fail(struct conn *c, const struct directive *d)
 		return false;
 	log_line("# TLS handshake, expected to fail");
 	const char *why = NULL;
-	if (!tls_accept(c, 0, &why)) {
+	if (!tls_accept(c, d->count, &why)) {
 		log_line("# TLS handshake failed, as expected: %s", why);
 		c->tls_dead = true;
 		return conn_discard_until_close(c);

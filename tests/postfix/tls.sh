@@ -41,6 +41,10 @@ pf_probe --tls-name mx.tls.test --tls-verify alice@postfix.test
 expect_eq "untrusted with --tls-verify: exit 69" "$PROBE_RC" 69
 expect_jq "untrusted with --tls-verify: step" "$PROBE_OUT" .step tls
 expect_jq "untrusted with --tls-verify: failure" "$PROBE_OUT" .failure tls_verify
+# The system store honours SSL_CERT_FILE (and SSL_CERT_DIR), as OpenSSL does.
+SSL_CERT_FILE=$certs/ca.pem pf_probe --tls-name mx.tls.test --tls-verify alice@postfix.test
+expect_eq "trusted through SSL_CERT_FILE: exit 0" "$PROBE_RC" 0
+expect_jq "trusted through SSL_CERT_FILE: verified" "$PROBE_OUT" .tls.verified true
 # The wrong name, with the CA trusted.
 pf_probe --tls-name other.tls.test --ca-file "$certs/ca.pem" --tls-verify alice@postfix.test
 expect_eq "wrong name with --tls-verify: exit 69" "$PROBE_RC" 69
