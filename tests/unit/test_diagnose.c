@@ -174,7 +174,7 @@ static void test_corpus(void **state)
 			strcat(corpus_categories, key);
 	}
 	fclose(f);
-	print_message("corpus: %d rows, %d server replies, %d wrong\n", rows, replies, wrong);
+	print_message("# corpus: %d rows, %d server replies, %d wrong\n", rows, replies, wrong);
 	assert_int_equal(wrong, 0);
 	assert_true(replies >= MIN_CORPUS_REPLIES);
 }
@@ -446,7 +446,12 @@ static void test_russian(void **state)
 	struct strbuf out = STRBUF_INIT;
 	report_text(&r, false, &out);
 	const char *text = strbuf_str(&out);
-	print_message("%s", text);
+	/* Shown as TAP comments, one per line, for whoever reads the log. */
+	for (const char *line = text; *line;) {
+		size_t n = strcspn(line, "\n");
+		print_message("# %.*s\n", (int)n, line);
+		line += n + (line[n] == '\n');
+	}
 	assert_non_null(strstr(text, "ОТКЛОНЁН"));
 	assert_non_null(strstr(text, "на шаге RCPT TO"));
 	assert_non_null(strstr(text, "причина"));
