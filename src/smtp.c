@@ -301,10 +301,6 @@ static void on_auth_reply(struct smtp_session *s, const struct reply *r)
 		refused(s, r);
 		return;
 	}
-	if (s->auth_cancelled) {
-		smtp_enter(s, SMTP_QUIT);
-		return;
-	}
 	if (!auth_respond(s->auth_mech, s->auth_step++, strbuf_str(&r->text), r->text.len,
 	                  s->auth_user, s->auth_secret, &s->auth_line, &s->auth_redacted)) {
 		/* RFC 4954 4: "*" cancels; the server answers 501 and then hears QUIT. */
