@@ -69,7 +69,7 @@ static int from_tty(const char *user, char *buf, size_t size, char *err, size_t 
 	if (restore) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		tcsetattr(fd, TCSAFLUSH, &quiet);
+		tcsetattr(fd, TCSANOW, &quiet); /* keep what was typed ahead */
 	}
 	char prompt[320];
 	int n = snprintf(prompt, sizeof prompt, "Password for %s: ", user);
@@ -77,7 +77,7 @@ static int from_tty(const char *user, char *buf, size_t size, char *err, size_t 
 		n = 0;
 	int r = read_line(fd, buf, size);
 	if (restore)
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 	if (write(fd, "\n", 1) < 0)
 		n = 0;
 	close(fd);
