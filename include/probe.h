@@ -101,6 +101,7 @@ struct probe_result {
 	bool have_catch_all_reply;
 	struct reply catch_all_reply;
 	int greylist_wait_s;         /* --retry-greylist: seconds waited before the retry; 0 = none */
+	int decided;                 /* index of the attempt that gave the result, or -1 */
 	struct strbuf notes;         /* one note per line */
 	int64_t timings_ms[STEP_COUNT]; /* -1: the step did not run */
 	int64_t total_ms;

@@ -124,6 +124,7 @@ static void conclude_attempt(struct probe_result *r, const struct probe_attempt 
 		r->have_catch_all_reply = true;
 		reply_copy(&r->catch_all_reply, &a->catch_all_reply);
 	}
+	r->decided = (int)(a - r->attempts);
 	r->tls = a->tls;
 	r->auth_mech = a->auth_mech;
 	/* A server that never answered the connection did not give the result. */
@@ -208,6 +209,9 @@ static void finish_targets(struct probe *p)
 		p->retried = true;
 		r->greylist_wait_s = p->o->retry_greylist_s;
 		probe_tracef(p, "greylisted: trying again in %d s", p->o->retry_greylist_s);
+		char note[96];
+		snprintf(note, sizeof note, "greylisted at first: tried again after %d s", p->o->retry_greylist_s);
+		probe_note(r, note);
 		loop_timer_init(&p->retry_timer, on_retry, p);
 		loop_timer_arm(p->l, &p->retry_timer, (int64_t)p->o->retry_greylist_s * 1000);
 		return;
@@ -298,6 +302,7 @@ struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_opti
 	for (int i = 0; i < STEP_COUNT; i++)
 		r->timings_ms[i] = -1;
 	r->catch_all = -1;
+	r->decided = -1;
 	struct probe *p = calloc(1, sizeof *p);
 	r->input = malloc(len + 1);
 	if (!p || !r->input) {

@@ -124,7 +124,9 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 	}
 	report_tls_text(&r->tls, out);
 	/* Earlier hosts that did not answer explain why a backup decided. */
-	for (int i = 0; i + 1 < r->nattempts; i++) {
+	for (int i = 0; i < r->nattempts; i++) {
+		if (i == r->decided)
+			continue;
 		const struct probe_attempt *a = &r->attempts[i];
 		struct strbuf s = STRBUF_INIT;
 		strbuf_printf(&s, _("%s [%s]:%d: %s at %s"), a->host, a->ip, a->port, failure_name(a->failure), tr(step_label(a->step)));
