@@ -114,7 +114,7 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 		json_key(&j, "host");
 		json_string(&j, r->server_host);
 		json_key(&j, "ip");
-		json_string(&j, r->server_ip);
+		json_string(&j, r->server_ip[0] ? r->server_ip : NULL); /* unknown: socks5h resolved it */
 		json_key(&j, "port");
 		json_int(&j, r->server_port);
 		json_object_end(&j);
@@ -148,7 +148,7 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 		json_key(&j, "host");
 		json_string(&j, a->host);
 		json_key(&j, "ip");
-		json_string(&j, a->ip);
+		json_string(&j, a->ip[0] ? a->ip : NULL);
 		json_key(&j, "port");
 		json_int(&j, a->port);
 		json_key(&j, "step");
