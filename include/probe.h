@@ -58,7 +58,7 @@ struct probe_attempt {
 	enum failure failure;
 	bool have_reply;
 	struct reply reply;
-	char detail[192];
+	char detail[384];            /* room for a translated text */
 	struct tls_info tls;
 	int auth_mech;               /* enum auth_mech used, AUTH_NONE */
 	int catch_all;               /* see struct smtp_outcome */

@@ -76,7 +76,7 @@ struct smtp_outcome {
 	enum failure failure;   /* FAIL_NONE: RCPT accepted */
 	bool have_reply;
 	struct reply reply;
-	char detail[192];       /* for protocol errors and timeouts: what happened */
+	char detail[384];       /* for protocol errors and timeouts: what happened (maybe translated) */
 	int catch_all;          /* -1 not tried or no answer, 0 refused (real check), 1 accepted (accept-all) */
 	struct reply catch_all_reply;
 };

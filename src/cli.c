@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "i18n.h"
 #include "tls.h"
 
 enum {
@@ -30,45 +31,45 @@ static const struct {
 	const char *arg;
 	const char *help;
 } options[] = {
-	{ "from", required_argument, OPT_FROM, "ADDR", "envelope sender for MAIL FROM (default: <>, the null sender)" },
-	{ "helo", required_argument, OPT_HELO, "NAME", "name for EHLO/HELO (default: this host's FQDN, else its address literal)" },
-	{ "server", required_argument, OPT_SERVER, "HOST[:PORT]", "probe this server instead of the domain's MX hosts" },
-	{ "port", required_argument, OPT_PORT, "N", "TCP port for every host (default 25)" },
-	{ "resolver", required_argument, OPT_RESOLVER, "IP[:PORT][,...]", "DNS servers to use instead of /etc/resolv.conf" },
-	{ "ipv4", no_argument, '4', NULL, "connect over IPv4 only" },
-	{ "ipv6", no_argument, '6', NULL, "connect over IPv6 only" },
-	{ "all-mx", no_argument, OPT_ALL_MX, NULL, "probe every MX host and report each one" },
-	{ "catch-all", no_argument, OPT_CATCH_ALL, NULL, "after an accepted recipient, try a random one: is the domain accept-all?" },
-	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", "when greylisted, wait (default 300 s) and try once more" },
-	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", "timeout for every step (default: DNS 10, connect 10, replies 30)" },
-	{ "size", required_argument, OPT_SIZE, "N", "declare SIZE=N at MAIL FROM when the server supports SIZE" },
-	{ "input", required_argument, OPT_INPUT, "FILE", "read addresses from FILE, one per line ('-' for stdin)" },
-	{ "concurrency", required_argument, 'j', "N", "probe up to N addresses at once (default 8); results keep input order" },
-	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", "at most N probes at once to one domain or --server (default 1)" },
-	{ "tls", required_argument, OPT_TLS, "MODE", "auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)" },
-	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, "fail at step tls unless the certificate chain and host name verify" },
-	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", "name for SNI and certificate checks (default: the MX or --server host)" },
-	{ "ca-file", required_argument, OPT_CA_FILE, "FILE", "extra trust anchors (PEM); the system store is always used" },
-	{ "ca-path", required_argument, OPT_CA_PATH, "DIR", "extra trust anchors (hashed directory)" },
-	{ "tls-min-version", required_argument, OPT_TLS_MIN, "VER", "lowest TLS version to accept: 1.0, 1.1, 1.2, 1.3" },
-	{ "auth", required_argument, OPT_AUTH, "USER", "authenticate as USER; the secret comes from SMTPPROBE_PASSWORD, --password-file or a prompt" },
-	{ "auth-mech", required_argument, OPT_AUTH_MECH, "MECH", "PLAIN, LOGIN, CRAM-MD5 or XOAUTH2 (default: the strongest offered)" },
-	{ "password-file", required_argument, OPT_PASSWORD_FILE, "FILE", "read the AUTH secret from the first line of FILE" },
-	{ "allow-plaintext-auth", no_argument, OPT_ALLOW_PLAIN, NULL, "allow AUTH on an unencrypted connection" },
-	{ "proxy", required_argument, OPT_PROXY, "URL", "connect through socks5://[user:pass@]host:port (socks5h:// resolves there); also SMTPPROBE_PROXY" },
-	{ "json", no_argument, OPT_JSON, NULL, "print JSON Lines, one object per address (docs/output.md)" },
-	{ "verbose", no_argument, 'v', NULL, "show the SMTP transcript (stderr; in JSON as \"transcript\"); twice: state changes" },
-	{ "color", required_argument, OPT_COLOR, "WHEN", "colour the report: auto (default; honours NO_COLOR), always, never" },
-	{ "help", no_argument, 'h', NULL, "show this help" },
-	{ "version", no_argument, 'V', NULL, "show the version" },
+	{ "from", required_argument, OPT_FROM, "ADDR", N_("envelope sender for MAIL FROM (default: <>, the null sender)") },
+	{ "helo", required_argument, OPT_HELO, "NAME", N_("name for EHLO/HELO (default: this host's FQDN, else its address literal)") },
+	{ "server", required_argument, OPT_SERVER, "HOST[:PORT]", N_("probe this server instead of the domain's MX hosts") },
+	{ "port", required_argument, OPT_PORT, "N", N_("TCP port for every host (default 25)") },
+	{ "resolver", required_argument, OPT_RESOLVER, "IP[:PORT][,...]", N_("DNS servers to use instead of /etc/resolv.conf") },
+	{ "ipv4", no_argument, '4', NULL, N_("connect over IPv4 only") },
+	{ "ipv6", no_argument, '6', NULL, N_("connect over IPv6 only") },
+	{ "all-mx", no_argument, OPT_ALL_MX, NULL, N_("probe every MX host and report each one") },
+	{ "catch-all", no_argument, OPT_CATCH_ALL, NULL, N_("after an accepted recipient, try a random one: is the domain accept-all?") },
+	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", N_("when greylisted, wait (default 300 s) and try once more") },
+	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", N_("timeout for every step (default: DNS 10, connect 10, replies 30)") },
+	{ "size", required_argument, OPT_SIZE, "N", N_("declare SIZE=N at MAIL FROM when the server supports SIZE") },
+	{ "input", required_argument, OPT_INPUT, "FILE", N_("read addresses from FILE, one per line ('-' for stdin)") },
+	{ "concurrency", required_argument, 'j', "N", N_("probe up to N addresses at once (default 8); results keep input order") },
+	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", N_("at most N probes at once to one domain or --server (default 1)") },
+	{ "tls", required_argument, OPT_TLS, "MODE", N_("auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)") },
+	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, N_("fail at step tls unless the certificate chain and host name verify") },
+	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", N_("name for SNI and certificate checks (default: the MX or --server host)") },
+	{ "ca-file", required_argument, OPT_CA_FILE, "FILE", N_("extra trust anchors (PEM); the system store is always used") },
+	{ "ca-path", required_argument, OPT_CA_PATH, "DIR", N_("extra trust anchors (hashed directory)") },
+	{ "tls-min-version", required_argument, OPT_TLS_MIN, "VER", N_("lowest TLS version to accept: 1.0, 1.1, 1.2, 1.3") },
+	{ "auth", required_argument, OPT_AUTH, "USER", N_("authenticate as USER; the secret comes from SMTPPROBE_PASSWORD, --password-file or a prompt") },
+	{ "auth-mech", required_argument, OPT_AUTH_MECH, "MECH", N_("PLAIN, LOGIN, CRAM-MD5 or XOAUTH2 (default: the strongest offered)") },
+	{ "password-file", required_argument, OPT_PASSWORD_FILE, "FILE", N_("read the AUTH secret from the first line of FILE") },
+	{ "allow-plaintext-auth", no_argument, OPT_ALLOW_PLAIN, NULL, N_("allow AUTH on an unencrypted connection") },
+	{ "proxy", required_argument, OPT_PROXY, "URL", N_("connect through socks5://[user:pass@]host:port (socks5h:// resolves there); also SMTPPROBE_PROXY") },
+	{ "json", no_argument, OPT_JSON, NULL, N_("print JSON Lines, one object per address (docs/output.md)") },
+	{ "verbose", no_argument, 'v', NULL, N_("show the SMTP transcript (stderr; in JSON as \"transcript\"); twice: state changes") },
+	{ "color", required_argument, OPT_COLOR, "WHEN", N_("colour the report: auto (default; honours NO_COLOR), always, never") },
+	{ "help", no_argument, 'h', NULL, N_("show this help") },
+	{ "version", no_argument, 'V', NULL, N_("show the version") },
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
 void cli_help(FILE *out)
 {
-	fputs("usage: smtpprobe [options] ADDRESS...\n"
+	fputs(_("usage: smtpprobe [options] ADDRESS...\n"
 	      "Check whether ADDRESS accepts mail, without sending any: walks the SMTP\n"
-	      "dialogue up to RCPT TO and reports where and why a server refuses.\n\n", out);
+	      "dialogue up to RCPT TO and reports where and why a server refuses.\n\n"), out);
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		char left[64];
 		if (options[i].val < 256)
@@ -77,11 +78,11 @@ void cli_help(FILE *out)
 		else
 			snprintf(left, sizeof left, "    --%s%s%s", options[i].name,
 			         options[i].arg && options[i].has_arg != optional_argument ? " " : "", options[i].arg ? options[i].arg : "");
-		fprintf(out, "  %-30s %s\n", left, options[i].help);
+		fprintf(out, "  %-30s %s\n", left, _(options[i].help));
 	}
-	fputs("\nExit status: 0 all accepted, 67 recipient rejected, 68 no mail host,\n"
+	fputs(_("\nExit status: 0 all accepted, 67 recipient rejected, 68 no mail host,\n"
 	      "69 rejected before RCPT, 75 temporary failure, 76 protocol error,\n"
-	      "64 usage or invalid address, 70 internal error (docs/output.md).\n", out);
+	      "64 usage or invalid address, 70 internal error (docs/output.md).\n"), out);
 }
 
 static enum cli_result usage(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -163,31 +164,31 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	bool port_given = false;
 	while ((ch = getopt_long(argc, argv, ":46vhVj:", longopts, NULL)) != -1) {
 		if (optarg && has_control(optarg))
-			return usage(err, errsz, "option argument contains a control character (CR, LF, ...)");
+			return usage(err, errsz, _("option argument contains a control character (CR, LF, ...)"));
 		switch (ch) {
 		case OPT_FROM: {
 			enum addr_error ae = addr_parse(optarg, strlen(optarg), true, &c->from);
 			if (ae != ADDR_OK)
-				return usage(err, errsz, "invalid --from address: %s", addr_strerror(ae));
+				return usage(err, errsz, _("invalid --from address: %s"), addr_strerror(ae));
 			if (!c->from.is_null && !addr_format(&c->from, c->from_text, sizeof c->from_text))
-				return usage(err, errsz, "invalid --from address: too long");
+				return usage(err, errsz, _("invalid --from address: too long"));
 			c->probe.mail_from = c->from.is_null ? "" : c->from_text;
 			c->probe.from_needs_smtputf8 = c->from.needs_smtputf8;
 			break;
 		}
 		case OPT_HELO:
 			if (!addr_valid_hostname(optarg))
-				return usage(err, errsz, "invalid --helo name \"%s\": use a host name or an address literal", optarg);
+				return usage(err, errsz, _("invalid --helo name \"%s\": use a host name or an address literal"), optarg);
 			snprintf(c->helo, sizeof c->helo, "%s", optarg);
 			c->probe.helo = c->helo;
 			break;
 		case OPT_SERVER:
 			if (!parse_server(c, optarg))
-				return usage(err, errsz, "invalid --server \"%s\": use HOST, HOST:PORT or [IPv6]:PORT", optarg);
+				return usage(err, errsz, _("invalid --server \"%s\": use HOST, HOST:PORT or [IPv6]:PORT"), optarg);
 			break;
 		case OPT_PORT:
 			if (!parse_long(optarg, 1, 65535, &v))
-				return usage(err, errsz, "invalid --port \"%s\": use 1 to 65535", optarg);
+				return usage(err, errsz, _("invalid --port \"%s\": use 1 to 65535"), optarg);
 			c->probe.port = (int)v;
 			port_given = true;
 			break;
@@ -209,7 +210,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		case OPT_RETRY_GREYLIST:
 			c->probe.retry_greylist_s = GREYLIST_WAIT_DEFAULT;
 			if (optarg && !parse_long(optarg, 1, 3600, &v))
-				return usage(err, errsz, "invalid --retry-greylist \"%s\": use seconds from 1 to 3600", optarg);
+				return usage(err, errsz, _("invalid --retry-greylist \"%s\": use seconds from 1 to 3600"), optarg);
 			if (optarg)
 				c->probe.retry_greylist_s = (int)v;
 			break;
@@ -217,7 +218,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			char *end;
 			double secs = strtod(optarg, &end);
 			if (end == optarg || *end != '\0' || !isfinite(secs) || secs <= 0 || secs > 3600)
-				return usage(err, errsz, "invalid --timeout \"%s\": use seconds, more than 0 and at most 3600", optarg);
+				return usage(err, errsz, _("invalid --timeout \"%s\": use seconds, more than 0 and at most 3600"), optarg);
 			for (int s = 0; s < STEP_COUNT; s++)
 				c->probe.timeout_ms[s] = (int)(secs * 1000);
 			break;
@@ -227,7 +228,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			errno = 0;
 			unsigned long long n = strtoull(optarg, &end, 10);
 			if (errno || end == optarg || *end != '\0' || optarg[0] == '-' || n == 0)
-				return usage(err, errsz, "invalid --size \"%s\": use a positive number of octets", optarg);
+				return usage(err, errsz, _("invalid --size \"%s\": use a positive number of octets"), optarg);
 			c->probe.size = n;
 			break;
 		}
@@ -246,7 +247,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			while (i < sizeof modes / sizeof modes[0] && strcmp(optarg, modes[i].name) != 0)
 				i++;
 			if (i == sizeof modes / sizeof modes[0])
-				return usage(err, errsz, "invalid --tls \"%s\": use auto, required, none or implicit", optarg);
+				return usage(err, errsz, _("invalid --tls \"%s\": use auto, required, none or implicit"), optarg);
 			c->probe.tls.mode = modes[i].mode;
 			break;
 		}
@@ -255,7 +256,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			break;
 		case OPT_TLS_NAME:
 			if (!addr_valid_hostname(optarg))
-				return usage(err, errsz, "invalid --tls-name \"%s\": use a host name", optarg);
+				return usage(err, errsz, _("invalid --tls-name \"%s\": use a host name"), optarg);
 			c->probe.tls_name = optarg;
 			break;
 		case OPT_CA_FILE:
@@ -267,17 +268,17 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		case OPT_TLS_MIN:
 			c->probe.tls.min_version = tls_parse_version(optarg);
 			if (!c->probe.tls.min_version)
-				return usage(err, errsz, "invalid --tls-min-version \"%s\": use 1.0, 1.1, 1.2 or 1.3", optarg);
+				return usage(err, errsz, _("invalid --tls-min-version \"%s\": use 1.0, 1.1, 1.2 or 1.3"), optarg);
 			break;
 		case OPT_AUTH:
 			if (!optarg[0] || strlen(optarg) > 255)
-				return usage(err, errsz, "invalid --auth user name");
+				return usage(err, errsz, _("invalid --auth user name"));
 			c->probe.auth_user = optarg;
 			break;
 		case OPT_AUTH_MECH:
 			c->probe.auth_mech = auth_mech_parse(optarg);
 			if (c->probe.auth_mech == AUTH_NONE)
-				return usage(err, errsz, "invalid --auth-mech \"%s\": use PLAIN, LOGIN, CRAM-MD5 or XOAUTH2", optarg);
+				return usage(err, errsz, _("invalid --auth-mech \"%s\": use PLAIN, LOGIN, CRAM-MD5 or XOAUTH2"), optarg);
 			break;
 		case OPT_PASSWORD_FILE:
 			c->password_file = optarg;
@@ -293,12 +294,12 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			break;
 		case 'j':
 			if (!parse_long(optarg, 1, 256, &v))
-				return usage(err, errsz, "invalid --concurrency \"%s\": use 1 to 256", optarg);
+				return usage(err, errsz, _("invalid --concurrency \"%s\": use 1 to 256"), optarg);
 			c->concurrency = (int)v;
 			break;
 		case OPT_PER_DOMAIN:
 			if (!parse_long(optarg, 1, 64, &v))
-				return usage(err, errsz, "invalid --per-domain \"%s\": use 1 to 64", optarg);
+				return usage(err, errsz, _("invalid --per-domain \"%s\": use 1 to 64"), optarg);
 			c->per_domain = (int)v;
 			break;
 		case 'v':
@@ -312,7 +313,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			else if (strcmp(optarg, "never") == 0)
 				c->color = CLI_COLOR_NEVER;
 			else
-				return usage(err, errsz, "invalid --color \"%s\": use auto, always or never", optarg);
+				return usage(err, errsz, _("invalid --color \"%s\": use auto, always or never"), optarg);
 			break;
 		case 'h':
 			cli_help(stdout);
@@ -321,24 +322,24 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			printf("smtpprobe %s\n", SMTPPROBE_VERSION);
 			return CLI_EXIT_OK;
 		case ':':
-			return usage(err, errsz, "option %s needs an argument", argv[optind - 1]);
+			return usage(err, errsz, _("option %s needs an argument"), argv[optind - 1]);
 		default:
-			return usage(err, errsz, "unknown option %s (see --help)", argv[optind - 1]);
+			return usage(err, errsz, _("unknown option %s (see --help)"), argv[optind - 1]);
 		}
 	}
 	if (c->probe.tls.mode == TLS_IMPLICIT && !port_given)
 		c->probe.port = 465;
 	if ((c->password_file || c->probe.auth_mech) && !c->probe.auth_user)
-		return usage(err, errsz, "--password-file and --auth-mech go with --auth USER");
+		return usage(err, errsz, _("--password-file and --auth-mech go with --auth USER"));
 	if (c->probe.auth_user && c->probe.tls.mode == TLS_NONE && !c->probe.allow_plaintext_auth)
-		return usage(err, errsz, "--auth with --tls none would send credentials in clear text (add --allow-plaintext-auth to do it anyway)");
+		return usage(err, errsz, _("--auth with --tls none would send credentials in clear text (add --allow-plaintext-auth to do it anyway)"));
 	if (c->probe.tls.verify && c->probe.tls.mode == TLS_NONE)
-		return usage(err, errsz, "--tls-verify makes no sense with --tls none");
+		return usage(err, errsz, _("--tls-verify makes no sense with --tls none"));
 	c->probe.verbose = c->verbose;
 	c->probe.keep_transcript = c->verbose > 0 && c->json;
 	c->addresses = argv + optind;
 	c->naddresses = argc - optind;
 	if (c->naddresses == 0 && !c->input)
-		return usage(err, errsz, "no address given (see --help)");
+		return usage(err, errsz, _("no address given (see --help)"));
 	return CLI_RUN;
 }

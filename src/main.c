@@ -62,7 +62,7 @@ static void show_progress(void *ctx, const struct batch_progress *p)
 	clear_progress(run);
 	if (p->done == p->total)
 		return;
-	fprintf(stderr, "[%zu/%zu] running %zu | accepted %zu, rejected %zu, tempfail %zu, error %zu",
+	fprintf(stderr, _("[%zu/%zu] running %zu | accepted %zu, rejected %zu, tempfail %zu, error %zu"),
 	        p->done, p->total, p->running, p->accepted, p->rejected, p->tempfail, p->error);
 	run->progress_shown = true;
 }
@@ -76,11 +76,16 @@ static void emit_result(void *ctx, const struct probe_result *r)
 		report_json(r, run->cli.verbose > 0, &out);
 	} else if (r->failure == FAIL_INVALID_ADDRESS) {
 		/* One line, on stderr: the address names itself, made safe to print. */
-		struct strbuf e = STRBUF_INIT;
-		strbuf_puts(&e, "smtpprobe: invalid address \"");
-		report_sanitize(&e, r->input ? r->input : "", r->input_len);
-		strbuf_printf(&e, "\": %s\n", r->message + strlen("invalid address: "));
+		struct strbuf a = STRBUF_INIT, e = STRBUF_INIT;
+		report_sanitize(&a, r->input ? r->input : "", r->input_len);
+		/* probe.c wrote the same prefix, translated the same way; the reason follows it. */
+		const char *pfx = _("invalid address: ");
+		size_t pl = strlen(pfx);
+		const char *why = strncmp(r->message, pfx, pl) == 0 ? r->message + pl : r->message;
+		strbuf_puts(&e, "smtpprobe: ");
+		strbuf_printf(&e, _("invalid address \"%s\": %s\n"), strbuf_str(&a), why);
 		fwrite(e.data, 1, e.len, stderr);
+		strbuf_free(&a);
 		strbuf_free(&e);
 	} else {
 		report_text(r, run->color, &out);
@@ -94,7 +99,7 @@ static int read_input(struct run *run, struct batch *b, const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "smtpprobe: cannot open --input \"%s\": %m\n", path);
+		fprintf(stderr, "smtpprobe: %s \"%s\": %m\n", _("cannot open --input"), path);
 		return -1;
 	}
 	char *line = NULL;
@@ -115,12 +120,13 @@ static int read_input(struct run *run, struct batch *b, const char *path)
 		if (start == len || line[start] == '#')
 			continue;
 		if (len - start > INPUT_LINE_MAX) {
-			fprintf(stderr, "smtpprobe: --input line longer than %d octets skipped\n", INPUT_LINE_MAX);
+			fputs("smtpprobe: ", stderr);
+			fprintf(stderr, _("--input line longer than %d octets skipped\n"), INPUT_LINE_MAX);
 			run->status = result_exit_combine(run->status, EXIT_USAGE);
 			continue;
 		}
 		if (batch_add(b, line + start, len - start) < 0) {
-			fputs("smtpprobe: out of memory\n", stderr);
+			fprintf(stderr, "smtpprobe: %s\n", _("out of memory"));
 			exit(EXIT_SOFTWARE);
 		}
 	}
@@ -155,7 +161,7 @@ static int resolve_proxy(struct run *run, struct socks_proxy *proxy, struct dns_
 	if (!pl.done)
 		loop_run(run->loop, &pl.done);
 	if (pl.st != DNS_OK) {
-		snprintf(err, errsz, "cannot resolve the proxy %s: %s", proxy->host,
+		snprintf(err, errsz, _("cannot resolve the proxy %s: %s"), proxy->host,
 		         pl.why ? pl.why : dns_status_text(pl.st));
 		return -1;
 	}
@@ -201,7 +207,7 @@ static void default_helo(struct cli *c)
 int main(int argc, char **argv)
 {
 	struct run run = { 0 };
-	char err[256];
+	char err[512]; /* room for translated messages */
 	signal(SIGPIPE, SIG_IGN);
 	locale_setup();
 
@@ -245,7 +251,7 @@ int main(int argc, char **argv)
 
 	run.loop = loop_new();
 	if (!run.loop) {
-		fprintf(stderr, "smtpprobe: cannot create the event loop: %m\n");
+		fprintf(stderr, "smtpprobe: %s: %m\n", _("cannot create the event loop"));
 		SSL_CTX_free(run.cli.probe.tls_ctx);
 		secret_free(secret);
 		return EXIT_SOFTWARE;
@@ -292,7 +298,7 @@ int main(int argc, char **argv)
 	};
 	struct batch *batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
 	if (!batch) {
-		fputs("smtpprobe: out of memory\n", stderr);
+		fprintf(stderr, "smtpprobe: %s\n", _("out of memory"));
 		return EXIT_SOFTWARE;
 	}
 	for (int i = 0; i < run.cli.naddresses; i++)

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include "diagnose.h"
+#include "i18n.h"
 
 void probe_options_defaults(struct probe_options *o)
 {
@@ -77,6 +78,12 @@ void probe_add_time(struct probe *p, enum step st, int64_t since)
 	p->r->timings_ms[st] += d;
 }
 
+const char *probe_step_text(enum step st)
+{
+	const char *l = step_label(st);
+	return l[0] ? _(l) : l;  /* gettext("") would be the catalogue's header */
+}
+
 static void set_message(struct probe_result *r, const char *detail)
 {
 	/* Named even when it did not answer: "connection refused" needs a who. */
@@ -88,12 +95,14 @@ static void set_message(struct probe_result *r, const char *detail)
 		snprintf(server, sizeof server, "%s [%s]:%d", r->server_host, r->server_ip, r->server_port);
 	switch (r->failure) {
 	case FAIL_NONE:
-		snprintf(r->message, sizeof r->message, "accepted at RCPT TO by %s", server);
+		snprintf(r->message, sizeof r->message, _("accepted at RCPT TO by %s"), server);
 		break;
 	case FAIL_REJECTED:
 	case FAIL_TEMPFAIL:
-		snprintf(r->message, sizeof r->message, "%s %s by %s", step_label(r->step),
-		         r->failure == FAIL_REJECTED ? "rejected" : "temporarily refused", server);
+		if (r->failure == FAIL_REJECTED)
+			snprintf(r->message, sizeof r->message, _("%s rejected by %s"), probe_step_text(r->step), server);
+		else
+			snprintf(r->message, sizeof r->message, _("%s temporarily refused by %s"), probe_step_text(r->step), server);
 		break;
 	case FAIL_INVALID_ADDRESS:
 	case FAIL_INTERNAL:
@@ -208,9 +217,9 @@ static void finish_targets(struct probe *p)
 	if (should_retry(p)) {
 		p->retried = true;
 		r->greylist_wait_s = p->o->retry_greylist_s;
-		probe_tracef(p, "greylisted: trying again in %d s", p->o->retry_greylist_s);
-		char note[96];
-		snprintf(note, sizeof note, "greylisted at first: tried again after %d s", p->o->retry_greylist_s);
+		probe_tracef(p, _("greylisted: trying again in %d s"), p->o->retry_greylist_s);
+		char note[192];
+		snprintf(note, sizeof note, _("greylisted at first: tried again after %d s"), p->o->retry_greylist_s);
 		probe_note(r, note);
 		loop_timer_init(&p->retry_timer, on_retry, p);
 		loop_timer_arm(p->l, &p->retry_timer, (int64_t)p->o->retry_greylist_s * 1000);
@@ -307,7 +316,7 @@ struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_opti
 	r->input = malloc(len + 1);
 	if (!p || !r->input) {
 		free(p);
-		conclude(r, STEP_INPUT, FAIL_INTERNAL, "out of memory");
+		conclude(r, STEP_INPUT, FAIL_INTERNAL, _("out of memory"));
 		if (done)
 			done(ctx);
 		return NULL;
@@ -330,7 +339,8 @@ struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_opti
 	enum addr_error ae = addr_parse(input, len, false, &r->addr);
 	if (ae != ADDR_OK) {
 		char detail[200];
-		snprintf(detail, sizeof detail, "invalid address: %s", addr_strerror(ae));
+		/* TRANSLATORS: followed by the reason; main.c takes it off again for its own line. */
+		snprintf(detail, sizeof detail, "%s%s", _("invalid address: "), addr_strerror(ae));
 		probe_fail(p, STEP_INPUT, FAIL_INVALID_ADDRESS, detail);
 		return p;
 	}
@@ -338,7 +348,7 @@ struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_opti
 	if (o->catch_all)
 		make_catch_all_address(r);
 	if (!addr_format(&r->addr, p->rcpt, sizeof p->rcpt)) {
-		probe_fail(p, STEP_INPUT, FAIL_INTERNAL, "address too long");
+		probe_fail(p, STEP_INPUT, FAIL_INTERNAL, _("address too long"));
 		return p;
 	}
 
@@ -380,7 +390,7 @@ void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
 	bool finished = false;
 	struct probe *p = probe_start(l, d, o, input, len, r, set_flag, &finished);
 	if (p && !finished && loop_run(l, &finished) < 0)
-		probe_fail(p, STEP_NONE, FAIL_INTERNAL, "event loop failed");
+		probe_fail(p, STEP_NONE, FAIL_INTERNAL, _("event loop failed"));
 	probe_free(p);
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "i18n.h"
+
 struct mx_sort {
 	struct dns_mx mx;
 	uint32_t key;
@@ -68,11 +70,12 @@ static void addresses_known(struct probe *p)
 		}
 	}
 	char detail[400];
-	if (worst == DNS_NODATA)
-		snprintf(detail, sizeof detail, "no IP address for %s%s", p->hosts[0].name,
-		         p->nhosts > 1 ? " or any other mail host" : "");
+	if (worst == DNS_NODATA && p->nhosts > 1)
+		snprintf(detail, sizeof detail, _("no IP address for %s or any other mail host"), p->hosts[0].name);
+	else if (worst == DNS_NODATA)
+		snprintf(detail, sizeof detail, _("no IP address for %s"), p->hosts[0].name);
 	else
-		snprintf(detail, sizeof detail, "address lookup of %s failed: %s", p->hosts[0].name,
+		snprintf(detail, sizeof detail, _("address lookup of %s failed: %s"), p->hosts[0].name,
 		         why ? why : dns_status_text(worst));
 	probe_fail(p, STEP_DNS, worst == DNS_NODATA ? FAIL_NO_ADDRESS : dns_failure(worst), detail);
 }
@@ -142,9 +145,9 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 	}
 	if (st != DNS_OK) {
 		if (st == DNS_NXDOMAIN)
-			snprintf(detail, sizeof detail, "%s does not exist (NXDOMAIN)", domain);
+			snprintf(detail, sizeof detail, _("%s does not exist (NXDOMAIN)"), domain);
 		else
-			snprintf(detail, sizeof detail, "MX lookup for %s failed: %s", domain, why ? why : dns_status_text(st));
+			snprintf(detail, sizeof detail, _("MX lookup for %s failed: %s"), domain, why ? why : dns_status_text(st));
 		probe_fail(p, STEP_DNS, dns_failure(st), detail);
 		return;
 	}
@@ -167,12 +170,12 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 	}
 	if (nnull > 0 && nreal == 0) {
 		r->null_mx = true;
-		snprintf(detail, sizeof detail, "%s publishes a null MX (RFC 7505): it accepts no mail", domain);
+		snprintf(detail, sizeof detail, _("%s publishes a null MX (RFC 7505): it accepts no mail"), domain);
 		probe_fail(p, STEP_DNS, FAIL_NULL_MX, detail);
 		return;
 	}
 	if (nnull > 0)
-		probe_note(r, "a null MX is published beside other MX records (RFC 7505 says it must stand alone); it was ignored");
+		probe_note(r, _("a null MX is published beside other MX records (RFC 7505 says it must stand alone); it was ignored"));
 	/* RFC 5321 5.1: lowest preference first, random order among equals. */
 	qsort(sorted, (size_t)nreal, sizeof sorted[0], mx_cmp);
 	for (int i = 0; i < nreal; i++) {
@@ -189,7 +192,7 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 void probe_on_dns_timeout(void *ctx)
 {
 	struct probe *p = ctx;
-	char detail[96];
-	snprintf(detail, sizeof detail, "no answer from the resolver within %d s", p->o->timeout_ms[STEP_DNS] / 1000);
+	char detail[192];
+	snprintf(detail, sizeof detail, _("no answer from the resolver within %d s"), p->o->timeout_ms[STEP_DNS] / 1000);
 	probe_fail(p, STEP_DNS, FAIL_DNS_TIMEOUT, detail);
 }

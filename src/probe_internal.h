@@ -67,6 +67,8 @@ struct probe {
 /* probe.c */
 void probe_trace(struct probe *p, const char *prefix, const char *line, size_t len);
 void probe_tracef(struct probe *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A step's label for people, translated (the text report does the same). */
+const char *probe_step_text(enum step st);
 void probe_note(struct probe_result *r, const char *note);
 void probe_add_time(struct probe *p, enum step st, int64_t since);
 /* End the probe here: step, class and what happened. */

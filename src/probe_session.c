@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
+
 static void flush(struct probe *p);
 static void start_handshake(struct probe *p);
 static void start_session(struct probe *p, bool tls_active);
@@ -43,7 +45,7 @@ static void end_session(struct probe *p)
 		reply_copy(&a->reply, &oc->reply);
 	}
 	if (oc->failure == FAIL_TIMEOUT)
-		snprintf(a->detail, sizeof a->detail, "no reply to %s within %d s", step_label(oc->step),
+		snprintf(a->detail, sizeof a->detail, _("no reply to %s within %d s"), probe_step_text(oc->step),
 		         p->o->timeout_ms[oc->step] / 1000);
 	else
 		snprintf(a->detail, sizeof a->detail, "%s", oc->detail);
@@ -69,7 +71,7 @@ static void end_session(struct probe *p)
 	p->s = NULL;
 	p->handshaking = false;
 	probe_disconnect(p);
-	probe_tracef(p, "closed connection to %s [%s]:%d", a->host, a->ip, a->port);
+	probe_tracef(p, _("closed connection to %s [%s]:%d"), a->host, a->ip, a->port);
 	probe_next_target(p);
 }
 
@@ -145,9 +147,9 @@ static void handshake_done(struct probe *p, enum failure f, const char *detail)
 	p->handshaking = false;
 	probe_add_time(p, STEP_TLS, p->t_step);
 	if (f == FAIL_NONE)
-		probe_tracef(p, "TLS established: %s, %s", attempt(p)->tls.version, attempt(p)->tls.cipher);
+		probe_tracef(p, _("TLS established: %s, %s"), attempt(p)->tls.version, attempt(p)->tls.cipher);
 	else
-		probe_tracef(p, "TLS failed: %s", detail);
+		probe_tracef(p, _("TLS failed: %s"), detail);
 	if (!p->s) {
 		/* implicit TLS: there is no SMTP session yet */
 		if (f != FAIL_NONE) {
@@ -171,9 +173,9 @@ static void judge_certificate(struct probe *p)
 	const struct tls_info *t = &a->tls;
 	char detail[400];
 	if (!t->verified)
-		snprintf(detail, sizeof detail, "certificate not trusted: %s", t->verify_error);
+		snprintf(detail, sizeof detail, _("certificate not trusted: %s"), t->verify_error);
 	else if (!t->name_matched)
-		snprintf(detail, sizeof detail, "certificate does not match %s", t->name);
+		snprintf(detail, sizeof detail, _("certificate does not match %s"), t->name);
 	else {
 		handshake_done(p, FAIL_NONE, NULL);
 		return;
@@ -198,8 +200,8 @@ static void on_handshake_io(void *ctx, int fd, unsigned events)
 		return;
 	}
 	if (r != 1) {
-		char detail[240];
-		snprintf(detail, sizeof detail, "TLS handshake failed: %s", err);
+		char detail[320];
+		snprintf(detail, sizeof detail, _("TLS handshake failed: %s"), err);
 		handshake_done(p, FAIL_TLS, detail);
 		return;
 	}
@@ -209,8 +211,8 @@ static void on_handshake_io(void *ctx, int fd, unsigned events)
 static void on_handshake_timeout(void *ctx)
 {
 	struct probe *p = ctx;
-	char detail[96];
-	snprintf(detail, sizeof detail, "TLS handshake timed out after %d s", p->o->timeout_ms[STEP_TLS] / 1000);
+	char detail[192];
+	snprintf(detail, sizeof detail, _("TLS handshake timed out after %d s"), p->o->timeout_ms[STEP_TLS] / 1000);
 	handshake_done(p, FAIL_TLS, detail);
 }
 
@@ -221,10 +223,13 @@ static void start_handshake(struct probe *p)
 	const char *name = tls_name(p);
 	bool ip = is_ip(name);
 	if (!p->o->tls_ctx || conn_tls_begin(&p->c, p->o->tls_ctx, ip ? NULL : name) < 0) {
-		handshake_done(p, FAIL_TLS, "cannot set up TLS");
+		handshake_done(p, FAIL_TLS, _("cannot set up TLS"));
 		return;
 	}
-	probe_tracef(p, "starting TLS%s%s", ip ? "" : ", SNI ", ip ? "" : name);
+	if (ip)
+		probe_tracef(p, "%s", _("starting TLS"));
+	else
+		probe_tracef(p, _("starting TLS, SNI %s"), name);
 	if (!p->s) {
 		/* implicit TLS has its own deadline; STARTTLS runs under SMTP_TLS's */
 		loop_timer_cancel(p->l, &p->timer);
@@ -257,7 +262,7 @@ static void on_smtp_event(void *ctx, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_NOTE: {
 		probe_trace(p, "*** ", ev->line, ev->len);
-		char note[256];
+		char note[384];
 		snprintf(note, sizeof note, "%.*s", (int)ev->len, ev->line);
 		probe_note(p->r, note);
 		break;
@@ -266,7 +271,7 @@ static void on_smtp_event(void *ctx, const struct smtp_event *ev)
 		probe_add_time(p, smtp_state_step(ev->from), p->t_step);
 		p->t_step = loop_now_ms();
 		if (p->o->verbose >= 2)
-			probe_tracef(p, "state %s -> %s", smtp_state_name(ev->from), smtp_state_name(ev->to));
+			probe_tracef(p, _("state %s -> %s"), smtp_state_name(ev->from), smtp_state_name(ev->to));
 		if (ev->to == SMTP_DONE)
 			loop_timer_cancel(p->l, &p->timer);
 		else
@@ -292,13 +297,13 @@ static void connect_failed_errno(struct probe *p, int err)
 {
 	enum failure f = err == ECONNREFUSED ? FAIL_REFUSED : FAIL_UNREACHABLE;
 	char detail[400];
-	snprintf(detail, sizeof detail, "connection failed: %s", strerror(err));
+	snprintf(detail, sizeof detail, _("connection failed: %s"), strerror(err));
 	if (err == ECONNREFUSED)
-		snprintf(detail, sizeof detail, "connection refused");
+		snprintf(detail, sizeof detail, "%s", _("connection refused"));
 	if (p->o->proxy) {
 		/* It was the proxy that could not be reached, not the mail server. */
 		f = FAIL_PROXY;
-		snprintf(detail, sizeof detail, "cannot connect to the proxy %s:%d: %s", p->o->proxy->host,
+		snprintf(detail, sizeof detail, _("cannot connect to the proxy %s:%d: %s"), p->o->proxy->host,
 		         p->o->proxy->port, strerror(err));
 	}
 	connect_failed(p, STEP_CONNECT, f, detail);
@@ -307,9 +312,12 @@ static void connect_failed_errno(struct probe *p, int err)
 static void on_connect_timeout(void *ctx)
 {
 	struct probe *p = ctx;
-	char detail[96];
-	snprintf(detail, sizeof detail, "connect timed out after %d s%s", p->o->timeout_ms[STEP_CONNECT] / 1000,
-	         p->o->proxy ? " (through the proxy)" : "");
+	char detail[192];
+	int s = p->o->timeout_ms[STEP_CONNECT] / 1000;
+	if (p->o->proxy)
+		snprintf(detail, sizeof detail, _("connect timed out after %d s (through the proxy)"), s);
+	else
+		snprintf(detail, sizeof detail, _("connect timed out after %d s"), s);
 	connect_failed(p, STEP_CONNECT, p->o->proxy ? FAIL_PROXY : FAIL_TIMEOUT, detail);
 }
 
@@ -329,7 +337,7 @@ static void on_connected(void *ctx, int fd, unsigned events)
 		return;
 	}
 	probe_add_time(p, STEP_CONNECT, p->t_step);
-	probe_tracef(p, "connected to %s [%s]:%d", a->host, a->ip, a->port);
+	probe_tracef(p, _("connected to %s [%s]:%d"), a->host, a->ip, a->port);
 	tunnel_ready(p, NULL, 0);
 }
 
@@ -381,7 +389,7 @@ static void on_socks_io(void *ctx, int fd, unsigned events)
 	}
 	if (n < 0) {
 		socks_end(p);
-		connect_failed(p, STEP_CONNECT, FAIL_PROXY, "the proxy closed the connection during the SOCKS5 handshake");
+		connect_failed(p, STEP_CONNECT, FAIL_PROXY, _("the proxy closed the connection during the SOCKS5 handshake"));
 		return;
 	}
 	size_t used = 0;
@@ -400,18 +408,18 @@ static void on_socks_io(void *ctx, int fd, unsigned events)
 	socks_end(p);
 	probe_add_time(p, STEP_CONNECT, p->t_step);
 	struct probe_attempt *a = attempt(p);
-	probe_tracef(p, "connected to %s:%d through the proxy", a->ip[0] ? a->ip : a->host, a->port);
+	probe_tracef(p, _("connected to %s:%d through the proxy"), a->ip[0] ? a->ip : a->host, a->port);
 	tunnel_ready(p, buf + used, (size_t)n - used);
 }
 
 static void start_socks(struct probe *p)
 {
 	struct probe_attempt *a = attempt(p);
-	probe_tracef(p, "connected to proxy %s:%d, asking for %s:%d", p->o->proxy->host, p->o->proxy->port,
+	probe_tracef(p, _("connected to proxy %s:%d, asking for %s:%d"), p->o->proxy->host, p->o->proxy->port,
 	       a->ip[0] ? a->ip : a->host, a->port);
 	p->socks = socks_new(p->o->proxy, a->ip[0] ? a->ip : a->host, (uint16_t)a->port);
 	if (!p->socks) {
-		connect_failed(p, STEP_CONNECT, FAIL_INTERNAL, "out of memory");
+		connect_failed(p, STEP_CONNECT, FAIL_INTERNAL, _("out of memory"));
 		return;
 	}
 	/* A target the proxy cannot be asked for fails at once, not at the timeout. */
@@ -449,7 +457,7 @@ static void start_session(struct probe *p, bool tls_active)
 	p->s = smtp_new(&sp, on_smtp_event, p);
 	if (!p->s) {
 		probe_disconnect(p);
-		probe_fail(p, STEP_CONNECT, FAIL_INTERNAL, "out of memory");
+		probe_fail(p, STEP_CONNECT, FAIL_INTERNAL, _("out of memory"));
 		return;
 	}
 	p->t_step = loop_now_ms();
@@ -480,7 +488,10 @@ void probe_connect(struct probe *p)
 	else
 		((struct sockaddr_in6 *)&sa)->sin6_port = htons((uint16_t)port);
 
-	probe_tracef(p, "connecting to %s [%s]:%d", p->o->proxy ? "proxy" : a->host, to->ip, port);
+	if (p->o->proxy)
+		probe_tracef(p, _("connecting to proxy [%s]:%d"), to->ip, port);
+	else
+		probe_tracef(p, _("connecting to %s [%s]:%d"), a->host, to->ip, port);
 	p->t_step = loop_now_ms();
 	int err = conn_start(&p->c, (struct sockaddr *)&sa, to->salen);
 	if (err) {

@@ -4,23 +4,25 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
+
 static const struct {
 	enum reply_note note;
 	const char *text;
 } note_texts[] = {
-	{ REPLY_NOTE_BARE_LF, "reply line ended in a bare LF instead of CRLF" },
-	{ REPLY_NOTE_LINE_CUT, "overlong reply line cut at 1000 octets" },
-	{ REPLY_NOTE_NON_ASCII, "reply holds bytes that are not ASCII" },
-	{ REPLY_NOTE_CONTROL, "reply holds control characters" },
-	{ REPLY_NOTE_ENHANCED_MISMATCH, "enhanced status code class differs from the reply code" },
+	{ REPLY_NOTE_BARE_LF, N_("reply line ended in a bare LF instead of CRLF") },
+	{ REPLY_NOTE_LINE_CUT, N_("overlong reply line cut at 1000 octets") },
+	{ REPLY_NOTE_NON_ASCII, N_("reply holds bytes that are not ASCII") },
+	{ REPLY_NOTE_CONTROL, N_("reply holds control characters") },
+	{ REPLY_NOTE_ENHANCED_MISMATCH, N_("enhanced status code class differs from the reply code") },
 };
 
 const char *reply_note_text(enum reply_note note)
 {
 	for (size_t i = 0; i < sizeof note_texts / sizeof note_texts[0]; i++)
 		if (note_texts[i].note == note)
-			return note_texts[i].text;
-	return "reply anomaly";
+			return _(note_texts[i].text);
+	return _("reply anomaly");
 }
 
 void reply_reader_init(struct reply_reader *rr)
@@ -125,18 +127,18 @@ static enum reply_status take_line(struct reply_reader *rr, const char *line, si
 
 	if (len < 3 || !is_digit(line[0]) || !is_digit(line[1]) || !is_digit(line[2]) ||
 	    line[0] < '2' || line[0] > '5' || line[1] > '5')
-		return fail(rr, "not an SMTP reply", line, len);
+		return fail(rr, _("not an SMTP reply"), line, len);
 	if (len > 3 && line[3] != ' ' && line[3] != '-')
-		return fail(rr, "not an SMTP reply", line, len);
+		return fail(rr, _("not an SMTP reply"), line, len);
 
 	int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 	if (r->nlines > 0 && code != r->code) {
-		char what[96];
-		snprintf(what, sizeof what, "reply code changed from %d to %d within one reply", r->code, code);
+		char what[192];
+		snprintf(what, sizeof what, _("reply code changed from %d to %d within one reply"), r->code, code);
 		return fail(rr, what, line, len);
 	}
 	if (++r->nlines > REPLY_LINES_MAX)
-		return fail(rr, "reply has too many lines", line, len);
+		return fail(rr, _("reply has too many lines"), line, len);
 	r->code = code;
 
 	const char *text = len > 4 ? line + 4 : line + len;

@@ -12,6 +12,8 @@
 
 #include <openssl/crypto.h>
 
+#include "i18n.h"
+
 #define SECRET_MAX 4096
 
 void secret_free(char *secret)
@@ -47,13 +49,13 @@ static int from_file(const char *file, char *buf, size_t size, char *err, size_t
 {
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errsz, "cannot open --password-file %s: %s", file, strerror(errno));
+		snprintf(err, errsz, _("cannot open --password-file %s: %s"), file, strerror(errno));
 		return -1;
 	}
 	int r = read_line(fd, buf, size);
 	close(fd);
 	if (r < 0)
-		snprintf(err, errsz, "--password-file %s: first line longer than %d octets", file, SECRET_MAX - 1);
+		snprintf(err, errsz, _("--password-file %s: first line longer than %d octets"), file, SECRET_MAX - 1);
 	return r;
 }
 
@@ -61,7 +63,7 @@ static int from_tty(const char *user, char *buf, size_t size, char *err, size_t 
 {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errsz, "--auth needs a secret: set SMTPPROBE_PASSWORD or use --password-file (no terminal to ask on)");
+		snprintf(err, errsz, "%s", _("--auth needs a secret: set SMTPPROBE_PASSWORD or use --password-file (no terminal to ask on)"));
 		return -1;
 	}
 	struct termios old, quiet;
@@ -72,7 +74,11 @@ static int from_tty(const char *user, char *buf, size_t size, char *err, size_t 
 		tcsetattr(fd, TCSANOW, &quiet); /* keep what was typed ahead */
 	}
 	char prompt[320];
-	int n = snprintf(prompt, sizeof prompt, "Password for %s: ", user);
+	int n = snprintf(prompt, sizeof prompt, _("Password for %s: "), user);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof prompt)
+		n = (int)sizeof prompt - 1;
 	if (write(fd, prompt, (size_t)n) < 0)
 		n = 0;
 	int r = read_line(fd, buf, size);
@@ -82,7 +88,7 @@ static int from_tty(const char *user, char *buf, size_t size, char *err, size_t 
 		n = 0;
 	close(fd);
 	if (r < 0)
-		snprintf(err, errsz, "the password is longer than %d octets", SECRET_MAX - 1);
+		snprintf(err, errsz, _("the password is longer than %d octets"), SECRET_MAX - 1);
 	return r;
 }
 
@@ -91,7 +97,7 @@ int secret_read(const char *file, const char *user, char **out, char *err, size_
 	*out = NULL;
 	char *buf = calloc(1, SECRET_MAX);
 	if (!buf) {
-		snprintf(err, errsz, "out of memory");
+		snprintf(err, errsz, "%s", _("out of memory"));
 		return -1;
 	}
 	int r;
@@ -103,7 +109,7 @@ int secret_read(const char *file, const char *user, char **out, char *err, size_
 		if (r == 0)
 			memcpy(buf, env, strlen(env) + 1);
 		else
-			snprintf(err, errsz, "SMTPPROBE_PASSWORD is longer than %d octets", SECRET_MAX - 1);
+			snprintf(err, errsz, _("SMTPPROBE_PASSWORD is longer than %d octets"), SECRET_MAX - 1);
 	} else {
 		r = from_tty(user, buf, SECRET_MAX, err, errsz);
 	}
@@ -112,7 +118,7 @@ int secret_read(const char *file, const char *user, char **out, char *err, size_
 	if (r == 0) {
 		for (const char *c = buf; *c; c++) {
 			if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-				snprintf(err, errsz, "the secret contains a control character");
+				snprintf(err, errsz, "%s", _("the secret contains a control character"));
 				r = -1;
 				break;
 			}

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "auth.h"
+#include "i18n.h"
 #include "tls.h"
 
 /*
@@ -203,21 +204,23 @@ static void start_auth(struct smtp_session *s)
 {
 	if (!s->tls_active && !s->allow_plaintext_auth) {
 		finish(s, STEP_AUTH, FAIL_AUTH_CLEARTEXT, NULL,
-		       "refusing to send credentials over an unencrypted connection (--allow-plaintext-auth overrides)");
+		       _("refusing to send credentials over an unencrypted connection (--allow-plaintext-auth overrides)"));
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
 	s->auth_mech = auth_pick(s->caps.auth, s->auth_forced);
 	if (s->auth_mech == AUTH_NONE) {
-		char detail[192];
-		snprintf(detail, sizeof detail, "no usable AUTH mechanism (the server offers: %s)",
-		         s->caps.auth[0] ? s->caps.auth : "none");
+		char detail[384];
+		if (s->caps.auth[0])
+			snprintf(detail, sizeof detail, _("no usable AUTH mechanism (the server offers: %s)"), s->caps.auth);
+		else
+			snprintf(detail, sizeof detail, "%s", _("no usable AUTH mechanism (the server offers: none)"));
 		finish(s, STEP_AUTH, FAIL_AUTH_UNSUPPORTED, NULL, detail);
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
 	if (!auth_initial(s->auth_mech, s->auth_user, s->auth_secret, &s->auth_line, &s->auth_redacted)) {
-		finish(s, STEP_AUTH, FAIL_INTERNAL, NULL, "the credentials cannot be encoded");
+		finish(s, STEP_AUTH, FAIL_INTERNAL, NULL, _("the credentials cannot be encoded"));
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
@@ -236,12 +239,12 @@ static void proceed(struct smtp_session *s)
 			return;
 		}
 		if (s->tls_mode == TLS_REQUIRED) {
-			finish(s, STEP_STARTTLS, FAIL_STARTTLS_MISSING, NULL, "the server does not offer STARTTLS");
+			finish(s, STEP_STARTTLS, FAIL_STARTTLS_MISSING, NULL, _("the server does not offer STARTTLS"));
 			smtp_enter(s, SMTP_QUIT);
 			return;
 		}
 		s->tls_declined = true;
-		note(s, "the server does not offer STARTTLS: the session continues in clear text");
+		note(s, _("the server does not offer STARTTLS: the session continues in clear text"));
 	}
 	if (s->auth_user && !s->authenticated) {
 		start_auth(s);
@@ -249,7 +252,7 @@ static void proceed(struct smtp_session *s)
 	}
 	if (s->need_smtputf8 && !(s->caps.ext & EHLO_SMTPUTF8)) {
 		finish(s, s->hello_step, FAIL_SMTPUTF8, NULL,
-		       "the address needs SMTPUTF8 and the server does not offer it");
+		       _("the address needs SMTPUTF8 and the server does not offer it"));
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
@@ -270,7 +273,7 @@ static void on_starttls_reply(struct smtp_session *s, const struct reply *r)
 		/* Anything already behind the 220 was sent before encryption: an injection. */
 		if (s->in.len > 0) {
 			finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL,
-			       "the server sent data after its STARTTLS reply, before the handshake");
+			       _("the server sent data after its STARTTLS reply, before the handshake"));
 			smtp_enter(s, SMTP_DONE);
 			return;
 		}
@@ -282,7 +285,7 @@ static void on_starttls_reply(struct smtp_session *s, const struct reply *r)
 		return;
 	}
 	s->tls_declined = true;
-	note(s, "the server refused STARTTLS: the session continues in clear text");
+	note(s, _("the server refused STARTTLS: the session continues in clear text"));
 	proceed(s);
 }
 
@@ -304,7 +307,7 @@ static void on_auth_reply(struct smtp_session *s, const struct reply *r)
 	if (!auth_respond(s->auth_mech, s->auth_step++, strbuf_str(&r->text), r->text.len,
 	                  s->auth_user, s->auth_secret, &s->auth_line, &s->auth_redacted)) {
 		/* RFC 4954 4: "*" cancels; the server answers 501 and then hears QUIT. */
-		finish(s, STEP_AUTH, FAIL_PROTOCOL, r, "unexpected AUTH challenge");
+		finish(s, STEP_AUTH, FAIL_PROTOCOL, r, _("unexpected AUTH challenge"));
 		s->auth_cancelled = true;
 		strbuf_reset(&s->auth_line);
 		strbuf_puts(&s->auth_line, "*");
@@ -348,7 +351,7 @@ static void on_reply(struct smtp_session *s, const struct reply *r)
 		break;
 	case SMTP_TLS:
 		/* A reply while the caller should be shaking hands: nothing may come now. */
-		finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL, "the server spoke before the TLS handshake");
+		finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL, _("the server spoke before the TLS handshake"));
 		smtp_enter(s, SMTP_DONE);
 		break;
 	case SMTP_AUTH:
@@ -467,7 +470,7 @@ void smtp_feed(struct smtp_session *s, const char *data, size_t len)
 	strbuf_append(&s->in, data, len);
 	if (s->state == SMTP_TLS) {
 		finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL,
-		       "the server sent data after its STARTTLS reply, before the handshake");
+		       _("the server sent data after its STARTTLS reply, before the handshake"));
 		smtp_enter(s, SMTP_DONE);
 		return;
 	}
@@ -509,7 +512,7 @@ void smtp_eof(struct smtp_session *s)
 {
 	if (s->state == SMTP_DONE)
 		return;
-	finish(s, states[s->state].step, FAIL_CLOSED, NULL, "the server closed the connection");
+	finish(s, states[s->state].step, FAIL_CLOSED, NULL, _("the server closed the connection"));
 	smtp_enter(s, SMTP_DONE);
 }
 
@@ -517,7 +520,7 @@ void smtp_timeout(struct smtp_session *s)
 {
 	if (s->state == SMTP_DONE)
 		return;
-	finish(s, states[s->state].step, FAIL_TIMEOUT, NULL, "no reply from the server in time");
+	finish(s, states[s->state].step, FAIL_TIMEOUT, NULL, _("no reply from the server in time"));
 	smtp_enter(s, SMTP_DONE);
 }
 

@@ -43,6 +43,35 @@ run_probe --json --timeout 3 --port "$port" 'user@[127.0.0.1]'
 expect_jq "ru refused json: category" "$PROBE_OUT" .diagnosis.category connection_refused
 expect_eq "ru refused json: ASCII only" "$(LC_ALL=C grep -c -P '[^\x00-\x7f]' <<<"$PROBE_OUT")" 0
 
+# The detail line, made while probing (probe_session.c), in Russian; with --json
+# (and its transcript, -v) the same text stays English.
+run_probe --timeout 3 --server "127.0.0.1:$port" user@example.test
+expect_match "ru server refused: detail" "$PROBE_OUT" $'\n  детали +в соединении отказано \\(\\[127\\.0\\.0\\.1\\]:'"$port"'\)'
+expect_eq "ru server refused: no English detail" "$(grep -c 'connection refused' <<<"$PROBE_OUT")" 0
+run_probe -v --timeout 3 --server "127.0.0.1:$port" user@example.test
+expect_match "ru server refused: transcript" "$PROBE_ERR" '^\*\*\* подключение к 127\.0\.0\.1 '
+run_probe --json -v --timeout 3 --server "127.0.0.1:$port" user@example.test
+expect_jq "ru server refused json: message" "$PROBE_OUT" .message "connection refused ([127.0.0.1]:$port)"
+expect_jq "ru server refused json: transcript" "$PROBE_OUT" '.transcript[0]' "*** connecting to 127.0.0.1 [127.0.0.1]:$port"
+expect_eq "ru server refused json: ASCII only" "$(LC_ALL=C grep -c -P '[^\x00-\x7f]' <<<"$PROBE_OUT")" 0
+
+# --help, usage errors and the invalid-address line in Russian (all before or beside probing).
+run_probe --help
+expect_eq "ru help: exit 0" "$PROBE_RC" 0
+expect_match "ru help: usage" "$PROBE_OUT" '^использование: smtpprobe '
+expect_match "ru help: option" "$PROBE_OUT" $'\n +--server HOST\\[:PORT\\] +проверять этот сервер вместо MX-хостов домена\n'
+expect_eq "ru help: no English" "$(grep -c 'instead of the domain' <<<"$PROBE_OUT")" 0
+run_probe --port 0 user@example.test
+expect_eq "ru usage: exit 64" "$PROBE_RC" 64
+expect_match "ru usage: message" "$PROBE_ERR" '^smtpprobe: неверное значение --port "0": '
+run_probe --json --color sometimes user@example.test
+expect_match "ru usage with --json: Russian too" "$PROBE_ERR" '^smtpprobe: неверное значение --color '
+run_probe --timeout 3 'no-at-sign'
+expect_eq "ru invalid address: exit 64" "$PROBE_RC" 64
+expect_match "ru invalid address: line" "$PROBE_ERR" '^smtpprobe: неверный адрес "no-at-sign": .'
+run_probe --json --timeout 3 'no-at-sign'
+expect_match "ru invalid address json: English" "$(jq -r .message <<<"$PROBE_OUT")" '^invalid address: '
+
 # In the C locale glibc ignores LANGUAGE: English.
 export LC_ALL=C
 fake_start 127.0.0.1 "$dialog"
@@ -50,4 +79,8 @@ run_probe --timeout 3 --server "127.0.0.1:$FAKE_PORT" user@example.test
 fake_finish
 expect_match "C: English verdict" "$PROBE_OUT" '^REJECTED +user@example\.test +at RCPT TO'
 expect_match "C: English summary" "$PROBE_OUT" 'why +the mailbox does not exist on this server \[text "user unknown"\]'
+run_probe --timeout 3 --server "127.0.0.1:$port" user@example.test
+expect_match "C: English detail" "$PROBE_OUT" $'\n  detail +connection refused \\(\\[127\\.0\\.0\\.1\\]:'"$port"'\)'
+run_probe --timeout 3 'no-at-sign'
+expect_match "C: English invalid address" "$PROBE_ERR" '^smtpprobe: invalid address "no-at-sign": .'
 assert_done
