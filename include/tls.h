@@ -52,6 +52,9 @@ struct tls_info {
 /* A client context for cfg; NULL with a one-line reason in err. */
 SSL_CTX *tls_ctx_new(const struct tls_config *cfg, char *err, size_t errsz);
 
+/* Add the system trust store to ctx, once, before the first handshake. */
+void tls_ctx_load_system_trust(SSL_CTX *ctx);
+
 /* Fill info from a completed handshake; name may be NULL or "". */
 void tls_info_collect(SSL *ssl, const char *name, struct tls_info *info);
 

@@ -222,6 +222,8 @@ static void start_handshake(struct probe *p)
 	p->t_step = loop_now_ms();
 	const char *name = tls_name(p);
 	bool ip = is_ip(name);
+	if (p->o->tls_ctx)
+		tls_ctx_load_system_trust(p->o->tls_ctx);
 	if (!p->o->tls_ctx || conn_tls_begin(&p->c, p->o->tls_ctx, ip ? NULL : name) < 0) {
 		handshake_done(p, FAIL_TLS, _("cannot set up TLS"));
 		return;

@@ -67,6 +67,7 @@ struct smtp_session {
 	bool allow_plaintext_auth;
 	bool authenticated;
 	bool auth_cancelled;
+	bool quit_sent;
 	int auth_step;           /* 334 challenges answered */
 	struct strbuf auth_line; /* the next AUTH line, wiped after sending */
 	struct strbuf auth_redacted;
@@ -151,6 +152,9 @@ static void send_command(struct smtp_session *s, enum smtp_cmd cmd)
 		strbuf_puts(&line, "RSET");
 		break;
 	case CMD_QUIT:
+		if (s->quit_sent)
+			return; /* already pipelined behind RSET */
+		s->quit_sent = true;
 		strbuf_puts(&line, "QUIT");
 		break;
 	}
@@ -169,6 +173,13 @@ static void smtp_enter(struct smtp_session *s, enum smtp_state next)
 	}
 	s->state = next;
 	send_command(s, states[next].cmd);
+	/*
+	 * The verdict is known once RSET goes out; with PIPELINING (RFC 2920
+	 * allows RSET and QUIT in a group) QUIT follows at once, which saves
+	 * the client a round trip to a distant server.
+	 */
+	if (next == SMTP_RSET && (s->caps.ext & EHLO_PIPELINING))
+		send_command(s, CMD_QUIT);
 }
 
 /* Record the outcome; the first one decided is the one reported. */

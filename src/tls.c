@@ -50,8 +50,6 @@ SSL_CTX *tls_ctx_new(const struct tls_config *cfg, char *err, size_t errsz)
 	}
 	/* Verification runs in every mode and is judged afterwards; see tls.h. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	/* honours SSL_CERT_FILE and SSL_CERT_DIR */
-	SSL_CTX_set_default_verify_paths(ctx);
 	if ((cfg->ca_file || cfg->ca_path) &&
 	    SSL_CTX_load_verify_locations(ctx, cfg->ca_file, cfg->ca_path) != 1) {
 		char why[160];
@@ -69,6 +67,21 @@ SSL_CTX *tls_ctx_new(const struct tls_config *cfg, char *err, size_t errsz)
 	/* Our output buffer moves as it grows and may be written in parts. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	return ctx;
+}
+
+/*
+ * The system trust store, loaded at the first handshake and not before:
+ * parsing the CA bundle costs ~60 ms, most of a probe's CPU time, and most
+ * probes never see STARTTLS. Honours SSL_CERT_FILE and SSL_CERT_DIR.
+ */
+void tls_ctx_load_system_trust(SSL_CTX *ctx)
+{
+	static SSL_CTX *loaded;
+	if (loaded == ctx)
+		return;
+	SSL_CTX_set_default_verify_paths(ctx);
+	ERR_clear_error();
+	loaded = ctx;
 }
 
 static void name_oneline(X509_NAME *n, char *buf, size_t len)

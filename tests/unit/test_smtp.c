@@ -41,6 +41,13 @@ static const struct scenario scenarios[] = {
 		{ "250 2.1.5 Ok\r\n", "RSET\r\n" },
 		{ "250 2.0.0 Ok\r\n", "QUIT\r\n" },
 		{ "221 2.0.0 Bye\r\n", "" } }, STEP_RCPT, FAIL_NONE, 250 },
+	{ "pipelining: QUIT follows RSET at once", "", false, 0, {
+		GREET,
+		{ "250-mx.test\r\n250 PIPELINING\r\n", "MAIL FROM:<>\r\n" },
+		{ "250 2.1.0 Ok\r\n", "RCPT TO:<user@example.test>\r\n" },
+		{ "250 2.1.5 Ok\r\n", "RSET\r\nQUIT\r\n" },
+		{ "250 2.0.0 Ok\r\n", "" },
+		{ "221 2.0.0 Bye\r\n", "" } }, STEP_RCPT, FAIL_NONE, 250 },
 	{ "rcpt 550", "", false, 0, {
 		GREET,
 		{ "250 mx.test\r\n", "MAIL FROM:<>\r\n" },
