@@ -1,7 +1,11 @@
 /*
  * batch.h - many addresses in one process, politely: up to `concurrency`
  * probes at once, at most `per_domain` of them to the same domain (or the
- * same --server), results handed back in input order.
+ * same --server), domains taken in turn, output in input order.
+ *
+ * Memory and time stay proportional to the input, not to its square: a
+ * result exists only while its probe runs; what waits for an earlier, slower
+ * address is its rendered output.
  */
 #ifndef SMTPPROBE_BATCH_H
 #define SMTPPROBE_BATCH_H
@@ -11,6 +15,7 @@
 #include "dns.h"
 #include "loop.h"
 #include "probe.h"
+#include "strbuf.h"
 
 struct batch_progress {
 	size_t total, done, running;
@@ -20,8 +25,10 @@ struct batch_progress {
 struct batch_config {
 	int concurrency;   /* >= 1 */
 	int per_domain;    /* >= 1 */
-	/* Called for each result, in input order, as soon as all earlier ones are out. */
-	void (*emit)(void *ctx, const struct probe_result *r);
+	/* Render one finished result into out (text, JSON, or nothing). */
+	void (*render)(void *ctx, const struct probe_result *r, struct strbuf *out);
+	/* Write rendered output, in input order. */
+	void (*write)(void *ctx, const char *data, size_t len);
 	/* Called after each probe finishes (for a progress line); may be NULL. */
 	void (*progress)(void *ctx, const struct batch_progress *p);
 	void *ctx;
@@ -31,7 +38,7 @@ struct batch;
 
 struct batch *batch_new(struct loop *l, struct dns *d, const struct probe_options *o,
                         const struct batch_config *cfg);
-/* Queue one address (copied). Returns -1 when out of memory. */
+/* Queue one address (copied), before batch_run. Returns -1 when out of memory. */
 int batch_add(struct batch *b, const char *input, size_t len);
 /* Probe everything queued; returns the combined exit status. */
 int batch_run(struct batch *b);

@@ -67,13 +67,15 @@ static void show_progress(void *ctx, const struct batch_progress *p)
 	run->progress_shown = true;
 }
 
-static void emit_result(void *ctx, const struct probe_result *r)
+/*
+ * A finished result into what stdout will get, in input order. An invalid
+ * address is one line on stderr in text mode, written at once.
+ */
+static void render_result(void *ctx, const struct probe_result *r, struct strbuf *out)
 {
 	struct run *run = ctx;
-	struct strbuf out = STRBUF_INIT;
-	clear_progress(run);
 	if (run->cli.json) {
-		report_json(r, run->cli.verbose > 0, &out);
+		report_json(r, run->cli.verbose > 0, out);
 	} else if (r->failure == FAIL_INVALID_ADDRESS) {
 		/* One line, on stderr: the address names itself, made safe to print. */
 		struct strbuf a = STRBUF_INIT, e = STRBUF_INIT;
@@ -84,15 +86,21 @@ static void emit_result(void *ctx, const struct probe_result *r)
 		const char *why = strncmp(r->message, pfx, pl) == 0 ? r->message + pl : r->message;
 		strbuf_puts(&e, "smtpprobe: ");
 		strbuf_printf(&e, _("invalid address \"%s\": %s\n"), strbuf_str(&a), why);
+		clear_progress(run);
 		fwrite(e.data, 1, e.len, stderr);
 		strbuf_free(&a);
 		strbuf_free(&e);
 	} else {
-		report_text(r, run->color, &out);
+		report_text(r, run->color, out);
 	}
-	fwrite(out.data ? out.data : "", 1, out.len, stdout);
+}
+
+static void write_stdout(void *ctx, const char *data, size_t len)
+{
+	struct run *run = ctx;
+	clear_progress(run);
+	fwrite(data, 1, len, stdout);
 	fflush(stdout);
-	strbuf_free(&out);
 }
 
 static int read_input(struct run *run, struct batch *b, const char *path)
@@ -292,7 +300,8 @@ int main(int argc, char **argv)
 	struct batch_config bc = {
 		.concurrency = run.cli.concurrency,
 		.per_domain = run.cli.per_domain,
-		.emit = emit_result,
+		.render = render_result,
+		.write = write_stdout,
 		.progress = show_progress,
 		.ctx = &run,
 	};
