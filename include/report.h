@@ -24,6 +24,9 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out);
  */
 void report_sanitize(struct strbuf *out, const char *s, size_t len);
 
+/* "  label    ": a report line's label, translated, padded to 8 characters. */
+void report_label(struct strbuf *out, const char *name);
+
 /* The "tls" member's value (null when the session was not encrypted). */
 void report_tls_json(struct json *j, const struct tls_info *t);
 /* tls/cert/verify lines of the text report; nothing when not encrypted. */

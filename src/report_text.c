@@ -56,11 +56,16 @@ void report_sanitize(struct strbuf *out, const char *s, size_t len)
 	}
 }
 
-static void field(struct strbuf *out, const char *name, const char *value, size_t len)
+void report_label(struct strbuf *out, const char *name)
 {
 	strbuf_puts(out, "  ");
 	pad(out, tr(name), 8);
 	strbuf_putc(out, ' ');
+}
+
+static void field(struct strbuf *out, const char *name, const char *value, size_t len)
+{
+	report_label(out, name);
 	/* Continuation lines of a multi-line reply stay under the first one. */
 	const char *end = value + len;
 	bool first = true;

@@ -48,38 +48,23 @@ void report_tls_json(struct json *j, const struct tls_info *t)
 	json_object_end(j);
 }
 
-/* "  label    ", translated and padded to 8 columns (characters: labels may be Cyrillic), as report_text's. */
-static void label(struct strbuf *out, const char *name)
-{
-	const char *s = _(name);
-	size_t cols = 0;
-	for (const char *p = s; *p; p++)
-		if (((unsigned char)*p & 0xc0) != 0x80)
-			cols++;
-	strbuf_puts(out, "  ");
-	strbuf_puts(out, s);
-	for (; cols < 8; cols++)
-		strbuf_putc(out, ' ');
-	strbuf_putc(out, ' ');
-}
-
 void report_tls_text(const struct tls_info *t, struct strbuf *out)
 {
 	if (!t->used)
 		return;
-	label(out, N_("tls"));
+	report_label(out, N_("tls"));
 	strbuf_printf(out, "%s %s", t->version, t->cipher);
 	if (t->group[0])
 		strbuf_printf(out, " (%s)", t->group);
 	strbuf_puts(out, "\n");
-	label(out, N_("cert"));
+	report_label(out, N_("cert"));
 	report_sanitize(out, t->subject, strlen(t->subject));
 	strbuf_puts(out, _(", issuer "));
 	report_sanitize(out, t->issuer, strlen(t->issuer));
 	strbuf_printf(out, dngettext(I18N_DOMAIN, ", expires %s (%d day)\n", ", expires %s (%d days)\n",
 	                             (unsigned long)labs((long)t->days_left)),
 	              t->not_after, t->days_left);
-	label(out, N_("verify"));
+	report_label(out, N_("verify"));
 	strbuf_puts(out, t->verified ? _("chain trusted") : t->verify_error);
 	strbuf_puts(out, "; ");
 	const char *name = t->name[0] ? t->name : _("(none)");
