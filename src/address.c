@@ -8,6 +8,8 @@
  * released with idn2_free before returning.
  */
 #include "address.h"
+
+#include "i18n.h"
 #include "utf8.h"
 
 #include <arpa/inet.h>
@@ -23,21 +25,21 @@
 #define LABEL_MAX 63
 
 static const char *const error_texts[] = {
-	[ADDR_OK] = "no error",
-	[ADDR_ERR_EMPTY] = "the address is empty",
-	[ADDR_ERR_CONTROL] = "contains a control character (CR, LF, NUL, tab ...)",
-	[ADDR_ERR_SPACE] = "contains white space outside quotes",
-	[ADDR_ERR_NO_AT] = "has no @ between local part and domain",
-	[ADDR_ERR_MULTIPLE_AT] = "has an @ in the local part that is not quoted",
-	[ADDR_ERR_EMPTY_LOCAL] = "the local part (before the @) is empty",
-	[ADDR_ERR_EMPTY_DOMAIN] = "the domain (after the @) is empty",
-	[ADDR_ERR_LOCAL_TOO_LONG] = "the local part is longer than 64 octets",
-	[ADDR_ERR_DOMAIN_TOO_LONG] = "the domain is longer than 253 octets",
-	[ADDR_ERR_LOCAL_SYNTAX] = "the local part has a misplaced dot, bad quoting or a forbidden character",
-	[ADDR_ERR_DOMAIN_SYNTAX] = "the domain has an empty or bad label or a bad address literal",
-	[ADDR_ERR_IDN] = "the domain is not a valid internationalised domain name",
-	[ADDR_ERR_BRACKETS] = "the angle brackets < > are unbalanced or misplaced",
-	[ADDR_ERR_UTF8] = "contains bytes that are not valid UTF-8",
+	[ADDR_OK] = N_("no error"),
+	[ADDR_ERR_EMPTY] = N_("the address is empty"),
+	[ADDR_ERR_CONTROL] = N_("contains a control character (CR, LF, NUL, tab ...)"),
+	[ADDR_ERR_SPACE] = N_("contains white space outside quotes"),
+	[ADDR_ERR_NO_AT] = N_("has no @ between local part and domain"),
+	[ADDR_ERR_MULTIPLE_AT] = N_("has an @ in the local part that is not quoted"),
+	[ADDR_ERR_EMPTY_LOCAL] = N_("the local part (before the @) is empty"),
+	[ADDR_ERR_EMPTY_DOMAIN] = N_("the domain (after the @) is empty"),
+	[ADDR_ERR_LOCAL_TOO_LONG] = N_("the local part is longer than 64 octets"),
+	[ADDR_ERR_DOMAIN_TOO_LONG] = N_("the domain is longer than 253 octets"),
+	[ADDR_ERR_LOCAL_SYNTAX] = N_("the local part has a misplaced dot, bad quoting or a forbidden character"),
+	[ADDR_ERR_DOMAIN_SYNTAX] = N_("the domain has an empty or bad label or a bad address literal"),
+	[ADDR_ERR_IDN] = N_("the domain is not a valid internationalised domain name"),
+	[ADDR_ERR_BRACKETS] = N_("the angle brackets < > are unbalanced or misplaced"),
+	[ADDR_ERR_UTF8] = N_("contains bytes that are not valid UTF-8"),
 };
 
 /* A new enum value at the end must come with its text. */

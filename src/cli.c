@@ -169,7 +169,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		case OPT_FROM: {
 			enum addr_error ae = addr_parse(optarg, strlen(optarg), true, &c->from);
 			if (ae != ADDR_OK)
-				return usage(err, errsz, _("invalid --from address: %s"), addr_strerror(ae));
+				return usage(err, errsz, _("invalid --from address: %s"), _(addr_strerror(ae)));
 			if (!c->from.is_null && !addr_format(&c->from, c->from_text, sizeof c->from_text))
 				return usage(err, errsz, _("invalid --from address: too long"));
 			c->probe.mail_from = c->from.is_null ? "" : c->from_text;

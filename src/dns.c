@@ -1,6 +1,8 @@
 /* dns.c - c-ares glue: MX and address lookups in the shared loop (see dns.h). */
 #include "dns.h"
 
+#include "i18n.h"
+
 #include <ares.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -25,12 +27,12 @@ struct dns {
 };
 
 static const char *const status_texts[] = {
-	[DNS_OK] = "ok",
-	[DNS_NODATA] = "no records of that type",
-	[DNS_NXDOMAIN] = "the domain does not exist (NXDOMAIN)",
-	[DNS_SERVFAIL] = "the resolver failed (SERVFAIL or REFUSED)",
-	[DNS_TIMEOUT] = "the resolver did not answer in time",
-	[DNS_ERROR] = "DNS lookup failed",
+	[DNS_OK] = N_("ok"),
+	[DNS_NODATA] = N_("no records of that type"),
+	[DNS_NXDOMAIN] = N_("the domain does not exist (NXDOMAIN)"),
+	[DNS_SERVFAIL] = N_("the resolver failed (SERVFAIL or REFUSED)"),
+	[DNS_TIMEOUT] = N_("the resolver did not answer in time"),
+	[DNS_ERROR] = N_("DNS lookup failed"),
 };
 
 const char *dns_status_text(enum dns_status st)

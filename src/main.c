@@ -170,7 +170,7 @@ static int resolve_proxy(struct run *run, struct socks_proxy *proxy, struct dns_
 		loop_run(run->loop, &pl.done);
 	if (pl.st != DNS_OK) {
 		snprintf(err, errsz, _("cannot resolve the proxy %s: %s"), proxy->host,
-		         pl.why ? pl.why : dns_status_text(pl.st));
+		         pl.why ? pl.why : _(dns_status_text(pl.st)));
 		return -1;
 	}
 	*out = pl.addr;

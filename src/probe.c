@@ -340,7 +340,7 @@ struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_opti
 	if (ae != ADDR_OK) {
 		char detail[200];
 		/* TRANSLATORS: followed by the reason; main.c takes it off again for its own line. */
-		snprintf(detail, sizeof detail, "%s%s", _("invalid address: "), addr_strerror(ae));
+		snprintf(detail, sizeof detail, "%s%s", _("invalid address: "), _(addr_strerror(ae)));
 		probe_fail(p, STEP_INPUT, FAIL_INVALID_ADDRESS, detail);
 		return p;
 	}

@@ -76,7 +76,7 @@ static void addresses_known(struct probe *p)
 		snprintf(detail, sizeof detail, _("no IP address for %s"), p->hosts[0].name);
 	else
 		snprintf(detail, sizeof detail, _("address lookup of %s failed: %s"), p->hosts[0].name,
-		         why ? why : dns_status_text(worst));
+		         why ? why : _(dns_status_text(worst)));
 	probe_fail(p, STEP_DNS, worst == DNS_NODATA ? FAIL_NO_ADDRESS : dns_failure(worst), detail);
 }
 
@@ -147,7 +147,7 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 		if (st == DNS_NXDOMAIN)
 			snprintf(detail, sizeof detail, _("%s does not exist (NXDOMAIN)"), domain);
 		else
-			snprintf(detail, sizeof detail, _("MX lookup for %s failed: %s"), domain, why ? why : dns_status_text(st));
+			snprintf(detail, sizeof detail, _("MX lookup for %s failed: %s"), domain, why ? why : _(dns_status_text(st)));
 		probe_fail(p, STEP_DNS, dns_failure(st), detail);
 		return;
 	}

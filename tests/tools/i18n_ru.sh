@@ -68,7 +68,7 @@ run_probe --json --color sometimes user@example.test
 expect_match "ru usage with --json: Russian too" "$PROBE_ERR" '^smtpprobe: неверное значение --color '
 run_probe --timeout 3 'no-at-sign'
 expect_eq "ru invalid address: exit 64" "$PROBE_RC" 64
-expect_match "ru invalid address: line" "$PROBE_ERR" '^smtpprobe: неверный адрес "no-at-sign": .'
+expect_match "ru invalid address: line" "$PROBE_ERR" '^smtpprobe: неверный адрес "no-at-sign": нет @ между именем и доменом$'
 run_probe --json --timeout 3 'no-at-sign'
 expect_match "ru invalid address json: English" "$(jq -r .message <<<"$PROBE_OUT")" '^invalid address: '
 
