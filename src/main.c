@@ -311,7 +311,10 @@ int main(int argc, char **argv)
 		return EXIT_SOFTWARE;
 	}
 	for (int i = 0; i < run.cli.naddresses; i++)
-		batch_add(batch, run.cli.addresses[i], strlen(run.cli.addresses[i]));
+		if (batch_add(batch, run.cli.addresses[i], strlen(run.cli.addresses[i])) < 0) {
+			fprintf(stderr, "smtpprobe: %s\n", _("out of memory"));
+			return EXIT_SOFTWARE;
+		}
 	if (run.cli.input && read_input(&run, batch, run.cli.input) < 0)
 		run.status = result_exit_combine(run.status, EXIT_USAGE);
 	run.status = result_exit_combine(run.status, batch_run(batch));

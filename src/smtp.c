@@ -278,14 +278,22 @@ static void after_hello(struct smtp_session *s, const struct reply *r, bool helo
 	proceed(s);
 }
 
+/*
+ * Bytes behind the STARTTLS 220 were sent before encryption: believing them
+ * would let an attacker inject replies (the classic STARTTLS flaw).
+ */
+static void starttls_injection(struct smtp_session *s)
+{
+	finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL,
+	       _("the server sent data after its STARTTLS reply, before the handshake"));
+	smtp_enter(s, SMTP_DONE);
+}
+
 static void on_starttls_reply(struct smtp_session *s, const struct reply *r)
 {
 	if (r->code / 100 == 2) {
-		/* Anything already behind the 220 was sent before encryption: an injection. */
 		if (s->in.len > 0) {
-			finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL,
-			       _("the server sent data after its STARTTLS reply, before the handshake"));
-			smtp_enter(s, SMTP_DONE);
+			starttls_injection(s);
 			return;
 		}
 		smtp_enter(s, SMTP_TLS);
@@ -361,9 +369,8 @@ static void on_reply(struct smtp_session *s, const struct reply *r)
 		on_starttls_reply(s, r);
 		break;
 	case SMTP_TLS:
-		/* A reply while the caller should be shaking hands: nothing may come now. */
-		finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL, _("the server spoke before the TLS handshake"));
-		smtp_enter(s, SMTP_DONE);
+		/* smtp_feed() never parses replies in this state; kept for -Wswitch. */
+		starttls_injection(s);
 		break;
 	case SMTP_AUTH:
 		on_auth_reply(s, r);
@@ -480,9 +487,7 @@ void smtp_feed(struct smtp_session *s, const char *data, size_t len)
 		return;
 	strbuf_append(&s->in, data, len);
 	if (s->state == SMTP_TLS) {
-		finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL,
-		       _("the server sent data after its STARTTLS reply, before the handshake"));
-		smtp_enter(s, SMTP_DONE);
+		starttls_injection(s);
 		return;
 	}
 	while (s->state != SMTP_DONE && s->state != SMTP_TLS && s->in.len > 0) {
