@@ -26,18 +26,17 @@ expect_match "colour codes with --color always" "$PROBE_OUT" "${esc}\\[1;31mREJE
 expect_eq "only our own escapes" "$(grep -o "${esc}\\[2J" <<<"$PROBE_OUT" | wc -l)" 0
 
 # On a TTY: colour by default, none with NO_COLOR (script(1) gives a pty).
-if command -v script >/dev/null; then
-	for nc in "" 1; do
-		fake_start 127.0.0.1 "$CLI_TEST_DIR/hostile.dialog"
-		out=$(NO_COLOR=$nc timeout 30 script -qec "$SMTPPROBE --timeout 3 --port $FAKE_PORT 'user@[127.0.0.1]'" /dev/null)
-		fake_finish
-		if [ -z "$nc" ]; then
-			expect_match "TTY: coloured" "$out" "${esc}\\[1;31mREJECTED"
-		else
-			expect_eq "TTY with NO_COLOR: no colour" "$(grep -c "${esc}\\[1;31m" <<<"$out")" 0
-		fi
-	done
-fi
+require_tool script bsdutils
+for nc in "" 1; do
+	fake_start 127.0.0.1 "$CLI_TEST_DIR/hostile.dialog"
+	out=$(NO_COLOR=$nc timeout 30 script -qec "$SMTPPROBE --timeout 3 --port $FAKE_PORT 'user@[127.0.0.1]'" /dev/null)
+	fake_finish
+	if [ -z "$nc" ]; then
+		expect_match "TTY: coloured" "$out" "${esc}\\[1;31mREJECTED"
+	else
+		expect_eq "TTY with NO_COLOR: no colour" "$(grep -c "${esc}\\[1;31m" <<<"$out")" 0
+	fi
+done
 
 # --json -v carries the transcript inside the object, stderr stays quiet.
 fake_start 127.0.0.1 "$CLI_TEST_DIR/hostile.dialog"

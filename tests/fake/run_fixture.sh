@@ -33,7 +33,7 @@ harness_error() {
 [[ -n $fixture && -r $fixture ]] || harness_error "usage: run_fixture.sh FIXTURE [FAKESMTP] (fixture '${fixture}' not readable)"
 [[ -n $FAKESMTP && -x $FAKESMTP ]] || harness_error "fakesmtp not found: pass it as the second argument or set FAKESMTP"
 [[ -n $SMTPPROBE && -x $SMTPPROBE ]] || harness_error "smtpprobe not found: set SMTPPROBE"
-command -v jq >/dev/null || harness_error "jq is needed"
+command -v jq >/dev/null || harness_error "jq is needed (Debian package jq; bash .ci/setup installs it)"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fixture_dir=$(cd "$(dirname "$fixture")" && pwd)

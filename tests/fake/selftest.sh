@@ -6,14 +6,16 @@
 #
 # Each case starts fakesmtp on 127.0.0.1:<any port> with a dialogue, runs a
 # client against it and checks fakesmtp's exit status and log. Skipped (77)
-# without openssl or swaks; the SOCKS5 cases are left out without curl.
+# fails, naming the package, without openssl, swaks with TLS, or curl.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 FAKESMTP=${1:-${FAKESMTP:-}}
 [ -x "$FAKESMTP" ] || { echo "not ok - fakesmtp not given"; exit 1; }
-command -v openssl >/dev/null || skip_test "no openssl command"
-command -v swaks >/dev/null || skip_test "no swaks"
+require_tool openssl openssl
+# swaks without Net::SSLeay and IO::Socket::SSL says "TLS not available" and exits 10.
+require_tool swaks "swaks libnet-ssleay-perl libio-socket-ssl-perl" "TLS support" \
+	sh -c 'swaks --support 2>&1 | grep -q "^=== TLS supported"'
 
 dir=$(mktemp -d /tmp/smtpprobe-selftest.XXXXXX)
 fake_pid=
@@ -178,8 +180,8 @@ expect_eq "!cork: the client got both lines" "$(tr -d '\r' <"$dir/client")" "220
 log_has "!cork: in one write" '^# sending the 44 corked bytes in one write$'
 expect_eq "!cork: fakesmtp passes" "$FAKE_RC" 0
 
-if command -v curl >/dev/null; then
-	cat >"$dir/socks.dialog" <<'EOF'
+require_tool curl curl
+cat >"$dir/socks.dialog" <<'EOF'
 !socks5 user=carol pass=Proxy-Pw-77
 S: 220 mx.socks.test ESMTP
 C: EHLO *
@@ -191,21 +193,18 @@ S: 221 2.0.0 Bye
 ===
 !socks5 reply=5
 EOF
-	# shellcheck disable=SC2016 # $1 is the inner sh's
-	run_case socks.dialog valid sh -c 'curl -s --proxy socks5h://carol:Proxy-Pw-77@127.0.0.1:$1 smtp://mx.socks.test:25 --mail-rcpt bob@example.test &&
-		! curl -s --proxy socks5h://127.0.0.1:$1 smtp://mx.socks.test:25 --mail-rcpt bob@example.test' sh @P@
-	expect_eq "SOCKS5 (curl): fakesmtp passes" "$FAKE_RC" 0
-	expect_eq "SOCKS5 (curl): curl got through, then was refused" "$CLIENT_RC" 0
-	log_has "SOCKS5: credentials logged" '^C: SOCKS5 auth user=carol pass=Proxy-Pw-77$'
-	log_has "SOCKS5: the name went to the proxy (socks5h)" '^C: SOCKS5 CONNECT mx\.socks\.test:25$'
-	log_has "SOCKS5: REP 5 sent" '^S: SOCKS5 reply 05$'
+# shellcheck disable=SC2016 # $1 is the inner sh's
+run_case socks.dialog valid sh -c 'curl -s --proxy socks5h://carol:Proxy-Pw-77@127.0.0.1:$1 smtp://mx.socks.test:25 --mail-rcpt bob@example.test &&
+	! curl -s --proxy socks5h://127.0.0.1:$1 smtp://mx.socks.test:25 --mail-rcpt bob@example.test' sh @P@
+expect_eq "SOCKS5 (curl): fakesmtp passes" "$FAKE_RC" 0
+expect_eq "SOCKS5 (curl): curl got through, then was refused" "$CLIENT_RC" 0
+log_has "SOCKS5: credentials logged" '^C: SOCKS5 auth user=carol pass=Proxy-Pw-77$'
+log_has "SOCKS5: the name went to the proxy (socks5h)" '^C: SOCKS5 CONNECT mx\.socks\.test:25$'
+log_has "SOCKS5: REP 5 sent" '^S: SOCKS5 reply 05$'
 
-	run_case socks.dialog valid curl -s --proxy socks5://carol:wrong@127.0.0.1:@P@ smtp://127.0.0.1:25 --mail-rcpt bob@example.test
-	expect_eq "SOCKS5 wrong password: fakesmtp fails" "$FAKE_RC" 1
-	log_has "SOCKS5 wrong password: a mismatch" '^MISMATCH: SOCKS5: expected user=carol pass=Proxy-Pw-77'
-else
-	echo "# no curl: SOCKS5 cases left out"
-fi
+run_case socks.dialog valid curl -s --proxy socks5://carol:wrong@127.0.0.1:@P@ smtp://127.0.0.1:25 --mail-rcpt bob@example.test
+expect_eq "SOCKS5 wrong password: fakesmtp fails" "$FAKE_RC" 1
+log_has "SOCKS5 wrong password: a mismatch" '^MISMATCH: SOCKS5: expected user=carol pass=Proxy-Pw-77'
 
 # A script with TLS directives needs a certificate.
 "$FAKESMTP" --listen 127.0.0.1:0 --script "$dir/refuse.dialog" --log "$dir/log" </dev/null >/dev/null 2>"$dir/err"

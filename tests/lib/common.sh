@@ -41,3 +41,25 @@ pid_listens() {
 	local pid=$1 port=$2 proto=${3:-t}
 	ss -Hln"$proto"p "( sport = :$port )" 2>/dev/null | grep -q "pid=$pid,"
 }
+
+# require_tool CMD PACKAGE [WHAT CHECK...]: fail at once, naming the Debian
+# package, when CMD is missing or CHECK (a command) fails.
+# A tool a test needs is part of the test environment (.ci/setup installs
+# it): its absence is a failure that says what to install, never a skip that
+# would let CI pass without the test.
+require_tool() {
+	local cmd=$1 pkg=$2 what=${3:-}
+	if ! command -v "$cmd" >/dev/null 2>&1; then
+		echo "not ok - this test needs $cmd, which is not installed (Debian package $pkg; bash .ci/setup installs it)"
+		exit 1
+	fi
+	if [ -n "$what" ]; then
+		shift 3
+		if ! "$@" >/dev/null 2>&1; then
+			echo "not ok - this test needs $cmd with $what, which it lacks (Debian package $pkg; bash .ci/setup installs it)"
+			exit 1
+		fi
+	fi
+	return 0
+}
+

@@ -58,6 +58,7 @@ _postfix_configure() {
 }
 
 postfix_start() {
+	require_tool postfix postfix
 	local template=${1:?postfix_start: TEMPLATE_DIR missing} port daemon_dir
 	shift
 	if [ -n "$POSTFIX_PID" ]; then

@@ -63,6 +63,7 @@ _unbound_config() {
 }
 
 unbound_start() {
+	require_tool unbound unbound
 	local port f
 	if [ "$#" -eq 0 ]; then
 		echo "unbound_start: no zone file given" >&2

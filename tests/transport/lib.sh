@@ -31,7 +31,7 @@ tr_cleanup() {
 trap tr_cleanup EXIT
 
 require_smtpprobe
-command -v microsocks >/dev/null 2>&1 || { echo "not ok - microsocks is not installed (Debian package microsocks; .ci/setup installs it)"; exit 1; }
+require_tool microsocks microsocks
 TR_RESOLVER=127.0.0.1:$(free_port)
 
 tr_probe() {
