@@ -21,8 +21,18 @@
 
 struct diag_rule;
 
+/* What the rules look at: the outcome and its evidence. */
+struct diag_input {
+	enum step step;
+	enum failure failure;
+	const struct reply *reply;   /* NULL when the server did not answer */
+	int catch_all;               /* as in struct probe_result */
+};
+
 struct diagnosis {
 	const char *category;  /* stable id for scripts, e.g. "recipient_unknown"; "unknown" if no rule */
+	enum blame blame;      /* from the rule; BLAME_UNKNOWN when none or a fallback */
+	enum mailbox mailbox;
 	const char *summary;   /* one line, English, without the list name */
 	const char *remedy;    /* one line, English */
 	const char *list;      /* the blocklist the reply names, or NULL */
@@ -39,6 +49,8 @@ struct diagnosis {
 	int failure;           /* enum failure of the result */
 };
 
+void diagnose_input(const struct diag_input *in, struct diagnosis *out);
+/* The same for a probe's result. */
 void diagnose(const struct probe_result *r, struct diagnosis *out);
 
 /* The summary, with the blocklist's name appended when known; translated if asked. */

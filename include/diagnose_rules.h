@@ -25,8 +25,10 @@ enum diag_flags {
 	DIAG_FALLBACK = 1 << 0,
 	/* Look for the name of a blocklist in the reply (diag_lists). */
 	DIAG_LISTS = 1 << 1,
-	/* Only when --catch-all found that the domain accepts any address. */
+	/* Only when the catch-all check found that the domain accepts any address. */
 	DIAG_CATCH_ALL = 1 << 2,
+	/* Only when the catch-all check could not tell (a temporary refusal, no answer). */
+	DIAG_CATCH_ALL_UNKNOWN = 1 << 3,
 };
 
 struct diag_rule {
@@ -50,6 +52,12 @@ struct diag_rule {
 	const char *unless;     /* text alternatives that veto the rule */
 	unsigned flags;         /* enum diag_flags */
 	const char *category;   /* stable snake_case id for scripts */
+	/*
+	 * Who has to act, and what it says of the mailbox. Every rule but the
+	 * fallbacks on the code class names its blame (a test checks it).
+	 */
+	enum blame blame;
+	enum mailbox mailbox;
 	const char *summary;    /* English, N_(): translated when shown to people */
 	const char *remedy;     /* English, N_() */
 	const char *example;    /* a real reply (or situation) it matches, for the docs */

@@ -22,6 +22,8 @@
 
 #define PROBE_TARGETS_MAX 16  /* connections tried per address, at most */
 
+struct facts;
+
 struct probe_options {
 	const char *mail_from;       /* validated local@domain, or "" for <> */
 	bool from_needs_smtputf8;
@@ -31,7 +33,9 @@ struct probe_options {
 	int port;                    /* default 25 */
 	int family;                  /* AF_UNSPEC, AF_INET, AF_INET6 */
 	bool all_mx;
-	bool catch_all;              /* --catch-all */
+	bool catch_all;              /* try a made-up recipient after an accepted one (default; --no-catch-all) */
+	bool require_mailbox;        /* --require-mailbox: an unverifiable acceptance exits 79 */
+	struct facts *facts;         /* what the run learnt per domain (catch-all), shared; may be NULL */
 	int retry_greylist_s;        /* --retry-greylist: seconds to wait; 0 = no retry */
 	uint64_t size;
 	int timeout_ms[STEP_COUNT];  /* per step */
@@ -80,6 +84,9 @@ struct probe_result {
 	enum verdict verdict;
 	enum step step;
 	enum failure failure;
+	enum blame blame;            /* from the diagnosis */
+	enum mailbox mailbox;        /* from the diagnosis */
+	const char *category;        /* the diagnosis category */
 	char message[640];
 	bool have_reply;
 	struct reply reply;
@@ -96,7 +103,8 @@ struct probe_result {
 	struct ehlo_caps caps;
 	struct tls_info tls;         /* tls.used false: the session was not encrypted */
 	int auth_mech;
-	int catch_all;               /* -1 not known, 0 no, 1 the domain accepts any address */
+	int catch_all;               /* enum catch_all */
+	bool catch_all_shared;       /* learnt by an earlier address of the domain in this run */
 	char catch_all_address[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
 	bool have_catch_all_reply;
 	struct reply catch_all_reply;
@@ -133,5 +141,12 @@ void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
                const char *input, size_t len, struct probe_result *out);
 
 void probe_result_free(struct probe_result *r);
+
+/*
+ * Diagnose the outcome and set blame, mailbox, category and the exit
+ * status from it. probe_start does it; call again after changing the
+ * outcome's evidence (e.g. the catch-all state).
+ */
+void probe_result_judge(struct probe_result *r, bool require_mailbox);
 
 #endif

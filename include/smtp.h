@@ -51,7 +51,7 @@ struct smtp_params {
 	const char *auth_secret; /* copied and wiped by the session */
 	int auth_mech;           /* enum auth_mech forced by --auth-mech, or AUTH_NONE */
 	bool allow_plaintext_auth;
-	const char *catch_all_rcpt; /* --catch-all: tried after an accepted RCPT; NULL: not */
+	const char *catch_all_rcpt; /* a made-up recipient tried after an accepted RCPT; NULL: not */
 };
 
 enum smtp_event_type {
@@ -77,7 +77,7 @@ struct smtp_outcome {
 	bool have_reply;
 	struct reply reply;
 	char detail[384];       /* for protocol errors and timeouts: what happened (maybe translated) */
-	int catch_all;          /* -1 not tried or no answer, 0 refused (real check), 1 accepted (accept-all) */
+	int catch_all;          /* enum catch_all; its reply is kept whatever it was */
 	struct reply catch_all_reply;
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "facts.h"
 
 enum item_state { ITEM_QUEUED, ITEM_RUNNING, ITEM_DONE, ITEM_WRITTEN };
 
@@ -35,7 +36,7 @@ struct domain {
 struct batch {
 	struct loop *l;
 	struct dns *d;
-	const struct probe_options *o;
+	struct probe_options o;    /* the caller's, with this run's facts */
 	struct batch_config cfg;
 	struct item *items;
 	size_t n, cap;
@@ -62,7 +63,12 @@ struct batch *batch_new(struct loop *l, struct dns *d, const struct probe_option
 		return NULL;
 	b->l = l;
 	b->d = d;
-	b->o = o;
+	b->o = *o;
+	b->o.facts = facts_new();
+	if (!b->o.facts) {
+		free(b);
+		return NULL;
+	}
 	b->cfg = *cfg;
 	if (b->cfg.concurrency < 1)
 		b->cfg.concurrency = 1;
@@ -152,7 +158,7 @@ int batch_add(struct batch *b, const char *input, size_t len)
 		b->cap = cap;
 	}
 	char key[ADDR_DOMAIN_MAX + 301];
-	politeness_key(b->o, input, len, key, sizeof key);
+	politeness_key(&b->o, input, len, key, sizeof key);
 	size_t dom = domain_for(b, key);
 	if (dom == SIZE_MAX)
 		return -1;
@@ -177,10 +183,27 @@ int batch_add(struct batch *b, const char *input, size_t len)
 	return 0;
 }
 
+/*
+ * Whether the next address of a domain must wait for the one running: the
+ * catch-all check is asked once per domain, so until a probe of the domain
+ * has its answer, one probe of the domain runs at a time.
+ */
+static bool waits_for_catch_all(const struct batch *b, const struct domain *d)
+{
+	if (!b->o.catch_all || d->running == 0)
+		return false;
+	const struct item *it = &b->items[d->head];
+	struct address a;
+	if (addr_parse(it->input, it->len, false, &a) != ADDR_OK)
+		return false;
+	return facts_catch_all(b->o.facts, a.domain) == NULL;
+}
+
 static void make_ready(struct batch *b, size_t dom)
 {
 	struct domain *d = &b->domains[dom];
-	if (d->ready || d->head == SIZE_MAX || d->running >= (size_t)b->cfg.per_domain)
+	if (d->ready || d->head == SIZE_MAX || d->running >= (size_t)b->cfg.per_domain ||
+	    waits_for_catch_all(b, d))
 		return;
 	d->ready = true;
 	b->ready[(b->ready_head + b->ready_len) % b->ndomains] = dom;
@@ -242,7 +265,7 @@ static void start_more(struct batch *b)
 		b->prog.running++;
 		/* Back of the ring: other domains get their turn first. */
 		make_ready(b, dom);
-		it->probe = probe_start(b->l, b->d, b->o, it->input, it->len, it->result, on_probe_done, it);
+		it->probe = probe_start(b->l, b->d, &b->o, it->input, it->len, it->result, on_probe_done, it);
 	}
 }
 
@@ -328,5 +351,6 @@ void batch_free(struct batch *b)
 	free(b->ready);
 	free(b->finished);
 	free(b->items);
+	facts_free(b->o.facts);
 	free(b);
 }

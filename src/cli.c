@@ -19,7 +19,7 @@ enum {
 	OPT_TIMEOUT, OPT_SIZE, OPT_INPUT, OPT_JSON, OPT_COLOR,
 	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_PROXY,
-	OPT_CATCH_ALL, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
+	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
 };
 
 #define GREYLIST_WAIT_DEFAULT 300 /* postgrey's and rspamd's default delay */
@@ -39,7 +39,9 @@ static const struct {
 	{ "ipv4", no_argument, '4', NULL, N_("connect over IPv4 only") },
 	{ "ipv6", no_argument, '6', NULL, N_("connect over IPv6 only") },
 	{ "all-mx", no_argument, OPT_ALL_MX, NULL, N_("probe every MX host and report each one") },
-	{ "catch-all", no_argument, OPT_CATCH_ALL, NULL, N_("after an accepted recipient, try a random one: is the domain accept-all?") },
+	{ "no-catch-all", no_argument, OPT_NO_CATCH_ALL, NULL, N_("do not try a made-up recipient after an accepted one (the catch-all check, once per domain)") },
+	{ "catch-all", no_argument, OPT_CATCH_ALL, NULL, N_("the catch-all check (the default; kept for old scripts)") },
+	{ "require-mailbox", no_argument, OPT_REQUIRE_MAILBOX, NULL, N_("exit 79 when a recipient is accepted but its mailbox is unverifiable (catch-all, 252)") },
 	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", N_("when greylisted, wait (default 300 s) and try once more") },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", N_("timeout for every step (default: DNS 10, connect 10, replies 30)") },
 	{ "size", required_argument, OPT_SIZE, "N", N_("declare SIZE=N at MAIL FROM when the server supports SIZE") },
@@ -80,9 +82,11 @@ void cli_help(FILE *out)
 			         options[i].arg && options[i].has_arg != optional_argument ? " " : "", options[i].arg ? options[i].arg : "");
 		fprintf(out, "  %-30s %s\n", left, _(options[i].help));
 	}
-	fputs(_("\nExit status: 0 all accepted, 67 recipient rejected, 68 no mail host,\n"
-	      "69 rejected before RCPT, 75 temporary failure, 76 protocol error,\n"
-	      "64 usage or invalid address, 70 internal error (docs/output.md).\n"), out);
+	fputs(_("\nExit status: 0 all accepted, 67 the mailbox refused, 77 refused because of\n"
+	      "this client, its sender or a policy (not the mailbox), 68 no mail host,\n"
+	      "69 refused otherwise, 75 temporary failure, 76 protocol error, 79 mailbox\n"
+	      "unverifiable (--require-mailbox), 64 usage or invalid address, 70 internal error\n"
+	      "(docs/output.md).\n"), out);
 }
 
 static enum cli_result usage(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -161,7 +165,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	optind = 1;
 	int ch;
 	long v;
-	bool port_given = false;
+	bool port_given = false, no_catch_all = false;
 	while ((ch = getopt_long(argc, argv, ":46vhVj:", longopts, NULL)) != -1) {
 		if (optarg && has_control(optarg))
 			return usage(err, errsz, _("option argument contains a control character (CR, LF, ...)"));
@@ -206,6 +210,13 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			break;
 		case OPT_CATCH_ALL:
 			c->probe.catch_all = true;
+			break;
+		case OPT_NO_CATCH_ALL:
+			c->probe.catch_all = false;
+			no_catch_all = true;
+			break;
+		case OPT_REQUIRE_MAILBOX:
+			c->probe.require_mailbox = true;
 			break;
 		case OPT_RETRY_GREYLIST:
 			c->probe.retry_greylist_s = GREYLIST_WAIT_DEFAULT;
@@ -327,6 +338,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			return usage(err, errsz, _("unknown option %s (see --help)"), argv[optind - 1]);
 		}
 	}
+	if (c->probe.require_mailbox && no_catch_all)
+		return usage(err, errsz, _("--require-mailbox needs the catch-all check: drop --no-catch-all"));
 	if (c->probe.tls.mode == TLS_IMPLICIT && !port_given)
 		c->probe.port = 465;
 	if ((c->password_file || c->probe.auth_mech) && !c->probe.auth_user)

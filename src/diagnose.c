@@ -162,7 +162,7 @@ static bool code_listed(const struct diag_rule *rule, int code)
 
 /* The reply as the rules see it. */
 struct evidence {
-	const struct probe_result *r;
+	const struct diag_input *r;
 	const char *norm;       /* normalized text; "" without a reply */
 	const char *enhanced;   /* the reply's enhanced code, else one from the text, else "" */
 	bool enhanced_in_text;
@@ -171,20 +171,22 @@ struct evidence {
 static bool rule_matches(const struct diag_rule *rule, const struct evidence *ev,
                          const char **text, size_t *text_len)
 {
-	const struct probe_result *r = ev->r;
+	const struct diag_input *r = ev->r;
 	*text = NULL;
 	*text_len = 0;
 	if (rule->failures && ((unsigned)r->failure >= 32 || !(rule->failures & DIAG_FAIL(r->failure))))
 		return false;
 	if (rule->steps && ((unsigned)r->step >= 32 || !(rule->steps & DIAG_STEP(r->step))))
 		return false;
-	if ((rule->flags & DIAG_CATCH_ALL) && r->catch_all != 1)
+	if ((rule->flags & DIAG_CATCH_ALL) && r->catch_all != CATCH_ALL_YES)
 		return false;
-	if (needs_reply(rule) && !r->have_reply)
+	if ((rule->flags & DIAG_CATCH_ALL_UNKNOWN) && r->catch_all != CATCH_ALL_UNKNOWN)
 		return false;
-	if (rule->code_class && r->reply.code / 100 != rule->code_class)
+	if (needs_reply(rule) && !r->reply)
 		return false;
-	if (rule->codes[0] && !code_listed(rule, r->reply.code))
+	if (rule->code_class && r->reply->code / 100 != rule->code_class)
+		return false;
+	if (rule->codes[0] && !code_listed(rule, r->reply->code))
 		return false;
 	if (rule->enhanced && (!ev->enhanced[0] || !enhanced_matches(rule->enhanced, ev->enhanced)))
 		return false;
@@ -206,18 +208,29 @@ static const char *find_list(const char *norm)
 
 void diagnose(const struct probe_result *r, struct diagnosis *out)
 {
+	struct diag_input in = {
+		.step = r->step,
+		.failure = r->failure,
+		.reply = r->have_reply ? &r->reply : NULL,
+		.catch_all = r->catch_all,
+	};
+	diagnose_input(&in, out);
+}
+
+void diagnose_input(const struct diag_input *r, struct diagnosis *out)
+{
 	memset(out, 0, sizeof *out);
 	out->failure = (int)r->failure;
-	out->code = r->have_reply ? r->reply.code : 0;
+	out->code = r->reply ? r->reply->code : 0;
 
 	struct strbuf norm = STRBUF_INIT;
 	char text_code[16] = "";
 	struct evidence ev = { .r = r, .norm = "", .enhanced = "" };
-	if (r->have_reply) {
-		normalize(strbuf_str(&r->reply.text), r->reply.text.len, &norm);
+	if (r->reply) {
+		normalize(strbuf_str(&r->reply->text), r->reply->text.len, &norm);
 		ev.norm = strbuf_str(&norm);
-		if (r->reply.enhanced[0]) {
-			ev.enhanced = r->reply.enhanced;
+		if (r->reply->enhanced[0]) {
+			ev.enhanced = r->reply->enhanced;
 		} else if (enhanced_in_text(ev.norm, text_code, sizeof text_code)) {
 			ev.enhanced = text_code;
 			ev.enhanced_in_text = true;
@@ -233,6 +246,8 @@ void diagnose(const struct probe_result *r, struct diagnosis *out)
 			continue;
 		out->rule = rule;
 		out->category = rule->category;
+		out->blame = rule->blame;
+		out->mailbox = rule->mailbox;
 		out->summary = rule->summary;
 		out->remedy = rule->remedy;
 		if (rule->enhanced) {

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 
 #include "diagnose.h"
+#include "facts.h"
 #include "i18n.h"
 
 void probe_options_defaults(struct probe_options *o)
@@ -15,6 +16,7 @@ void probe_options_defaults(struct probe_options *o)
 	o->port = 25;
 	o->family = AF_UNSPEC;
 	o->mail_from = "";
+	o->catch_all = true;
 	/* Fast enough for a person waiting, patient enough for tarpits and slow filters. */
 	static const struct {
 		enum step step;
@@ -117,19 +119,58 @@ static void set_message(struct probe_result *r, const char *detail)
 	}
 }
 
-static void conclude(struct probe_result *r, enum step step, enum failure f, const char *detail)
+void probe_result_judge(struct probe_result *r, bool require_mailbox)
+{
+	struct diagnosis dg;
+	diagnose(r, &dg);
+	r->category = dg.category;
+	r->blame = dg.blame;
+	r->mailbox = dg.mailbox;
+	r->verdict = failure_verdict(r->failure);
+	r->exit_status = result_exit_status(r->failure, r->blame, r->mailbox, require_mailbox);
+}
+
+static void conclude(struct probe_result *r, const struct probe_options *o, enum step step, enum failure f,
+                     const char *detail)
 {
 	r->step = step;
 	r->failure = f;
-	r->verdict = failure_verdict(f);
-	r->exit_status = result_exit_status(step, f);
+	probe_result_judge(r, o->require_mailbox);
 	set_message(r, detail);
 }
 
-static void conclude_attempt(struct probe_result *r, const struct probe_attempt *a)
+/*
+ * The catch-all check is a fact about the domain: the first accepted
+ * recipient of a domain asks, the others of the run reuse its answer.
+ */
+static void share_catch_all(struct probe_result *r, const struct probe_options *o)
+{
+	if (!o->catch_all)
+		return;
+	if (r->catch_all != CATCH_ALL_UNTESTED) {
+		struct facts_catch_all c = { .state = r->catch_all, .have_reply = r->have_catch_all_reply };
+		snprintf(c.address, sizeof c.address, "%s", r->catch_all_address);
+		if (c.have_reply)
+			c.reply = r->catch_all_reply;  /* copied by facts_set_catch_all */
+		facts_set_catch_all(o->facts, r->addr.domain, &c);
+		return;
+	}
+	const struct facts_catch_all *known = facts_catch_all(o->facts, r->addr.domain);
+	if (!known)
+		return;
+	r->catch_all = known->state;
+	r->catch_all_shared = true;
+	snprintf(r->catch_all_address, sizeof r->catch_all_address, "%s", known->address);
+	if (known->have_reply) {
+		r->have_catch_all_reply = true;
+		reply_copy(&r->catch_all_reply, &known->reply);
+	}
+}
+
+static void conclude_attempt(struct probe_result *r, const struct probe_options *o, const struct probe_attempt *a)
 {
 	r->catch_all = a->catch_all;
-	if (a->catch_all >= 0) {
+	if (a->catch_all != CATCH_ALL_UNTESTED) {
 		r->have_catch_all_reply = true;
 		reply_copy(&r->catch_all_reply, &a->catch_all_reply);
 	}
@@ -145,7 +186,9 @@ static void conclude_attempt(struct probe_result *r, const struct probe_attempt 
 		r->have_reply = true;
 		reply_copy(&r->reply, &a->reply);
 	}
-	conclude(r, a->step, a->failure, a->detail[0] ? a->detail : NULL);
+	if (a->failure == FAIL_NONE)
+		share_catch_all(r, o);
+	conclude(r, o, a->step, a->failure, a->detail[0] ? a->detail : NULL);
 }
 
 static void probe_done(struct probe *p)
@@ -164,7 +207,7 @@ static void probe_done(struct probe *p)
 
 void probe_fail(struct probe *p, enum step step, enum failure f, const char *detail)
 {
-	conclude(p->r, step, f, detail);
+	conclude(p->r, p->o, step, f, detail);
 	probe_done(p);
 }
 
@@ -179,9 +222,7 @@ static bool should_retry(const struct probe *p)
 	if (!p->o->retry_greylist_s || p->retried || p->o->all_mx || p->r->verdict != VERDICT_TEMPFAIL ||
 	    !p->r->have_reply || p->r->nattempts >= PROBE_TARGETS_MAX)
 		return false;
-	struct diagnosis dg;
-	diagnose(p->r, &dg);
-	return strcmp(dg.category, "greylisting") == 0;
+	return strcmp(p->r->category, "greylisting") == 0;
 }
 
 static void on_retry(void *ctx)
@@ -191,6 +232,19 @@ static void on_retry(void *ctx)
 	reply_free(&p->r->reply);
 	p->r->have_reply = false;
 	probe_connect(p);
+}
+
+static int attempt_exit_status(const struct probe_options *o, const struct probe_attempt *a)
+{
+	struct diag_input in = {
+		.step = a->step,
+		.failure = a->failure,
+		.reply = a->have_reply ? &a->reply : NULL,
+		.catch_all = a->catch_all,
+	};
+	struct diagnosis dg;
+	diagnose_input(&in, &dg);
+	return result_exit_status(a->failure, dg.blame, dg.mailbox, o->require_mailbox);
 }
 
 /* The attempt that decides the result: the last one, or with --all-mx the worst host's. */
@@ -204,7 +258,7 @@ static void finish_targets(struct probe *p)
 			int a = p->host_final[h];
 			if (a < 0)
 				continue;
-			int st = result_exit_status(r->attempts[a].step, r->attempts[a].failure);
+			int st = attempt_exit_status(p->o, &r->attempts[a]);
 			if (pick < 0 || (st != worst_status && result_exit_combine(st, worst_status) == st)) {
 				pick = a;
 				worst_status = st;
@@ -213,7 +267,7 @@ static void finish_targets(struct probe *p)
 	}
 	if (pick < 0)
 		pick = r->nattempts - 1;
-	conclude_attempt(r, &r->attempts[pick]);
+	conclude_attempt(r, p->o, &r->attempts[pick]);
 	if (should_retry(p)) {
 		p->retried = true;
 		r->greylist_wait_s = p->o->retry_greylist_s;
@@ -310,13 +364,13 @@ struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_opti
 	memset(r, 0, sizeof *r);
 	for (int i = 0; i < STEP_COUNT; i++)
 		r->timings_ms[i] = -1;
-	r->catch_all = -1;
+	r->catch_all = CATCH_ALL_UNTESTED;
 	r->decided = -1;
 	struct probe *p = calloc(1, sizeof *p);
 	r->input = malloc(len + 1);
 	if (!p || !r->input) {
 		free(p);
-		conclude(r, STEP_INPUT, FAIL_INTERNAL, _("out of memory"));
+		conclude(r, o, STEP_INPUT, FAIL_INTERNAL, _("out of memory"));
 		if (done)
 			done(ctx);
 		return NULL;
@@ -345,7 +399,8 @@ struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_opti
 		return p;
 	}
 	r->addr_ok = true;
-	if (o->catch_all)
+	/* Ask only when no earlier address of the domain has (share_catch_all). */
+	if (o->catch_all && !facts_catch_all(o->facts, r->addr.domain))
 		make_catch_all_address(r);
 	if (!addr_format(&r->addr, p->rcpt, sizeof p->rcpt)) {
 		probe_fail(p, STEP_INPUT, FAIL_INTERNAL, _("address too long"));

@@ -51,7 +51,7 @@ static void end_session(struct probe *p)
 		snprintf(a->detail, sizeof a->detail, "%s", oc->detail);
 	a->auth_mech = smtp_auth_mech(p->s);
 	a->catch_all = oc->catch_all;
-	if (oc->catch_all >= 0)
+	if (oc->catch_all != CATCH_ALL_UNTESTED)
 		reply_copy(&a->catch_all_reply, &oc->catch_all_reply);
 	const struct ehlo_caps *caps = smtp_caps(p->s);
 	if (caps) {
@@ -454,7 +454,7 @@ static void start_session(struct probe *p, bool tls_active)
 		.auth_secret = p->o->auth_secret,
 		.auth_mech = p->o->auth_mech,
 		.allow_plaintext_auth = p->o->allow_plaintext_auth,
-		.catch_all_rcpt = p->o->catch_all ? p->r->catch_all_address : NULL,
+		.catch_all_rcpt = p->r->catch_all_address[0] ? p->r->catch_all_address : NULL,
 	};
 	p->s = smtp_new(&sp, on_smtp_event, p);
 	if (!p->s) {
@@ -474,7 +474,7 @@ void probe_connect(struct probe *p)
 	const struct target *t = &p->targets[p->cur];
 	struct probe_attempt *a = &p->r->attempts[p->r->nattempts++];
 	memset(a, 0, sizeof *a);
-	a->catch_all = -1;
+	a->catch_all = CATCH_ALL_UNTESTED;
 	a->at_ms = loop_now_ms() - p->t_start;
 	snprintf(a->host, sizeof a->host, "%s", p->hosts[t->host].name);
 	snprintf(a->ip, sizeof a->ip, "%s", t->addr->ip);

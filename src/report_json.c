@@ -103,6 +103,12 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 	json_string(&j, r->step == STEP_NONE ? NULL : step_name(r->step));
 	json_key(&j, "failure");
 	json_string(&j, failure_name(r->failure));
+	json_key(&j, "blame");
+	json_string(&j, blame_name(r->blame));
+	json_key(&j, "mailbox");
+	json_string(&j, mailbox_name(r->mailbox));
+	json_key(&j, "exit_status");
+	json_int(&j, r->exit_status);
 	json_key(&j, "message");
 	json_string(&j, r->message);
 	json_key(&j, "reply");
@@ -174,17 +180,19 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 	json_string(&j, r->auth_mech ? auth_mech_name((enum auth_mech)r->auth_mech) : NULL);
 
 	json_key(&j, "catch_all");
-	if (r->catch_all < 0)
-		json_null(&j);
+	if (r->catch_all == CATCH_ALL_YES || r->catch_all == CATCH_ALL_NO)
+		json_bool(&j, r->catch_all == CATCH_ALL_YES);
 	else
-		json_bool(&j, r->catch_all == 1);
+		json_null(&j);  /* not tried, or a temporary refusal that cannot tell */
 	json_key(&j, "catch_all_probe");
-	if (r->catch_all_address[0]) {
+	if (r->catch_all != CATCH_ALL_UNTESTED) {
 		json_object_begin(&j);
 		json_key(&j, "address");
 		json_string(&j, r->catch_all_address);
 		json_key(&j, "reply");
 		reply_object(&j, r->have_catch_all_reply, &r->catch_all_reply);
+		json_key(&j, "shared");
+		json_bool(&j, r->catch_all_shared);
 		json_object_end(&j);
 	} else {
 		json_null(&j);

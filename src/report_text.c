@@ -127,6 +127,15 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 	} else if (r->message[0]) {
 		field(out, N_("detail"), r->message, strlen(r->message));
 	}
+	/* Who has to act and what it says of the mailbox: what a reader acts on. */
+	if (r->addr_ok) {
+		if (r->blame != BLAME_NONE) {
+			const char *b = tr(blame_label(r->blame));
+			field(out, N_("blame"), b, strlen(b));
+		}
+		const char *m = tr(mailbox_label(r->mailbox));
+		field(out, N_("mailbox"), m, strlen(m));
+	}
 	report_tls_text(&r->tls, out);
 	/* Earlier hosts that did not answer explain why a backup decided. */
 	for (int i = 0; i < r->nattempts; i++) {

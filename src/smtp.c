@@ -267,6 +267,20 @@ static void proceed(struct smtp_session *s)
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
+	/*
+	 * A sending MTA does not offer a message above the advertised SIZE
+	 * (RFC 1870 section 6): Postfix defers it locally. Some servers only
+	 * check at DATA, which a probe never reaches, so this is the only place
+	 * the refusal can be seen.
+	 */
+	if (s->size && (s->caps.ext & EHLO_SIZE) && s->caps.size > 0 && s->size > s->caps.size) {
+		char detail[256];
+		snprintf(detail, sizeof detail, _("the message size %" PRIu64 " (--size) is above the server's limit of %" PRIu64 " octets (SIZE)"),
+		         s->size, (uint64_t)s->caps.size);
+		finish(s, STEP_MAIL, FAIL_SIZE_EXCEEDED, NULL, detail);
+		smtp_enter(s, SMTP_QUIT);
+		return;
+	}
 	smtp_enter(s, SMTP_MAIL);
 }
 
@@ -378,17 +392,17 @@ static void on_reply(struct smtp_session *s, const struct reply *r)
 	case SMTP_RCPT:
 		if (ok) {
 			finish(s, STEP_RCPT, FAIL_NONE, r, NULL);
+			if (s->catch_all_rcpt)
+				s->outcome.catch_all = CATCH_ALL_UNKNOWN;  /* until it answers */
 			smtp_enter(s, s->catch_all_rcpt ? SMTP_CATCHALL : SMTP_RSET);
 		} else {
 			refused(s, r);
 		}
 		break;
 	case SMTP_CATCHALL:
-		/* Only a definite answer counts: a 4xx says nothing about accept-all. */
-		if (r->code / 100 != 4) {
-			s->outcome.catch_all = ok ? 1 : 0;
-			reply_copy(&s->outcome.catch_all_reply, r);
-		}
+		/* Only a definite answer counts: a 4xx says nothing about accept-all, but is kept. */
+		s->outcome.catch_all = r->code / 100 == 4 ? CATCH_ALL_UNKNOWN : ok ? CATCH_ALL_YES : CATCH_ALL_NO;
+		reply_copy(&s->outcome.catch_all_reply, r);
 		smtp_enter(s, r->code == 421 ? SMTP_DONE : SMTP_RSET);
 		break;
 	case SMTP_RSET:
@@ -429,7 +443,7 @@ struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, voi
 	}
 	s->need_smtputf8 = p->need_smtputf8;
 	s->size = p->size;
-	s->outcome.catch_all = -1;
+	s->outcome.catch_all = CATCH_ALL_UNTESTED;
 	if (p->catch_all_rcpt && !(s->catch_all_rcpt = strdup(p->catch_all_rcpt))) {
 		smtp_free(s);
 		return NULL;

@@ -7,7 +7,7 @@ esc=$'\033'
 fake_start 127.0.0.1 "$CLI_TEST_DIR/hostile.dialog"
 run_probe -v --timeout 3 --port "$FAKE_PORT" 'user@[127.0.0.1]'
 fake_finish
-expect_eq "rejected: exit 67" "$PROBE_RC" 67
+expect_eq "rejected without a reason: exit 69 (blame unknown, not the mailbox)" "$PROBE_RC" 69
 expect_match "verdict line" "$PROBE_OUT" '^REJECTED +user@\[127\.0\.0\.1\] +at RCPT TO'
 expect_match "reply shown" "$PROBE_OUT" 'reply +550 '
 expect_match "escape shown as text" "$PROBE_OUT" '\\x1b\[2J'

@@ -5,7 +5,9 @@
 pf_setup
 pf_probe someone@elsewhere.test
 
-expect_eq "exit status 67" "$PROBE_RC" 67
+expect_eq "exit status 69 (the server is not the destination: not the mailbox)" "$PROBE_RC" 69
+expect_jq "blame" "$PROBE_OUT" .blame server
+expect_jq "mailbox" "$PROBE_OUT" .mailbox unknown
 expect_one_json "one JSON line"
 j=$PROBE_OUT
 expect_jq "verdict" "$j" .verdict rejected

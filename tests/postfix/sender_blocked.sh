@@ -7,7 +7,9 @@
 pf_setup
 pf_probe --from blocked@sender.test alice@postfix.test
 
-expect_eq "exit status 67" "$PROBE_RC" 67
+expect_eq "exit status 77, not 67: the sender is refused, not the mailbox" "$PROBE_RC" 77
+expect_jq "blame" "$PROBE_OUT" .blame sender
+expect_jq "mailbox" "$PROBE_OUT" .mailbox unknown
 expect_one_json "one JSON line"
 j=$PROBE_OUT
 expect_jq "verdict" "$j" .verdict rejected

@@ -55,7 +55,7 @@ postfix_stop
 # smtpd_tls_security_level=encrypt: MAIL FROM in clear text is refused.
 start valid encrypt
 pf_probe --tls none alice@postfix.test
-expect_eq "TLS required by the server, probe in clear: exit 69" "$PROBE_RC" 69
+expect_eq "TLS required by the server, probe in clear: exit 77 (policy)" "$PROBE_RC" 77
 expect_jq "refused at MAIL FROM" "$PROBE_OUT" .step mail
 expect_jq "530" "$PROBE_OUT" .reply.code 530
 expect_jq "5.7.0" "$PROBE_OUT" .reply.enhanced 5.7.0

@@ -144,8 +144,9 @@ static void test_corpus(void **state)
 
 		int c = strcmp(code, "-") == 0 ? 0 : atoi(code);
 		enum failure fc;
-		bool catch_all = strcmp(failure, "catch_all") == 0;
-		if (catch_all)
+		int catch_all = strcmp(failure, "catch_all") == 0 ? CATCH_ALL_YES :
+			strcmp(failure, "catch_all_unknown") == 0 ? CATCH_ALL_UNKNOWN : CATCH_ALL_UNTESTED;
+		if (catch_all != CATCH_ALL_UNTESTED)
 			fc = FAIL_NONE;
 		else if (strcmp(failure, "-") == 0)
 			fc = failure_from_code(c);
@@ -153,8 +154,7 @@ static void test_corpus(void **state)
 			fc = parse_failure(failure);
 		struct probe_result r;
 		make_result(&r, parse_step(step), fc, c, strcmp(enh, "-") ? enh : NULL, strcmp(text, "-") ? text : NULL);
-		if (catch_all)
-			r.catch_all = 1;
+		r.catch_all = catch_all;
 
 		struct diagnosis d;
 		diagnose(&r, &d);
@@ -214,7 +214,9 @@ static void test_examples(void **state)
 			make_result(&r, step, f, f == FAIL_NONE ? 250 : 0, NULL, "Ok");
 		}
 		if (rule->flags & DIAG_CATCH_ALL)
-			r.catch_all = 1;
+			r.catch_all = CATCH_ALL_YES;
+		if (rule->flags & DIAG_CATCH_ALL_UNKNOWN)
+			r.catch_all = CATCH_ALL_UNKNOWN;
 		struct diagnosis d;
 		diagnose(&r, &d);
 		mark_used(&d);
@@ -241,6 +243,34 @@ static void test_every_rule_used(void **state)
 			unused++;
 		}
 	assert_int_equal(unused, 0);
+}
+
+/*
+ * Every rule says whom it blames; only the fallbacks on the code class may
+ * not know. A mailbox state needs a rule about the recipient (or an
+ * acceptance), so a blocklist can never mark a mailbox not_found.
+ */
+static void test_blame_is_data(void **state)
+{
+	(void)state;
+	int bad = 0;
+	for (size_t i = 0; i < diag_rules_count; i++) {
+		const struct diag_rule *rule = &diag_rules[i];
+		if (rule->blame == BLAME_UNKNOWN && !(rule->flags & DIAG_FALLBACK)) {
+			print_message("rule %zu (%s) has no blame\n", i + 1, rule->category);
+			bad++;
+		}
+		if (rule->mailbox != MAILBOX_UNKNOWN && rule->blame != BLAME_RECIPIENT && rule->blame != BLAME_NONE) {
+			print_message("rule %zu (%s) knows the mailbox but blames %s\n", i + 1, rule->category,
+			              blame_name(rule->blame));
+			bad++;
+		}
+		if (rule->failures == DIAG_FAIL(FAIL_NONE) && rule->blame != BLAME_NONE) {
+			print_message("rule %zu (%s): an acceptance blames %s\n", i + 1, rule->category, blame_name(rule->blame));
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
 }
 
 static void test_every_category_in_corpus(void **state)
@@ -482,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_every_rule_used),
 		cmocka_unit_test(test_every_category_in_corpus),
+		cmocka_unit_test(test_blame_is_data),
 		cmocka_unit_test(test_step_is_evidence),
 		cmocka_unit_test(test_honest_acceptance),
 		cmocka_unit_test(test_matched),

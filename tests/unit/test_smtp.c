@@ -80,10 +80,16 @@ static const struct scenario scenarios[] = {
 		GREET,
 		{ "250 mx.test\r\n", "MAIL FROM:<a@b.test>\r\n" },
 		{ "550 5.7.1 Sender rejected\r\n", "QUIT\r\n" } }, STEP_MAIL, FAIL_REJECTED, 550 },
-	{ "size advertised", "", false, 5000, {
+	{ "size above the advertised limit", "", false, 5000, {
 		GREET,
-		{ "250-mx.test\r\n250 SIZE 1000\r\n", "MAIL FROM:<> SIZE=5000\r\n" },
+		{ "250-mx.test\r\n250 SIZE 1000\r\n", "QUIT\r\n" } }, STEP_MAIL, FAIL_SIZE_EXCEEDED, 0 },
+	{ "size within the advertised limit", "", false, 5000, {
+		GREET,
+		{ "250-mx.test\r\n250 SIZE 10000\r\n", "MAIL FROM:<> SIZE=5000\r\n" },
 		{ "552 5.3.4 Message size exceeds fixed limit\r\n", "QUIT\r\n" } }, STEP_MAIL, FAIL_REJECTED, 552 },
+	{ "size advertised without a limit", "", false, 5000, {
+		GREET,
+		{ "250-mx.test\r\n250 SIZE\r\n", "MAIL FROM:<> SIZE=5000\r\n" } }, STEP_MAIL, FAIL_NONE, 0 },
 	{ "size not advertised", "", false, 5000, {
 		GREET,
 		{ "250 mx.test\r\n", "MAIL FROM:<>\r\n" } }, STEP_MAIL, FAIL_NONE, 0 },

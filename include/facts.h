@@ -1,0 +1,34 @@
+/*
+ * facts.h - what one run learns about a domain and shares between the
+ * probes of its addresses, so that the remote server is asked once: today
+ * the catch-all check (does the domain accept a made-up address?).
+ *
+ * Keys are domains as the probe writes them (A-labels), compared without
+ * regard to ASCII case. Out of memory only means a fact is not kept: the
+ * next probe of the domain asks again.
+ */
+#ifndef SMTPPROBE_FACTS_H
+#define SMTPPROBE_FACTS_H
+
+#include <stdbool.h>
+
+#include "reply.h"
+
+struct facts_catch_all {
+	int state;                   /* enum catch_all, never CATCH_ALL_UNTESTED */
+	char address[320];           /* the made-up recipient that was tried */
+	bool have_reply;
+	struct reply reply;          /* its reply, 4xx included */
+};
+
+struct facts;
+
+struct facts *facts_new(void);
+void facts_free(struct facts *f);
+
+/* The domain's catch-all check, or NULL when none finished yet. */
+const struct facts_catch_all *facts_catch_all(const struct facts *f, const char *domain);
+/* Keep a finished check (the first one stays). */
+void facts_set_catch_all(struct facts *f, const char *domain, const struct facts_catch_all *c);
+
+#endif
