@@ -38,8 +38,8 @@ struct batch;
 
 struct batch *batch_new(struct loop *l, struct dns *d, const struct probe_options *o,
                         const struct batch_config *cfg);
-/* Queue one address (copied), before batch_run. Returns -1 when out of memory. */
-int batch_add(struct batch *b, const char *input, size_t len);
+/* Queue one address (copied), before batch_run. */
+void batch_add(struct batch *b, const char *input, size_t len);
 /* Probe everything queued; returns the combined exit status. */
 int batch_run(struct batch *b);
 void batch_free(struct batch *b);

@@ -24,6 +24,9 @@ struct conn {
 	SSL *ssl;            /* NULL until TLS starts */
 	unsigned wants;      /* LOOP_READ / LOOP_WRITE the last AGAIN waits for */
 	bool tls_failed;     /* no close_notify after a fatal TLS error */
+	/* Why the last CONN_IO_ERROR happened: OpenSSL's reason, else errno. */
+	int err;
+	char err_text[160];
 };
 
 /* Start connecting; returns 0 (in progress or done) or an errno value. */

@@ -4,8 +4,7 @@
  * the catch-all check (does the domain accept a made-up address?).
  *
  * Keys are domains as the probe writes them (A-labels), compared without
- * regard to ASCII case. Out of memory only means a fact is not kept: the
- * next probe of the domain asks again.
+ * regard to ASCII case.
  */
 #ifndef SMTPPROBE_FACTS_H
 #define SMTPPROBE_FACTS_H

@@ -18,9 +18,9 @@
 #include "result.h"
 #include "strbuf.h"
 #include "socks.h"
-#include "tls.h"
+#include "msg.h"
+#include "tls_info.h"
 
-#define PROBE_TARGETS_MAX 16  /* connections tried per address, at most */
 
 struct facts;
 
@@ -40,7 +40,7 @@ struct probe_options {
 	uint64_t size;
 	int timeout_ms[STEP_COUNT];  /* per step */
 	struct tls_config tls;
-	SSL_CTX *tls_ctx;            /* NULL with --tls none */
+	struct ssl_ctx_st *tls_ctx;  /* SSL_CTX; NULL with --tls none */
 	const char *tls_name;        /* --tls-name: SNI and the name verified */
 	const char *auth_user;       /* --auth */
 	const char *auth_secret;     /* never from argv; wiped by main */
@@ -50,22 +50,30 @@ struct probe_options {
 	const struct dns_addr *proxy_addr;   /* the proxy's address, resolved by the caller */
 	int verbose;                 /* 1: C:/S: lines, 2: plus state changes */
 	bool keep_transcript;
-	void (*trace)(void *ctx, const char *line, size_t len);  /* live -v output */
+	/* live -v output: a transcript line (prefix "C: ", "S: ") or an event (msg, prefix "*** ") */
+	void (*trace)(void *ctx, const char *prefix, const char *line, size_t len, const struct msg *m);
 	void *trace_ctx;
 };
 
+#define PROBE_NOTES_MAX 12   /* distinct notes kept per result; more are counted */
+
+/* One connection: where to, how it ended, and what the server showed. */
 struct probe_attempt {
 	char host[256];
-	char ip[46];
+	char ip[46];                 /* "" when a socks5h proxy resolved the name */
 	int port;
+	bool plain;                  /* opportunistic TLS failed: retried without STARTTLS */
 	enum step step;
 	enum failure failure;
 	bool have_reply;
 	struct reply reply;
-	char detail[384];            /* room for a translated text */
-	struct tls_info tls;
+	struct msg detail;           /* what happened, when the reply does not say it all */
+	struct tls_info tls;         /* tls.used false: not encrypted */
 	int auth_mech;               /* enum auth_mech used, AUTH_NONE */
-	int catch_all;               /* see struct smtp_outcome */
+	bool have_caps;
+	struct ehlo_caps caps;       /* the last successful EHLO/HELO */
+	bool starttls_offered;       /* by the EHLO before TLS */
+	int catch_all;               /* enum catch_all, from this session */
 	struct reply catch_all_reply;
 	int64_t at_ms;               /* when the attempt started, from the probe's start */
 };
@@ -76,46 +84,56 @@ struct probe_mx {
 	bool implicit;
 };
 
+/*
+ * One address's result. Each fact is stored once: the connection that
+ * decided is attempts[decided] (server, reply, TLS, EHLO are read from
+ * it, see probe_decided()); what ended the probe before any connection
+ * (input, DNS) is in detail.
+ */
 struct probe_result {
 	char *input;                 /* the address as given (may hold NUL bytes) */
 	size_t input_len;
 	bool addr_ok;
 	struct address addr;
+	int addr_error;              /* enum addr_error when the address did not parse */
 	enum verdict verdict;
 	enum step step;
 	enum failure failure;
 	enum blame blame;            /* from the diagnosis */
 	enum mailbox mailbox;        /* from the diagnosis */
 	const char *category;        /* the diagnosis category */
-	char message[640];
-	bool have_reply;
-	struct reply reply;
-	bool have_server;
-	char server_host[256];
-	char server_ip[46];
-	int server_port;
+	struct msg detail;           /* without a deciding attempt: what happened */
 	struct probe_mx mx[DNS_MX_MAX];
 	int nmx;
 	bool null_mx;
-	struct probe_attempt attempts[PROBE_TARGETS_MAX];
+	struct probe_attempt *attempts;
 	int nattempts;
-	bool have_caps;
-	struct ehlo_caps caps;
-	struct tls_info tls;         /* tls.used false: the session was not encrypted */
-	int auth_mech;
+	int decided;                 /* index of the attempt that gave the result, or -1 */
 	int catch_all;               /* enum catch_all */
 	bool catch_all_shared;       /* learnt by an earlier address of the domain in this run */
 	char catch_all_address[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
 	bool have_catch_all_reply;
 	struct reply catch_all_reply;
 	int greylist_wait_s;         /* --retry-greylist: seconds waited before the retry; 0 = none */
-	int decided;                 /* index of the attempt that gave the result, or -1 */
-	struct strbuf notes;         /* one note per line */
+	struct msg notes[PROBE_NOTES_MAX];
+	int nnotes;
+	int notes_dropped;           /* distinct notes beyond PROBE_NOTES_MAX */
 	int64_t timings_ms[STEP_COUNT]; /* -1: the step did not run */
 	int64_t total_ms;
-	struct strbuf transcript;    /* "C: ...\n" lines, with keep_transcript */
+	struct strbuf transcript;    /* "C: ...\n" lines, with keep_transcript (English) */
 	int exit_status;
 };
+
+/* The attempt that decided the result, or NULL (input, DNS). */
+const struct probe_attempt *probe_decided(const struct probe_result *r);
+/* The deciding server answered the connection (not refused or silent at connect). */
+bool probe_have_server(const struct probe_result *r);
+/* The reply that decided, or NULL. */
+const struct reply *probe_reply(const struct probe_result *r);
+/* One line saying what happened, for people (translated) or JSON (English). */
+void probe_message(const struct probe_result *r, bool translate, struct strbuf *out);
+/* Add a note once; what does not fit is counted. */
+void probe_note(struct probe_result *r, const struct msg *m);
 
 /* Defaults for every step's timeout, in milliseconds. */
 void probe_options_defaults(struct probe_options *o);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "msg.h"
 #include "strbuf.h"
 
 #define REPLY_LINE_MAX 1000  /* RFC 5321 allows 512; longer lines are cut */
@@ -46,7 +47,7 @@ enum reply_status {
 struct reply_reader {
 	struct reply reply;
 	bool discarding;      /* inside an overlong line: drop bytes up to LF */
-	char error[256];
+	struct msg error;     /* after REPLY_BAD: what was wrong, with an excerpt */
 	/* Called for every line as received (CRLF stripped, cut to REPLY_LINE_MAX). */
 	void (*on_line)(void *ctx, const char *line, size_t len);
 	void *ctx;
@@ -63,7 +64,7 @@ void reply_reader_next(struct reply_reader *rr);
  */
 enum reply_status reply_reader_feed(struct reply_reader *rr, const char *buf, size_t len, size_t *used);
 
-/* Human words for each note bit, e.g. "line ended in a bare LF"; translated (i18n.h). */
+/* Human words for each note bit, e.g. "line ended in a bare LF": English, marked for translation. */
 const char *reply_note_text(enum reply_note note);
 
 /* Parse an RFC 3463 code ("5.1.1") at s; returns its length, or 0. */

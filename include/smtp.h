@@ -58,13 +58,14 @@ enum smtp_event_type {
 	SMTP_EV_SENT,      /* line: a command line written (without CRLF) */
 	SMTP_EV_RECEIVED,  /* line: a reply line read */
 	SMTP_EV_STATE,     /* from -> to */
-	SMTP_EV_NOTE,      /* line: an anomaly, in words */
+	SMTP_EV_NOTE,      /* msg: an anomaly, in words */
 };
 
 struct smtp_event {
 	enum smtp_event_type type;
 	const char *line;
 	size_t len;
+	const struct msg *msg;
 	enum smtp_state from, to;
 };
 
@@ -76,7 +77,7 @@ struct smtp_outcome {
 	enum failure failure;   /* FAIL_NONE: RCPT accepted */
 	bool have_reply;
 	struct reply reply;
-	char detail[384];       /* for protocol errors and timeouts: what happened (maybe translated) */
+	struct msg detail;      /* what happened, when a reply does not say it all */
 	int catch_all;          /* enum catch_all; its reply is kept whatever it was */
 	struct reply catch_all_reply;
 };
@@ -89,9 +90,13 @@ void smtp_free(struct smtp_session *s);
 
 void smtp_feed(struct smtp_session *s, const char *data, size_t len);
 /* In SMTP_TLS: the handshake's outcome (FAIL_NONE, FAIL_TLS or FAIL_TLS_VERIFY). */
-void smtp_tls_done(struct smtp_session *s, enum failure f, const char *detail);
+void smtp_tls_done(struct smtp_session *s, enum failure f, const struct msg *detail);
+/* Whether the first EHLO advertised STARTTLS (the one after TLS must not). */
+bool smtp_starttls_offered(const struct smtp_session *s);
 void smtp_eof(struct smtp_session *s);
 void smtp_timeout(struct smtp_session *s);
+/* End the walk at the current step with failure f (I/O errors, deadlines) and why. */
+void smtp_abort(struct smtp_session *s, enum failure f, const struct msg *why);
 
 /* Bytes waiting to be written; mark what was written with smtp_output_done. */
 const char *smtp_output(const struct smtp_session *s, size_t *len);

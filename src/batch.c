@@ -9,6 +9,7 @@
 
 #include "address.h"
 #include "facts.h"
+#include "mem.h"
 
 enum item_state { ITEM_QUEUED, ITEM_RUNNING, ITEM_DONE, ITEM_WRITTEN };
 
@@ -58,17 +59,11 @@ struct batch {
 struct batch *batch_new(struct loop *l, struct dns *d, const struct probe_options *o,
                         const struct batch_config *cfg)
 {
-	struct batch *b = calloc(1, sizeof *b);
-	if (!b)
-		return NULL;
+	struct batch *b = xcalloc(1, sizeof *b);
 	b->l = l;
 	b->d = d;
 	b->o = *o;
 	b->o.facts = facts_new();
-	if (!b->o.facts) {
-		free(b);
-		return NULL;
-	}
 	b->cfg = *cfg;
 	if (b->cfg.concurrency < 1)
 		b->cfg.concurrency = 1;
@@ -98,12 +93,10 @@ static uint64_t hash(const char *s)
 	return h;
 }
 
-static int table_grow(struct batch *b)
+static void table_grow(struct batch *b)
 {
 	size_t cap = b->table_cap ? b->table_cap * 2 : 256;
-	size_t *t = calloc(cap, sizeof *t);
-	if (!t)
-		return -1;
+	size_t *t = xcalloc(cap, sizeof *t);
 	for (size_t i = 0; i < b->ndomains; i++) {
 		size_t slot = hash(b->domains[i].key) & (cap - 1);
 		while (t[slot])
@@ -113,14 +106,13 @@ static int table_grow(struct batch *b)
 	free(b->table);
 	b->table = t;
 	b->table_cap = cap;
-	return 0;
 }
 
-/* The domain for key, created on first sight; SIZE_MAX when out of memory. */
+/* The domain for key, created on first sight. */
 static size_t domain_for(struct batch *b, const char *key)
 {
-	if ((b->ndomains + 1) * 2 > b->table_cap && table_grow(b) < 0)
-		return SIZE_MAX;
+	if ((b->ndomains + 1) * 2 > b->table_cap)
+		table_grow(b);
 	size_t slot = hash(key) & (b->table_cap - 1);
 	while (b->table[slot]) {
 		size_t i = b->table[slot] - 1;
@@ -130,16 +122,11 @@ static size_t domain_for(struct batch *b, const char *key)
 	}
 	if (b->ndomains == b->domains_cap) {
 		size_t cap = b->domains_cap ? b->domains_cap * 2 : 64;
-		struct domain *d = realloc(b->domains, cap * sizeof *d);
-		if (!d)
-			return SIZE_MAX;
-		b->domains = d;
+		b->domains = xreallocarray(b->domains, cap, sizeof *b->domains);
 		b->domains_cap = cap;
 	}
 	struct domain *d = &b->domains[b->ndomains];
-	d->key = strdup(key);
-	if (!d->key)
-		return SIZE_MAX;
+	d->key = xstrdup(key);
 	d->running = 0;
 	d->head = d->tail = SIZE_MAX;
 	d->ready = false;
@@ -147,26 +134,18 @@ static size_t domain_for(struct batch *b, const char *key)
 	return b->ndomains - 1;
 }
 
-int batch_add(struct batch *b, const char *input, size_t len)
+void batch_add(struct batch *b, const char *input, size_t len)
 {
 	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		struct item *it = realloc(b->items, cap * sizeof *it);
-		if (!it)
-			return -1;
-		b->items = it;
-		b->cap = cap;
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->items = xreallocarray(b->items, b->cap, sizeof *b->items);
 	}
 	char key[ADDR_DOMAIN_MAX + 301];
 	politeness_key(&b->o, input, len, key, sizeof key);
 	size_t dom = domain_for(b, key);
-	if (dom == SIZE_MAX)
-		return -1;
 	struct item *it = &b->items[b->n];
 	memset(it, 0, sizeof *it);
-	it->input = malloc(len + 1);
-	if (!it->input)
-		return -1;
+	it->input = xmalloc(len + 1);
 	memcpy(it->input, input, len);
 	it->input[len] = '\0';
 	it->len = len;
@@ -180,7 +159,6 @@ int batch_add(struct batch *b, const char *input, size_t len)
 	d->tail = b->n;
 	b->n++;
 	b->prog.total = b->n;
-	return 0;
 }
 
 /*
@@ -228,12 +206,7 @@ static void on_probe_done(void *ctx)
 	(*(size_t *)((char *)&b->prog + counters[v]))++;
 	if (b->nfinished == b->finished_cap) {
 		size_t cap = b->finished_cap ? b->finished_cap * 2 : 16;
-		size_t *f = realloc(b->finished, cap * sizeof *f);
-		if (!f) {
-			fputs("smtpprobe: out of memory\n", stderr);
-			exit(70);
-		}
-		b->finished = f;
+		b->finished = xreallocarray(b->finished, cap, sizeof *b->finished);
 		b->finished_cap = cap;
 	}
 	b->finished[b->nfinished++] = (size_t)(it - b->items);
@@ -254,11 +227,7 @@ static void start_more(struct batch *b)
 		d->head = it->next_in_domain;
 		if (d->head == SIZE_MAX)
 			d->tail = SIZE_MAX;
-		it->result = calloc(1, sizeof *it->result);
-		if (!it->result) {
-			fputs("smtpprobe: out of memory\n", stderr);
-			exit(70);
-		}
+		it->result = xcalloc(1, sizeof *it->result);
 		it->state = ITEM_RUNNING;
 		it->b = b;
 		d->running++;
@@ -316,9 +285,7 @@ int batch_run(struct batch *b)
 	b->status = 0;
 	if (b->n == 0)
 		return 0;
-	b->ready = calloc(b->ndomains, sizeof *b->ready);
-	if (!b->ready)
-		return EXIT_SOFTWARE;
+	b->ready = xcalloc(b->ndomains, sizeof *b->ready);
 	/* Domains in the order their first address came. */
 	for (size_t i = 0; i < b->n; i++)
 		make_ready(b, b->items[i].domain);

@@ -58,6 +58,16 @@ int conn_tls_begin(struct conn *c, SSL_CTX *ctx, const char *sni)
  * What an SSL_* call's failure means for us. Either direction may be wanted
  * by any call (renegotiation, key updates), so remember which one.
  */
+/* Keep why an I/O call failed before anything else can change errno or the error queue. */
+static ssize_t io_error(struct conn *c)
+{
+	c->err = errno;
+	c->err_text[0] = '\0';
+	if (ERR_peek_error())
+		tls_last_error(c->err_text, sizeof c->err_text);
+	return CONN_IO_ERROR;
+}
+
 static ssize_t tls_result(struct conn *c, int ret)
 {
 	int e = SSL_get_error(c->ssl, ret);
@@ -73,14 +83,14 @@ static ssize_t tls_result(struct conn *c, int ret)
 	case SSL_ERROR_SYSCALL:
 		c->tls_failed = true;
 		/* OpenSSL 3 reports a peer that just vanished as an SSL error or a syscall with errno 0. */
-		return (errno == 0 || errno == ECONNRESET || errno == EPIPE) ? CONN_IO_EOF : CONN_IO_ERROR;
+		return (errno == 0 || errno == ECONNRESET || errno == EPIPE) ? CONN_IO_EOF : io_error(c);
 	default:
 		c->tls_failed = true;
 		if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
 			ERR_clear_error();
 			return CONN_IO_EOF;
 		}
-		return CONN_IO_ERROR;
+		return io_error(c);
 	}
 }
 
@@ -127,7 +137,7 @@ ssize_t conn_read(struct conn *c, char *buf, size_t len)
 	}
 	if (errno == ECONNRESET)
 		return CONN_IO_EOF;
-	return CONN_IO_ERROR;
+	return io_error(c);
 }
 
 ssize_t conn_write(struct conn *c, const char *buf, size_t len)
@@ -149,7 +159,7 @@ ssize_t conn_write(struct conn *c, const char *buf, size_t len)
 	}
 	if (errno == EPIPE || errno == ECONNRESET)
 		return CONN_IO_EOF;
-	return CONN_IO_ERROR;
+	return io_error(c);
 }
 
 void conn_close(struct conn *c)

@@ -211,7 +211,7 @@ void diagnose(const struct probe_result *r, struct diagnosis *out)
 	struct diag_input in = {
 		.step = r->step,
 		.failure = r->failure,
-		.reply = r->have_reply ? &r->reply : NULL,
+		.reply = probe_reply(r),
 		.catch_all = r->catch_all,
 	};
 	diagnose_input(&in, out);

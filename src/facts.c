@@ -1,6 +1,8 @@
 /* facts.c - per-domain facts of a run (see facts.h): a small open-addressing table. */
 #include "facts.h"
 
+#include "mem.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,7 @@ static uint64_t hash(const char *s)
 
 struct facts *facts_new(void)
 {
-	return calloc(1, sizeof(struct facts));
+	return xcalloc(1, sizeof(struct facts));
 }
 
 void facts_free(struct facts *f)
@@ -60,12 +62,10 @@ static struct fact *find(const struct facts *f, const char *domain)
 	}
 }
 
-static int grow(struct facts *f)
+static void grow(struct facts *f)
 {
 	size_t cap = f->cap ? f->cap * 2 : 64;
-	struct fact *slots = calloc(cap, sizeof *slots);
-	if (!slots)
-		return -1;
+	struct fact *slots = xcalloc(cap, sizeof *slots);
 	for (size_t i = 0; i < f->cap; i++) {
 		if (!f->slots[i].domain)
 			continue;
@@ -77,7 +77,6 @@ static int grow(struct facts *f)
 	free(f->slots);
 	f->slots = slots;
 	f->cap = cap;
-	return 0;
 }
 
 const struct facts_catch_all *facts_catch_all(const struct facts *f, const char *domain)
@@ -90,14 +89,13 @@ void facts_set_catch_all(struct facts *f, const char *domain, const struct facts
 {
 	if (!f || find(f, domain))
 		return;
-	if ((f->n + 1) * 2 > f->cap && grow(f) < 0)
-		return;
+	if ((f->n + 1) * 2 > f->cap)
+		grow(f);
 	size_t i = hash(domain) & (f->cap - 1);
 	while (f->slots[i].domain)
 		i = (i + 1) & (f->cap - 1);
 	struct fact *s = &f->slots[i];
-	if (!(s->domain = strdup(domain)))
-		return;
+	s->domain = xstrdup(domain);
 	s->catch_all.state = c->state;
 	memcpy(s->catch_all.address, c->address, sizeof s->catch_all.address);
 	s->catch_all.have_reply = c->have_reply;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -31,13 +32,20 @@ struct run {
 	int status;
 };
 
-static void trace_stderr(void *ctx, const char *line, size_t len)
+/* -v in text mode: the transcript live on stderr, events in the user's language. */
+static void trace_stderr(void *ctx, const char *prefix, const char *line, size_t len, const struct msg *m)
 {
 	struct run *run = ctx;
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, text = STRBUF_INIT;
 	if (run->color)
-		strbuf_puts(&sb, line[0] == 'C' ? "\033[36m" : line[0] == 'S' ? "\033[0m" : "\033[2m");
-	report_sanitize(&sb, line, len);
+		strbuf_puts(&sb, prefix[0] == 'C' ? "\033[36m" : prefix[0] == 'S' ? "\033[0m" : "\033[2m");
+	strbuf_puts(&text, prefix);
+	if (m)
+		msg_format(m, true, &text);
+	else
+		strbuf_append(&text, line, len);
+	report_sanitize(&sb, strbuf_str(&text), text.len);
+	strbuf_free(&text);
 	if (run->color)
 		strbuf_puts(&sb, "\033[0m");
 	strbuf_putc(&sb, '\n');
@@ -80,12 +88,9 @@ static void render_result(void *ctx, const struct probe_result *r, struct strbuf
 		/* One line, on stderr: the address names itself, made safe to print. */
 		struct strbuf a = STRBUF_INIT, e = STRBUF_INIT;
 		report_sanitize(&a, r->input ? r->input : "", r->input_len);
-		/* probe.c wrote the same prefix, translated the same way; the reason follows it. */
-		const char *pfx = _("invalid address: ");
-		size_t pl = strlen(pfx);
-		const char *why = strncmp(r->message, pfx, pl) == 0 ? r->message + pl : r->message;
 		strbuf_puts(&e, "smtpprobe: ");
-		strbuf_printf(&e, _("invalid address \"%s\": %s\n"), strbuf_str(&a), why);
+		strbuf_printf(&e, _("invalid address \"%s\": %s\n"), strbuf_str(&a),
+		              _(addr_strerror((enum addr_error)r->addr_error)));
 		clear_progress(run);
 		fwrite(e.data, 1, e.len, stderr);
 		strbuf_free(&a);
@@ -133,10 +138,7 @@ static int read_input(struct run *run, struct batch *b, const char *path)
 			run->status = result_exit_combine(run->status, EXIT_USAGE);
 			continue;
 		}
-		if (batch_add(b, line + start, len - start) < 0) {
-			fprintf(stderr, "smtpprobe: %s\n", _("out of memory"));
-			exit(EXIT_SOFTWARE);
-		}
+		batch_add(b, line + start, len - start);
 	}
 	free(line);
 	if (f != stdin)
@@ -212,10 +214,37 @@ static void default_helo(struct cli *c)
 	}
 }
 
+/*
+ * Everything main sets up, so that one unwind (below, in reverse order)
+ * releases whatever exists on every path.
+ */
+struct setup {
+	char *secret;
+	struct ssl_ctx_st *tls_ctx;
+	struct batch *batch;
+	struct socks_proxy proxy;
+	struct dns_addr proxy_addr;
+};
+
+/* -j is capped so that every probe can have its socket: RLIMIT_NOFILE less what the run itself keeps open. */
+static int cap_concurrency(int wanted)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return wanted;
+	/* stdio, epoll, c-ares' sockets, a timer: 32 is plenty */
+	long room = (long)rl.rlim_cur - 32;
+	if (room < 1)
+		room = 1;
+	return wanted > room ? (int)room : wanted;
+}
+
 int main(int argc, char **argv)
 {
 	struct run run = { 0 };
+	struct setup su = { 0 };
 	char err[512]; /* room for translated messages */
+	int status = EXIT_SOFTWARE;
 	signal(SIGPIPE, SIG_IGN);
 	locale_setup();
 
@@ -228,9 +257,6 @@ int main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
-	/* JSON is for programs: English whatever the locale (strerror() reaches "message"). */
-	if (run.cli.json)
-		setlocale(LC_MESSAGES, "C");
 	const char *nc = getenv("NO_COLOR");
 	run.color = run.cli.color == CLI_COLOR_ALWAYS ||
 		(run.cli.color == CLI_COLOR_AUTO && isatty(STDOUT_FILENO) && !(nc && nc[0]));
@@ -239,59 +265,58 @@ int main(int argc, char **argv)
 		run.cli.probe.trace_ctx = &run;
 	}
 	default_helo(&run.cli);
+	int j = cap_concurrency(run.cli.concurrency);
+	if (j < run.cli.concurrency && run.cli.verbose > 0)
+		fprintf(stderr, _("smtpprobe: -j %d lowered to %d: the limit on open files (ulimit -n) leaves no room for more\n"),
+		        run.cli.concurrency, j);
+	run.cli.concurrency = j;
 
-	char *secret = NULL;
 	if (run.cli.probe.auth_user) {
-		if (secret_read(run.cli.password_file, run.cli.probe.auth_user, &secret, err, sizeof err) < 0) {
+		if (secret_read(run.cli.password_file, run.cli.probe.auth_user, &su.secret, err, sizeof err) < 0) {
 			fprintf(stderr, "smtpprobe: %s\n", err);
-			return EXIT_USAGE;
+			status = EXIT_USAGE;
+			goto out;
 		}
-		run.cli.probe.auth_secret = secret;
+		run.cli.probe.auth_secret = su.secret;
 	}
 	if (run.cli.probe.tls.mode != TLS_NONE) {
-		run.cli.probe.tls_ctx = tls_ctx_new(&run.cli.probe.tls, err, sizeof err);
-		if (!run.cli.probe.tls_ctx) {
+		su.tls_ctx = tls_ctx_new(&run.cli.probe.tls, err, sizeof err);
+		if (!su.tls_ctx) {
 			fprintf(stderr, "smtpprobe: %s\n", err);
-			secret_free(secret);
-			return run.cli.probe.tls.ca_file || run.cli.probe.tls.ca_path ? EXIT_USAGE : EXIT_SOFTWARE;
+			status = run.cli.probe.tls.ca_file || run.cli.probe.tls.ca_path ? EXIT_USAGE : EXIT_SOFTWARE;
+			goto out;
 		}
+		run.cli.probe.tls_ctx = su.tls_ctx;
 	}
 
 	run.loop = loop_new();
 	if (!run.loop) {
 		fprintf(stderr, "smtpprobe: %s: %m\n", _("cannot create the event loop"));
-		SSL_CTX_free(run.cli.probe.tls_ctx);
-		secret_free(secret);
-		return EXIT_SOFTWARE;
+		goto out;
 	}
 	/* Two tries per query fit inside the DNS step's timeout. */
 	int try_ms = run.cli.probe.timeout_ms[STEP_DNS] / 3;
 	run.dns = dns_new(run.loop, run.cli.resolver, try_ms < 200 ? 200 : try_ms, err, sizeof err);
 	if (!run.dns) {
 		fprintf(stderr, "smtpprobe: %s\n", err);
-		loop_free(run.loop);
-		SSL_CTX_free(run.cli.probe.tls_ctx);
-		secret_free(secret);
-		return run.cli.resolver ? EXIT_USAGE : EXIT_SOFTWARE;
+		status = run.cli.resolver ? EXIT_USAGE : EXIT_SOFTWARE;
+		goto out;
 	}
 
-	struct socks_proxy proxy;
-	struct dns_addr proxy_addr;
 	const char *proxy_url = run.cli.proxy ? run.cli.proxy : getenv("SMTPPROBE_PROXY");
 	if (proxy_url && proxy_url[0]) {
-		int bad = !socks_parse_url(proxy_url, &proxy, err, sizeof err);
-		if (!bad && resolve_proxy(&run, &proxy, &proxy_addr, err, sizeof err) < 0)
-			bad = 2;
-		if (bad) {
+		if (!socks_parse_url(proxy_url, &su.proxy, err, sizeof err)) {
 			fprintf(stderr, "smtpprobe: %s\n", err);
-			dns_free(run.dns);
-			loop_free(run.loop);
-			SSL_CTX_free(run.cli.probe.tls_ctx);
-			secret_free(secret);
-			return bad == 1 ? EXIT_USAGE : EXIT_TEMPFAIL;
+			status = EXIT_USAGE;
+			goto out;
 		}
-		run.cli.probe.proxy = &proxy;
-		run.cli.probe.proxy_addr = &proxy_addr;
+		if (resolve_proxy(&run, &su.proxy, &su.proxy_addr, err, sizeof err) < 0) {
+			fprintf(stderr, "smtpprobe: %s\n", err);
+			status = EXIT_TEMPFAIL;
+			goto out;
+		}
+		run.cli.probe.proxy = &su.proxy;
+		run.cli.probe.proxy_addr = &su.proxy_addr;
 	}
 
 	run.status = 0;
@@ -305,27 +330,21 @@ int main(int argc, char **argv)
 		.progress = show_progress,
 		.ctx = &run,
 	};
-	struct batch *batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
-	if (!batch) {
-		fprintf(stderr, "smtpprobe: %s\n", _("out of memory"));
-		return EXIT_SOFTWARE;
-	}
+	su.batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
 	for (int i = 0; i < run.cli.naddresses; i++)
-		if (batch_add(batch, run.cli.addresses[i], strlen(run.cli.addresses[i])) < 0) {
-			fprintf(stderr, "smtpprobe: %s\n", _("out of memory"));
-			return EXIT_SOFTWARE;
-		}
-	if (run.cli.input && read_input(&run, batch, run.cli.input) < 0)
+		batch_add(su.batch, run.cli.addresses[i], strlen(run.cli.addresses[i]));
+	if (run.cli.input && read_input(&run, su.batch, run.cli.input) < 0)
 		run.status = result_exit_combine(run.status, EXIT_USAGE);
-	run.status = result_exit_combine(run.status, batch_run(batch));
+	run.status = result_exit_combine(run.status, batch_run(su.batch));
 	clear_progress(&run);
-	batch_free(batch);
+	status = run.status;
 
+out:
+	batch_free(su.batch);
 	dns_free(run.dns);
 	loop_free(run.loop);
-	SSL_CTX_free(run.cli.probe.tls_ctx);
-	secret_free(secret);
-	if (run.cli.probe.proxy)
-		OPENSSL_cleanse(&proxy, sizeof proxy);
-	return run.status;
+	SSL_CTX_free(su.tls_ctx);
+	secret_free(su.secret);
+	OPENSSL_cleanse(&su.proxy, sizeof su.proxy);
+	return status;
 }

@@ -9,6 +9,7 @@
 #include "diagnose.h"
 #include "facts.h"
 #include "i18n.h"
+#include "mem.h"
 
 void probe_options_defaults(struct probe_options *o)
 {
@@ -31,92 +32,108 @@ void probe_options_defaults(struct probe_options *o)
 		o->timeout_ms[defaults[i].step] = defaults[i].ms;
 }
 
-void probe_trace(struct probe *p, const char *prefix, const char *line, size_t len)
+/* -v: live to the caller; with keep_transcript also into the result, in English. */
+static void trace(struct probe *p, const char *prefix, const char *line, size_t len, const struct msg *m)
 {
-	if (!p->o->trace && !p->o->keep_transcript)
+	const struct probe_options *o = p->o;
+	if (o->trace)
+		o->trace(o->trace_ctx, prefix, line, len, m);
+	if (!o->keep_transcript)
 		return;
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_puts(&sb, prefix);
-	strbuf_append(&sb, line, len);
-	if (p->o->trace)
-		p->o->trace(p->o->trace_ctx, sb.data, sb.len);
-	if (p->o->keep_transcript) {
-		strbuf_append(&p->r->transcript, sb.data, sb.len);
-		strbuf_putc(&p->r->transcript, '\n');
-	}
-	strbuf_free(&sb);
+	struct strbuf *t = &p->r->transcript;
+	strbuf_puts(t, prefix);
+	if (m)
+		msg_format(m, false, t);
+	else
+		strbuf_append(t, line, len);
+	strbuf_putc(t, '\n');
 }
 
-void probe_tracef(struct probe *p, const char *fmt, ...)
+void probe_event(struct probe *p, const struct msg *m)
 {
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	probe_trace(p, "*** ", sb.data, sb.len);
-	strbuf_free(&sb);
+	trace(p, "*** ", NULL, 0, m);
 }
 
-void probe_note(struct probe_result *r, const char *note)
+void probe_note(struct probe_result *r, const struct msg *m)
 {
 	/* Each note once, however many hosts showed it. */
-	const char *have = strbuf_str(&r->notes);
-	size_t n = strlen(note);
-	for (const char *q = have; (q = strstr(q, note)) != NULL; q += n)
-		if ((q == have || q[-1] == '\n') && (q[n] == '\n' || q[n] == '\0'))
+	for (int i = 0; i < r->nnotes; i++)
+		if (msg_equal(&r->notes[i], m))
 			return;
-	strbuf_puts(&r->notes, note);
-	strbuf_putc(&r->notes, '\n');
+	if (r->nnotes == PROBE_NOTES_MAX) {
+		r->notes_dropped++;
+		return;
+	}
+	r->notes[r->nnotes++] = *m;
 }
 
-void probe_add_time(struct probe *p, enum step st, int64_t since)
+void probe_add_time(struct probe *p, enum step st, int64_t ms)
 {
 	if (st == STEP_NONE)
 		return;
-	int64_t d = loop_now_ms() - since;
 	if (p->r->timings_ms[st] < 0)
 		p->r->timings_ms[st] = 0;
-	p->r->timings_ms[st] += d;
+	p->r->timings_ms[st] += ms;
 }
 
-const char *probe_step_text(enum step st)
+const struct probe_attempt *probe_decided(const struct probe_result *r)
 {
-	const char *l = step_label(st);
-	return l[0] ? _(l) : l;  /* gettext("") would be the catalogue's header */
+	return r->decided >= 0 && r->decided < r->nattempts ? &r->attempts[r->decided] : NULL;
 }
 
-static void set_message(struct probe_result *r, const char *detail)
+bool probe_have_server(const struct probe_result *r)
 {
+	const struct probe_attempt *a = probe_decided(r);
+	/* A server that never answered the connection did not give the result. */
+	return a && a->step != STEP_CONNECT;
+}
+
+const struct reply *probe_reply(const struct probe_result *r)
+{
+	const struct probe_attempt *a = probe_decided(r);
+	return a && a->have_reply ? &a->reply : NULL;
+}
+
+__attribute__((format_arg(1)))
+static const char *tr(const char *s, bool translate)
+{
+	return translate && s[0] ? _(s) : s;
+}
+
+void probe_message(const struct probe_result *r, bool translate, struct strbuf *out)
+{
+	const struct probe_attempt *a = probe_decided(r);
+	const struct msg *detail = a ? &a->detail : &r->detail;
 	/* Named even when it did not answer: "connection refused" needs a who. */
-	bool named = r->server_ip[0] != '\0';
-	char server[400] = "";
-	if (named && strcmp(r->server_host, r->server_ip) == 0)
-		snprintf(server, sizeof server, "[%s]:%d", r->server_ip, r->server_port);
-	else if (named)
-		snprintf(server, sizeof server, "%s [%s]:%d", r->server_host, r->server_ip, r->server_port);
+	struct strbuf server = STRBUF_INIT;
+	if (a && a->ip[0] && strcmp(a->host, a->ip) == 0)
+		strbuf_printf(&server, "[%s]:%d", a->ip, a->port);
+	else if (a && a->ip[0])
+		strbuf_printf(&server, "%s [%s]:%d", a->host, a->ip, a->port);
+	else if (a)
+		strbuf_printf(&server, "%s:%d", a->host, a->port);
+	const char *step = step_label(r->step);
+	step = step[0] ? tr(step, translate) : step;
 	switch (r->failure) {
 	case FAIL_NONE:
-		snprintf(r->message, sizeof r->message, _("accepted at RCPT TO by %s"), server);
+		strbuf_printf(out, tr(N_("accepted at RCPT TO by %s"), translate), strbuf_str(&server));
 		break;
 	case FAIL_REJECTED:
-	case FAIL_TEMPFAIL:
-		if (r->failure == FAIL_REJECTED)
-			snprintf(r->message, sizeof r->message, _("%s rejected by %s"), probe_step_text(r->step), server);
-		else
-			snprintf(r->message, sizeof r->message, _("%s temporarily refused by %s"), probe_step_text(r->step), server);
+		strbuf_printf(out, tr(N_("%s rejected by %s"), translate), step, strbuf_str(&server));
 		break;
-	case FAIL_INVALID_ADDRESS:
-	case FAIL_INTERNAL:
-		snprintf(r->message, sizeof r->message, "%s", detail ? detail : "");
+	case FAIL_TEMPFAIL:
+		strbuf_printf(out, tr(N_("%s temporarily refused by %s"), translate), step, strbuf_str(&server));
 		break;
 	default:
-		if (named)
-			snprintf(r->message, sizeof r->message, "%s (%s)", detail ? detail : failure_name(r->failure), server);
+		if (msg_empty(detail))
+			strbuf_puts(out, failure_name(r->failure));
 		else
-			snprintf(r->message, sizeof r->message, "%s", detail ? detail : failure_name(r->failure));
+			msg_format(detail, translate, out);
+		if (a && r->failure != FAIL_INTERNAL)
+			strbuf_printf(out, " (%s)", strbuf_str(&server));
 		break;
 	}
+	strbuf_free(&server);
 }
 
 void probe_result_judge(struct probe_result *r, bool require_mailbox)
@@ -130,28 +147,27 @@ void probe_result_judge(struct probe_result *r, bool require_mailbox)
 	r->exit_status = result_exit_status(r->failure, r->blame, r->mailbox, require_mailbox);
 }
 
-static void conclude(struct probe_result *r, const struct probe_options *o, enum step step, enum failure f,
-                     const char *detail)
+static void conclude(struct probe_result *r, const struct probe_options *o, enum step step, enum failure f)
 {
 	r->step = step;
 	r->failure = f;
 	probe_result_judge(r, o->require_mailbox);
-	set_message(r, detail);
 }
 
 /*
  * The catch-all check is a fact about the domain: the first accepted
  * recipient of a domain asks, the others of the run reuse its answer.
  */
-static void share_catch_all(struct probe_result *r, const struct probe_options *o)
+static void share_catch_all(struct probe_result *r, const struct probe_options *o, const struct probe_attempt *a)
 {
 	if (!o->catch_all)
 		return;
-	if (r->catch_all != CATCH_ALL_UNTESTED) {
-		struct facts_catch_all c = { .state = r->catch_all, .have_reply = r->have_catch_all_reply };
+	if (a->catch_all != CATCH_ALL_UNTESTED) {
+		r->catch_all = a->catch_all;
+		r->have_catch_all_reply = true;
+		reply_copy(&r->catch_all_reply, &a->catch_all_reply);
+		struct facts_catch_all c = { .state = a->catch_all, .have_reply = true, .reply = a->catch_all_reply };
 		snprintf(c.address, sizeof c.address, "%s", r->catch_all_address);
-		if (c.have_reply)
-			c.reply = r->catch_all_reply;  /* copied by facts_set_catch_all */
 		facts_set_catch_all(o->facts, r->addr.domain, &c);
 		return;
 	}
@@ -167,47 +183,26 @@ static void share_catch_all(struct probe_result *r, const struct probe_options *
 	}
 }
 
-static void conclude_attempt(struct probe_result *r, const struct probe_options *o, const struct probe_attempt *a)
-{
-	r->catch_all = a->catch_all;
-	if (a->catch_all != CATCH_ALL_UNTESTED) {
-		r->have_catch_all_reply = true;
-		reply_copy(&r->catch_all_reply, &a->catch_all_reply);
-	}
-	r->decided = (int)(a - r->attempts);
-	r->tls = a->tls;
-	r->auth_mech = a->auth_mech;
-	/* A server that never answered the connection did not give the result. */
-	r->have_server = a->step != STEP_CONNECT;
-	snprintf(r->server_host, sizeof r->server_host, "%s", a->host);
-	snprintf(r->server_ip, sizeof r->server_ip, "%s", a->ip);
-	r->server_port = a->port;
-	if (a->have_reply) {
-		r->have_reply = true;
-		reply_copy(&r->reply, &a->reply);
-	}
-	if (a->failure == FAIL_NONE)
-		share_catch_all(r, o);
-	conclude(r, o, a->step, a->failure, a->detail[0] ? a->detail : NULL);
-}
-
 static void probe_done(struct probe *p)
 {
 	p->done = true;
 	loop_timer_cancel(p->l, &p->retry_timer);
 	loop_timer_cancel(p->l, &p->dns_timer);
-	loop_timer_cancel(p->l, &p->timer);
+	attempt_stop(&p->attempt);
 	dns_forget(p->d, p);
-	for (int i = 0; i < p->nhosts; i++)
-		dns_forget(p->d, &p->hosts[i]);
+	for (int i = 0; i < p->route.nhosts; i++)
+		dns_forget(p->d, &p->lookups[i]);
 	p->r->total_ms = loop_now_ms() - p->t_start;
 	if (p->done_fn)
 		p->done_fn(p->done_ctx);
 }
 
-void probe_fail(struct probe *p, enum step step, enum failure f, const char *detail)
+void probe_fail(struct probe *p, enum step step, enum failure f, const struct msg *detail)
 {
-	conclude(p->r, p->o, step, f, detail);
+	if (detail)
+		p->r->detail = *detail;
+	p->r->decided = -1;
+	conclude(p->r, p->o, step, f);
 	probe_done(p);
 }
 
@@ -219,19 +214,19 @@ void probe_fail(struct probe *p, enum step step, enum failure f, const char *det
  */
 static bool should_retry(const struct probe *p)
 {
-	if (!p->o->retry_greylist_s || p->retried || p->o->all_mx || p->r->verdict != VERDICT_TEMPFAIL ||
-	    !p->r->have_reply || p->r->nattempts >= PROBE_TARGETS_MAX)
-		return false;
-	return strcmp(p->r->category, "greylisting") == 0;
+	return p->o->retry_greylist_s && !p->retried && !p->o->all_mx && p->r->verdict == VERDICT_TEMPFAIL &&
+	       probe_reply(p->r) && strcmp(p->r->category, "greylisting") == 0;
 }
+
+static void connect_target(struct probe *p);
 
 static void on_retry(void *ctx)
 {
 	struct probe *p = ctx;
 	/* The retry's own outcome replaces the first; both stay in attempts. */
-	reply_free(&p->r->reply);
-	p->r->have_reply = false;
-	probe_connect(p);
+	p->route.cur = p->route.targets[p->route.cur].host == p->route.targets[0].host ? p->route.cur : 0;
+	p->route.plain = false;
+	connect_target(p);
 }
 
 static int attempt_exit_status(const struct probe_options *o, const struct probe_attempt *a)
@@ -248,33 +243,41 @@ static int attempt_exit_status(const struct probe_options *o, const struct probe
 }
 
 /* The attempt that decides the result: the last one, or with --all-mx the worst host's. */
-static void finish_targets(struct probe *p)
+static int deciding_attempt(const struct probe *p)
 {
-	struct probe_result *r = p->r;
-	int pick = p->o->all_mx ? -1 : r->nattempts - 1;
-	if (p->o->all_mx) {
-		int worst_status = 0;
-		for (int h = 0; h < p->nhosts; h++) {
-			int a = p->host_final[h];
-			if (a < 0)
-				continue;
-			int st = attempt_exit_status(p->o, &r->attempts[a]);
-			if (pick < 0 || (st != worst_status && result_exit_combine(st, worst_status) == st)) {
-				pick = a;
-				worst_status = st;
-			}
+	const struct probe_result *r = p->r;
+	if (!p->o->all_mx)
+		return r->nattempts - 1;
+	int pick = -1, worst = 0;
+	for (int h = 0; h < p->route.nhosts; h++) {
+		int a = p->route.host_final[h];
+		if (a < 0)
+			continue;
+		int st = attempt_exit_status(p->o, &r->attempts[a]);
+		if (pick < 0 || (st != worst && result_exit_combine(st, worst) == st)) {
+			pick = a;
+			worst = st;
 		}
 	}
-	if (pick < 0)
-		pick = r->nattempts - 1;
-	conclude_attempt(r, p->o, &r->attempts[pick]);
+	return pick < 0 ? r->nattempts - 1 : pick;
+}
+
+static void finish_attempts(struct probe *p)
+{
+	struct probe_result *r = p->r;
+	r->decided = deciding_attempt(p);
+	const struct probe_attempt *a = &r->attempts[r->decided];
+	if (a->failure == FAIL_NONE)
+		share_catch_all(r, p->o, a);
+	conclude(r, p->o, a->step, a->failure);
 	if (should_retry(p)) {
 		p->retried = true;
 		r->greylist_wait_s = p->o->retry_greylist_s;
-		probe_tracef(p, _("greylisted: trying again in %d s"), p->o->retry_greylist_s);
-		char note[192];
-		snprintf(note, sizeof note, _("greylisted at first: tried again after %d s"), p->o->retry_greylist_s);
-		probe_note(r, note);
+		struct msg m;
+		msg_set(&m, N_("greylisted: trying again in %d s"), "d", p->o->retry_greylist_s);
+		probe_event(p, &m);
+		msg_set(&m, N_("greylisted at first: tried again after %d s"), "d", p->o->retry_greylist_s);
+		probe_note(r, &m);
 		loop_timer_init(&p->retry_timer, on_retry, p);
 		loop_timer_arm(p->l, &p->retry_timer, (int64_t)p->o->retry_greylist_s * 1000);
 		return;
@@ -282,52 +285,79 @@ static void finish_targets(struct probe *p)
 	probe_done(p);
 }
 
-/*
- * Whether an MTA would try the next address or host after this attempt:
- * connection failures, a greeting that is not a 5xx, any 421 (the server
- * is closing), a lost connection, silence or garbage. A real answer to a
- * command - 5xx, or 4xx after the greeting - is definitive.
- */
-static bool moves_on(const struct probe_attempt *a)
+static void on_attempt_trace(void *ctx, const char *prefix, const char *line, size_t len, const struct msg *m)
 {
-	if (a->failure == FAIL_NONE || a->failure == FAIL_SMTPUTF8)
-		return false;
-	if (a->have_reply && a->reply.code == 421)
-		return true;
-	switch (a->failure) {
-	case FAIL_REFUSED:
-	case FAIL_UNREACHABLE:
-	case FAIL_CLOSED:
-	case FAIL_TIMEOUT:
-	case FAIL_PROTOCOL:
-		return true;
-	case FAIL_TEMPFAIL:
-		return a->step == STEP_BANNER;
-	default:
-		return false;
-	}
+	trace(ctx, prefix, line, len, m);
 }
 
-void probe_next_target(struct probe *p)
+static void on_attempt_note(void *ctx, const struct msg *m)
 {
-	struct probe_attempt *a = &p->r->attempts[p->r->nattempts - 1];
-	int host = p->targets[p->cur].host;
-	bool on = moves_on(a);
-	if (p->o->all_mx) {
-		/* Every host gets its own verdict: skip the rest of a host once it answered. */
-		if (!on || p->cur + 1 >= p->ntargets || p->targets[p->cur + 1].host != host) {
-			p->host_final[host] = p->r->nattempts - 1;
-			while (p->cur + 1 < p->ntargets && p->targets[p->cur + 1].host == host)
-				p->cur++;
-		}
-		on = true;
+	struct probe *p = ctx;
+	probe_note(p->r, m);
+}
+
+static void on_attempt_timing(void *ctx, enum step st, int64_t ms)
+{
+	probe_add_time(ctx, st, ms);
+}
+
+static void on_attempt_done(void *ctx)
+{
+	struct probe *p = ctx;
+	struct probe_result *r = p->r;
+	int idx = r->nattempts - 1;
+	const struct probe_attempt *a = &r->attempts[idx];
+	struct route_outcome oc = { a->step, a->failure, a->have_reply ? a->reply.code : 0 };
+	if (a->failure == FAIL_TLS && a->step == STEP_TLS && p->o->tls.mode == TLS_AUTO && !a->plain) {
+		/* The opportunistic fall-back (route_next decides it): say so in the report. */
+		struct strbuf why = STRBUF_INIT;
+		msg_format(&a->detail, false, &why);
+		struct msg m;
+		msg_set(&m, N_("STARTTLS was offered but the TLS handshake with %s failed (%s): retried in clear text, as an MTA with opportunistic TLS does"),
+		        "ss", a->host, strbuf_str(&why));
+		strbuf_free(&why);
+		probe_note(r, &m);
 	}
-	if (on && p->cur + 1 < p->ntargets && p->r->nattempts < PROBE_TARGETS_MAX) {
-		p->cur++;
-		probe_connect(p);
+	if (r->nattempts < ROUTE_ATTEMPTS_MAX && route_next(&p->route, &oc, idx) == ROUTE_CONNECT) {
+		connect_target(p);
 		return;
 	}
-	finish_targets(p);
+	finish_attempts(p);
+}
+
+static const struct attempt_ops attempt_ops = {
+	.trace = on_attempt_trace,
+	.note = on_attempt_note,
+	.timing = on_attempt_timing,
+	.done = on_attempt_done,
+};
+
+/* Open the route's current target as a new attempt. */
+static void connect_target(struct probe *p)
+{
+	struct probe_result *r = p->r;
+	r->attempts = xreallocarray(r->attempts, (size_t)r->nattempts + 1, sizeof *r->attempts);
+	struct probe_attempt *a = &r->attempts[r->nattempts++];
+	memset(a, 0, sizeof *a);
+	a->at_ms = loop_now_ms() - p->t_start;
+	const struct route_host *h = route_host_now(&p->route);
+	struct attempt_params ap = {
+		.o = p->o,
+		.host = h->name,
+		.addr = route_addr_now(&p->route),
+		.port = p->port,
+		.plain = p->route.plain,
+		.rcpt = p->rcpt,
+		.catch_all_rcpt = r->catch_all_address[0] ? r->catch_all_address : NULL,
+		.need_smtputf8 = r->addr.needs_smtputf8 || p->o->from_needs_smtputf8,
+	};
+	attempt_start(&p->attempt, p->l, &ap, a, &attempt_ops, p);
+}
+
+void probe_hosts_known(struct probe *p)
+{
+	if (route_first(&p->route) == ROUTE_CONNECT)
+		connect_target(p);
 }
 
 /*
@@ -366,36 +396,28 @@ struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_opti
 		r->timings_ms[i] = -1;
 	r->catch_all = CATCH_ALL_UNTESTED;
 	r->decided = -1;
-	struct probe *p = calloc(1, sizeof *p);
-	r->input = malloc(len + 1);
-	if (!p || !r->input) {
-		free(p);
-		conclude(r, o, STEP_INPUT, FAIL_INTERNAL, _("out of memory"));
-		if (done)
-			done(ctx);
-		return NULL;
-	}
+	r->input = xmalloc(len + 1);
 	memcpy(r->input, input, len);
 	r->input[len] = '\0';
 	r->input_len = len;
+	struct probe *p = xcalloc(1, sizeof *p);
 	p->l = l;
 	p->d = d;
 	p->o = o;
 	p->r = r;
 	p->done_fn = done;
 	p->done_ctx = ctx;
-	p->c.fd = -1;
 	p->t_start = loop_now_ms();
 	p->port = o->server_host && o->server_port ? o->server_port : o->port;
-	for (int i = 0; i < DNS_MX_MAX; i++)
-		p->host_final[i] = -1;
+	loop_timer_init(&p->retry_timer, on_retry, p);
+	loop_timer_init(&p->dns_timer, probe_on_dns_timeout, p);
 
 	enum addr_error ae = addr_parse(input, len, false, &r->addr);
 	if (ae != ADDR_OK) {
-		char detail[200];
-		/* TRANSLATORS: followed by the reason; main.c takes it off again for its own line. */
-		snprintf(detail, sizeof detail, "%s%s", _("invalid address: "), _(addr_strerror(ae)));
-		probe_fail(p, STEP_INPUT, FAIL_INVALID_ADDRESS, detail);
+		r->addr_error = ae;
+		struct msg m;
+		msg_set(&m, N_("invalid address: %s"), "t", addr_strerror(ae));
+		probe_fail(p, STEP_INPUT, FAIL_INVALID_ADDRESS, &m);
 		return p;
 	}
 	r->addr_ok = true;
@@ -403,16 +425,18 @@ struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_opti
 	if (o->catch_all && !facts_catch_all(o->facts, r->addr.domain))
 		make_catch_all_address(r);
 	if (!addr_format(&r->addr, p->rcpt, sizeof p->rcpt)) {
-		probe_fail(p, STEP_INPUT, FAIL_INTERNAL, _("address too long"));
+		struct msg m;
+		msg_set(&m, N_("invalid address: %s"), "t", N_("the address is too long"));
+		probe_fail(p, STEP_INPUT, FAIL_INVALID_ADDRESS, &m);
 		return p;
 	}
 
 	p->t_dns = loop_now_ms();
-	loop_timer_init(&p->dns_timer, probe_on_dns_timeout, p);
 	loop_timer_arm(l, &p->dns_timer, o->timeout_ms[STEP_DNS]);
 	if (o->server_host || r->addr.domain_is_literal) {
-		split_server(o->server_host ? o->server_host : r->addr.literal_ip, p->hosts[0].name, sizeof p->hosts[0].name);
-		p->nhosts = 1;
+		struct route_host *h = &p->route.hosts[0];
+		split_server(o->server_host ? o->server_host : r->addr.literal_ip, h->name, sizeof h->name);
+		p->route.nhosts = 1;
 		probe_resolve_hosts(p, false);
 	} else {
 		dns_query_mx(d, r->addr.domain, probe_on_mx, p);
@@ -427,10 +451,9 @@ void probe_free(struct probe *p)
 	loop_timer_cancel(p->l, &p->retry_timer);
 	loop_timer_cancel(p->l, &p->dns_timer);
 	dns_forget(p->d, p);
-	for (int i = 0; i < p->nhosts; i++)
-		dns_forget(p->d, &p->hosts[i]);
-	smtp_free(p->s);
-	probe_disconnect(p);
+	for (int i = 0; i < p->route.nhosts; i++)
+		dns_forget(p->d, &p->lookups[i]);
+	attempt_stop(&p->attempt);
 	free(p);
 }
 
@@ -444,21 +467,23 @@ void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
 {
 	bool finished = false;
 	struct probe *p = probe_start(l, d, o, input, len, r, set_flag, &finished);
-	if (p && !finished && loop_run(l, &finished) < 0)
-		probe_fail(p, STEP_NONE, FAIL_INTERNAL, _("event loop failed"));
+	if (!finished && loop_run(l, &finished) < 0) {
+		struct msg m;
+		msg_set(&m, N_("event loop failed"), "");
+		probe_fail(p, STEP_NONE, FAIL_INTERNAL, &m);
+	}
 	probe_free(p);
 }
 
 void probe_result_free(struct probe_result *r)
 {
 	free(r->input);
-	reply_free(&r->reply);
 	for (int i = 0; i < r->nattempts; i++) {
 		reply_free(&r->attempts[i].reply);
 		reply_free(&r->attempts[i].catch_all_reply);
 	}
+	free(r->attempts);
 	reply_free(&r->catch_all_reply);
-	strbuf_free(&r->notes);
 	strbuf_free(&r->transcript);
 	memset(r, 0, sizeof *r);
 }

@@ -8,6 +8,8 @@
 
 #include "i18n.h"
 
+#include <sys/socket.h>
+
 struct mx_sort {
 	struct dns_mx mx;
 	uint32_t key;
@@ -26,64 +28,48 @@ static enum failure dns_failure(enum dns_status st)
 	return (unsigned)st < sizeof map / sizeof map[0] ? map[st] : FAIL_DNS_ERROR;
 }
 
-/* IPv6 and IPv4 alternate, as Happy Eyeballs orders them, without racing. */
-static void build_targets(struct probe *p)
-{
-	p->ntargets = 0;
-	for (int h = 0; h < p->nhosts; h++) {
-		struct host *ho = &p->hosts[h];
-		const struct dns_addr *v6[DNS_ADDR_MAX], *v4[DNS_ADDR_MAX];
-		int n6 = 0, n4 = 0;
-		for (int i = 0; i < ho->naddrs; i++) {
-			if (ho->addrs[i].family == AF_INET6)
-				v6[n6++] = &ho->addrs[i];
-			else
-				v4[n4++] = &ho->addrs[i];
-		}
-		for (int i = 0; i < n6 || i < n4; i++) {
-			if (i < n6 && p->ntargets < PROBE_TARGETS_MAX)
-				p->targets[p->ntargets++] = (struct target){ h, v6[i] };
-			if (i < n4 && p->ntargets < PROBE_TARGETS_MAX)
-				p->targets[p->ntargets++] = (struct target){ h, v4[i] };
-		}
-	}
-}
-
+/* Every host has its addresses, or a failure: connect, or say why there is nothing to connect to. */
 static void addresses_known(struct probe *p)
 {
 	loop_timer_cancel(p->l, &p->dns_timer);
-	probe_add_time(p, STEP_DNS, p->t_dns);
-	build_targets(p);
-	if (p->ntargets > 0) {
-		p->cur = 0;
-		probe_connect(p);
+	probe_add_time(p, STEP_DNS, loop_now_ms() - p->t_dns);
+	struct route *rt = &p->route;
+	route_build(rt, p->o->all_mx, p->o->tls.mode);
+	if (rt->ntargets > 0) {
+		probe_hosts_known(p);
 		return;
 	}
 	/* Nothing to connect to: a resolver failure is temporary, a plain absence is not. */
 	enum dns_status worst = DNS_NODATA;
 	const char *why = NULL;
-	for (int h = 0; h < p->nhosts; h++) {
-		enum dns_status st = p->hosts[h].st;
+	for (int h = 0; h < rt->nhosts; h++) {
+		enum dns_status st = rt->hosts[h].st;
 		if (st == DNS_TIMEOUT || st == DNS_SERVFAIL || st == DNS_ERROR) {
 			worst = st;
-			why = p->hosts[h].why;
+			why = rt->hosts[h].why;
 		}
 	}
-	char detail[400];
-	if (worst == DNS_NODATA && p->nhosts > 1)
-		snprintf(detail, sizeof detail, _("no IP address for %s or any other mail host"), p->hosts[0].name);
+	struct msg detail;
+	const char *first = rt->hosts[0].name;
+	if (worst == DNS_NODATA && p->o->family != AF_UNSPEC)
+		msg_set(&detail, p->o->family == AF_INET6 ? N_("no IPv6 address for %s (-6 asks for IPv6 only)")
+		                                          : N_("no IPv4 address for %s (-4 asks for IPv4 only)"), "s", first);
+	else if (worst == DNS_NODATA && rt->nhosts > 1)
+		msg_set(&detail, N_("no IP address for %s or any other mail host"), "s", first);
 	else if (worst == DNS_NODATA)
-		snprintf(detail, sizeof detail, _("no IP address for %s"), p->hosts[0].name);
+		msg_set(&detail, N_("no IP address for %s"), "s", first);
+	else if (why)
+		msg_set(&detail, N_("address lookup of %s failed: %s"), "ss", first, why);
 	else
-		snprintf(detail, sizeof detail, _("address lookup of %s failed: %s"), p->hosts[0].name,
-		         why ? why : _(dns_status_text(worst)));
-	probe_fail(p, STEP_DNS, worst == DNS_NODATA ? FAIL_NO_ADDRESS : dns_failure(worst), detail);
+		msg_set(&detail, N_("address lookup of %s failed: %s"), "st", first, dns_status_text(worst));
+	probe_fail(p, STEP_DNS, worst == DNS_NODATA ? FAIL_NO_ADDRESS : dns_failure(worst), &detail);
 }
 
 static void on_addr(void *ctx, enum dns_status st, const struct dns_addr *a, int n, const char *why)
 {
-	struct host *h = ctx;
-	struct probe *p = h->p;
+	struct host_lookup *hl = ctx;
+	struct probe *p = hl->p;
+	struct route_host *h = &p->route.hosts[hl->host];
 	h->st = st;
 	h->why = why;
 	for (int i = 0; i < n && h->naddrs < DNS_ADDR_MAX; i++)
@@ -94,25 +80,26 @@ static void on_addr(void *ctx, enum dns_status st, const struct dns_addr *a, int
 
 void probe_resolve_hosts(struct probe *p, bool absolute)
 {
+	struct route *rt = &p->route;
 	if (p->o->proxy && p->o->proxy->remote_dns) {
 		/* socks5h: the proxy resolves each host; one target per host, by name. */
-		for (int i = 0; i < p->nhosts; i++) {
-			memset(&p->hosts[i].addrs[0], 0, sizeof p->hosts[i].addrs[0]);
-			p->hosts[i].naddrs = 1;
-			p->hosts[i].st = DNS_OK;
+		for (int i = 0; i < rt->nhosts; i++) {
+			memset(&rt->hosts[i].addrs[0], 0, sizeof rt->hosts[i].addrs[0]);
+			rt->hosts[i].naddrs = 1;
+			rt->hosts[i].st = DNS_OK;
 		}
 		addresses_known(p);
 		return;
 	}
-	p->pending = p->nhosts;
-	for (int i = 0; i < p->nhosts; i++) {
-		struct host *h = &p->hosts[i];
-		h->p = p;
+	p->pending = rt->nhosts;
+	for (int i = 0; i < rt->nhosts; i++) {
+		struct route_host *h = &rt->hosts[i];
+		p->lookups[i] = (struct host_lookup){ p, i };
 		char name[260];
 		size_t len = strlen(h->name);
 		/* A trailing dot keeps c-ares from trying search domains on MX names. */
 		snprintf(name, sizeof name, "%s%s", h->name, absolute && len && h->name[len - 1] != '.' ? "." : "");
-		dns_query_addr(p->d, name, p->o->family, on_addr, h);
+		dns_query_addr(p->d, name, p->o->family, on_addr, &p->lookups[i]);
 		if (p->done)
 			return;
 	}
@@ -131,24 +118,27 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 	struct probe *p = ctx;
 	struct probe_result *r = p->r;
 	const char *domain = r->addr.domain;
-	char detail[400];
+	struct route *rt = &p->route;
+	struct msg detail;
 
 	if (st == DNS_NODATA) {
 		/* RFC 5321 5.1: no MX, the domain itself is the implicit MX. */
 		snprintf(r->mx[0].host, sizeof r->mx[0].host, "%s", domain);
 		r->mx[0].implicit = true;
 		r->nmx = 1;
-		snprintf(p->hosts[0].name, sizeof p->hosts[0].name, "%s", domain);
-		p->nhosts = 1;
+		snprintf(rt->hosts[0].name, sizeof rt->hosts[0].name, "%s", domain);
+		rt->nhosts = 1;
 		probe_resolve_hosts(p, true);
 		return;
 	}
 	if (st != DNS_OK) {
 		if (st == DNS_NXDOMAIN)
-			snprintf(detail, sizeof detail, _("%s does not exist (NXDOMAIN)"), domain);
+			msg_set(&detail, N_("%s does not exist (NXDOMAIN)"), "s", domain);
+		else if (why)
+			msg_set(&detail, N_("MX lookup for %s failed: %s"), "ss", domain, why);
 		else
-			snprintf(detail, sizeof detail, _("MX lookup for %s failed: %s"), domain, why ? why : _(dns_status_text(st)));
-		probe_fail(p, STEP_DNS, dns_failure(st), detail);
+			msg_set(&detail, N_("MX lookup for %s failed: %s"), "st", domain, dns_status_text(st));
+		probe_fail(p, STEP_DNS, dns_failure(st), &detail);
 		return;
 	}
 
@@ -170,29 +160,32 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 	}
 	if (nnull > 0 && nreal == 0) {
 		r->null_mx = true;
-		snprintf(detail, sizeof detail, _("%s publishes a null MX (RFC 7505): it accepts no mail"), domain);
-		probe_fail(p, STEP_DNS, FAIL_NULL_MX, detail);
+		msg_set(&detail, N_("%s publishes a null MX (RFC 7505): it accepts no mail"), "s", domain);
+		probe_fail(p, STEP_DNS, FAIL_NULL_MX, &detail);
 		return;
 	}
-	if (nnull > 0)
-		probe_note(r, _("a null MX is published beside other MX records (RFC 7505 says it must stand alone); it was ignored"));
+	if (nnull > 0) {
+		struct msg m;
+		msg_set(&m, N_("a null MX is published beside other MX records (RFC 7505 says it must stand alone); it was ignored"), "");
+		probe_note(r, &m);
+	}
 	/* RFC 5321 5.1: lowest preference first, random order among equals. */
 	qsort(sorted, (size_t)nreal, sizeof sorted[0], mx_cmp);
 	for (int i = 0; i < nreal; i++) {
 		snprintf(r->mx[i].host, sizeof r->mx[i].host, "%s", sorted[i].mx.host);
 		r->mx[i].preference = sorted[i].mx.preference;
-		snprintf(p->hosts[i].name, sizeof p->hosts[i].name, "%s", sorted[i].mx.host);
-		p->hosts[i].preference = sorted[i].mx.preference;
+		snprintf(rt->hosts[i].name, sizeof rt->hosts[i].name, "%s", sorted[i].mx.host);
+		rt->hosts[i].preference = sorted[i].mx.preference;
 	}
 	r->nmx = nreal;
-	p->nhosts = nreal;
+	rt->nhosts = nreal;
 	probe_resolve_hosts(p, true);
 }
 
 void probe_on_dns_timeout(void *ctx)
 {
 	struct probe *p = ctx;
-	char detail[192];
-	snprintf(detail, sizeof detail, _("no answer from the resolver within %d s"), p->o->timeout_ms[STEP_DNS] / 1000);
-	probe_fail(p, STEP_DNS, FAIL_DNS_TIMEOUT, detail);
+	struct msg detail;
+	msg_set(&detail, N_("no answer from the resolver within %d s"), "d", p->o->timeout_ms[STEP_DNS] / 1000);
+	probe_fail(p, STEP_DNS, FAIL_DNS_TIMEOUT, &detail);
 }

@@ -21,8 +21,8 @@ const char *reply_note_text(enum reply_note note)
 {
 	for (size_t i = 0; i < sizeof note_texts / sizeof note_texts[0]; i++)
 		if (note_texts[i].note == note)
-			return _(note_texts[i].text);
-	return _("reply anomaly");
+			return note_texts[i].text;
+	return N_("reply anomaly");
 }
 
 void reply_reader_init(struct reply_reader *rr)
@@ -95,7 +95,8 @@ size_t reply_enhanced_len(const char *s, size_t len)
 	return i;
 }
 
-static enum reply_status fail(struct reply_reader *rr, const char *what, const char *line, size_t len)
+/* fmt ends with the excerpt's "%s"; a and b fill its %d's, if any. */
+static enum reply_status fail(struct reply_reader *rr, const char *fmt, const char *line, size_t len, int a, int b)
 {
 	/* Keep a short, printable excerpt of the offending line as evidence. */
 	char excerpt[64];
@@ -105,7 +106,12 @@ static enum reply_status fail(struct reply_reader *rr, const char *what, const c
 		excerpt[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
 	}
 	excerpt[n] = '\0';
-	snprintf(rr->error, sizeof rr->error, "%s: \"%s%s\"", what, excerpt, len > n ? "..." : "");
+	if (len > n)
+		snprintf(excerpt + (n > sizeof excerpt - 4 ? sizeof excerpt - 4 : n), 4, "...");
+	if (strstr(fmt, "%d"))
+		msg_set(&rr->error, fmt, "dds", a, b, excerpt);
+	else
+		msg_set(&rr->error, fmt, "s", excerpt);
 	return REPLY_BAD;
 }
 
@@ -127,18 +133,15 @@ static enum reply_status take_line(struct reply_reader *rr, const char *line, si
 
 	if (len < 3 || !is_digit(line[0]) || !is_digit(line[1]) || !is_digit(line[2]) ||
 	    line[0] < '2' || line[0] > '5' || line[1] > '5')
-		return fail(rr, _("not an SMTP reply"), line, len);
+		return fail(rr, N_("not an SMTP reply: \"%s\""), line, len, 0, 0);
 	if (len > 3 && line[3] != ' ' && line[3] != '-')
-		return fail(rr, _("not an SMTP reply"), line, len);
+		return fail(rr, N_("not an SMTP reply: \"%s\""), line, len, 0, 0);
 
 	int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-	if (r->nlines > 0 && code != r->code) {
-		char what[192];
-		snprintf(what, sizeof what, _("reply code changed from %d to %d within one reply"), r->code, code);
-		return fail(rr, what, line, len);
-	}
+	if (r->nlines > 0 && code != r->code)
+		return fail(rr, N_("reply code changed from %d to %d within one reply: \"%s\""), line, len, r->code, code);
 	if (++r->nlines > REPLY_LINES_MAX)
-		return fail(rr, _("reply has too many lines"), line, len);
+		return fail(rr, N_("reply has too many lines: \"%s\""), line, len, 0, 0);
 	r->code = code;
 
 	const char *text = len > 4 ? line + 4 : line + len;

@@ -41,7 +41,39 @@ static void lines_array(struct json *j, const struct strbuf *sb)
 	json_array_end(j);
 }
 
-static void ehlo_object(struct json *j, const struct ehlo_caps *c)
+/* Messages (notes) in English, one element each; what did not fit is counted in a last one. */
+static void notes_array(struct json *j, const struct probe_result *r)
+{
+	json_array_begin(j);
+	for (int i = 0; i < r->nnotes; i++) {
+		struct strbuf sb = STRBUF_INIT;
+		msg_format(&r->notes[i], false, &sb);
+		json_string_n(j, sb.data ? sb.data : "", sb.len);
+		strbuf_free(&sb);
+	}
+	if (r->notes_dropped) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_printf(&sb, "%d more notes not kept", r->notes_dropped);
+		json_string_n(j, sb.data, sb.len);
+		strbuf_free(&sb);
+	}
+	json_array_end(j);
+}
+
+static void msg_or_null(struct json *j, const struct msg *m)
+{
+	if (msg_empty(m)) {
+		json_null(j);
+		return;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	msg_format(m, false, &sb);
+	json_string_n(j, sb.data ? sb.data : "", sb.len);
+	strbuf_free(&sb);
+}
+
+/* starttls: whether the EHLO before TLS offered it (the one after TLS must not). */
+static void ehlo_object(struct json *j, const struct ehlo_caps *c, bool starttls)
 {
 	static const struct {
 		const char *key;
@@ -69,7 +101,7 @@ static void ehlo_object(struct json *j, const struct ehlo_caps *c)
 		json_null(j);
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
 		json_key(j, flags[i].key);
-		json_bool(j, (c->ext & flags[i].ext) != 0);
+		json_bool(j, (c->ext & flags[i].ext) != 0 || (flags[i].ext == EHLO_STARTTLS && starttls));
 	}
 	json_key(j, "auth");
 	json_array_begin(j);
@@ -109,20 +141,24 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 	json_string(&j, mailbox_name(r->mailbox));
 	json_key(&j, "exit_status");
 	json_int(&j, r->exit_status);
+	const struct probe_attempt *dec = probe_decided(r);
+	struct strbuf message = STRBUF_INIT;
+	probe_message(r, false, &message);
 	json_key(&j, "message");
-	json_string(&j, r->message);
+	json_string_n(&j, strbuf_str(&message), message.len);
+	strbuf_free(&message);
 	json_key(&j, "reply");
-	reply_object(&j, r->have_reply, &r->reply);
+	reply_object(&j, probe_reply(r) != NULL, probe_reply(r));
 
 	json_key(&j, "server");
-	if (r->have_server) {
+	if (probe_have_server(r)) {
 		json_object_begin(&j);
 		json_key(&j, "host");
-		json_string(&j, r->server_host);
+		json_string(&j, dec->host);
 		json_key(&j, "ip");
-		json_string(&j, r->server_ip[0] ? r->server_ip : NULL); /* unknown: socks5h resolved it */
+		json_string(&j, dec->ip[0] ? dec->ip : NULL); /* unknown: socks5h resolved it */
 		json_key(&j, "port");
-		json_int(&j, r->server_port);
+		json_int(&j, dec->port);
 		json_object_end(&j);
 	} else {
 		json_null(&j);
@@ -163,6 +199,10 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 		json_string(&j, failure_name(a->failure));
 		json_key(&j, "reply");
 		reply_object(&j, a->have_reply, &a->reply);
+		json_key(&j, "detail");
+		msg_or_null(&j, &a->detail);
+		json_key(&j, "plain_retry");
+		json_bool(&j, a->plain);
 		json_key(&j, "at_ms");
 		json_int(&j, a->at_ms);
 		json_object_end(&j);
@@ -170,14 +210,15 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 	json_array_end(&j);
 
 	json_key(&j, "ehlo");
-	if (r->have_caps)
-		ehlo_object(&j, &r->caps);
+	if (dec && dec->have_caps)
+		ehlo_object(&j, &dec->caps, dec->starttls_offered);
 	else
 		json_null(&j);
 	json_key(&j, "tls");
-	report_tls_json(&j, &r->tls);
+	static const struct tls_info no_tls;
+	report_tls_json(&j, dec ? &dec->tls : &no_tls);
 	json_key(&j, "auth");
-	json_string(&j, r->auth_mech ? auth_mech_name((enum auth_mech)r->auth_mech) : NULL);
+	json_string(&j, dec && dec->auth_mech ? auth_mech_name((enum auth_mech)dec->auth_mech) : NULL);
 
 	json_key(&j, "catch_all");
 	if (r->catch_all == CATCH_ALL_YES || r->catch_all == CATCH_ALL_NO)
@@ -224,7 +265,7 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 	strbuf_free(&summary);
 
 	json_key(&j, "notes");
-	lines_array(&j, &r->notes);
+	notes_array(&j, r);
 
 	json_key(&j, "timings_ms");
 	json_object_begin(&j);

@@ -100,15 +100,18 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 
 	if (r->addr_ok && strcmp(r->addr.domain, r->addr.domain_unicode) != 0)
 		field(out, N_("domain"), r->addr.domain, strlen(r->addr.domain));
-	if (r->have_server) {
+	const struct probe_attempt *dec = probe_decided(r);
+	if (probe_have_server(r)) {
 		struct strbuf s = STRBUF_INIT;
-		if (strcmp(r->server_host, r->server_ip) == 0)
-			strbuf_printf(&s, "[%s]:%d", r->server_ip, r->server_port);
+		if (strcmp(dec->host, dec->ip) == 0)
+			strbuf_printf(&s, "[%s]:%d", dec->ip, dec->port);
+		else if (dec->ip[0])
+			strbuf_printf(&s, "%s [%s]:%d", dec->host, dec->ip, dec->port);
 		else
-			strbuf_printf(&s, "%s [%s]:%d", r->server_host, r->server_ip, r->server_port);
+			strbuf_printf(&s, "%s:%d", dec->host, dec->port);
 		if (r->nmx > 0 && !r->mx[0].implicit) {
 			for (int i = 0; i < r->nmx; i++)
-				if (strcmp(r->mx[i].host, r->server_host) == 0)
+				if (strcmp(r->mx[i].host, dec->host) == 0)
 					strbuf_printf(&s, "  (MX %d)", r->mx[i].preference);
 		} else if (r->nmx > 0) {
 			strbuf_puts(&s, _("  (no MX: implicit MX)"));
@@ -116,16 +119,20 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 		field(out, N_("server"), s.data, s.len);
 		strbuf_free(&s);
 	}
-	if (r->have_reply) {
+	const struct reply *reply = probe_reply(r);
+	if (reply) {
 		struct strbuf s = STRBUF_INIT;
-		strbuf_printf(&s, "%d ", r->reply.code);
-		if (r->reply.enhanced[0])
-			strbuf_printf(&s, "%s ", r->reply.enhanced);
-		strbuf_append(&s, strbuf_str(&r->reply.text), r->reply.text.len);
+		strbuf_printf(&s, "%d ", reply->code);
+		if (reply->enhanced[0])
+			strbuf_printf(&s, "%s ", reply->enhanced);
+		strbuf_append(&s, strbuf_str(&reply->text), reply->text.len);
 		field(out, N_("reply"), s.data, s.len);
 		strbuf_free(&s);
-	} else if (r->message[0]) {
-		field(out, N_("detail"), r->message, strlen(r->message));
+	} else if (r->failure != FAIL_NONE) {
+		struct strbuf s = STRBUF_INIT;
+		probe_message(r, true, &s);
+		field(out, N_("detail"), strbuf_str(&s), s.len);
+		strbuf_free(&s);
 	}
 	/* Who has to act and what it says of the mailbox: what a reader acts on. */
 	if (r->addr_ok) {
@@ -136,7 +143,8 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 		const char *m = tr(mailbox_label(r->mailbox));
 		field(out, N_("mailbox"), m, strlen(m));
 	}
-	report_tls_text(&r->tls, out);
+	if (dec)
+		report_tls_text(&dec->tls, out);
 	/* Earlier hosts that did not answer explain why a backup decided. */
 	for (int i = 0; i < r->nattempts; i++) {
 		if (i == r->decided)
@@ -165,12 +173,16 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 		const char *fix = diagnosis_remedy(&dg, true);
 		field(out, N_("fix"), fix, strlen(fix));
 	}
-	const char *p = strbuf_str(&r->notes);
-	const char *end = p + r->notes.len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		field(out, N_("note"), p, n);
-		p += n + 1;
+	for (int i = 0; i < r->nnotes; i++) {
+		struct strbuf s = STRBUF_INIT;
+		msg_format(&r->notes[i], true, &s);
+		field(out, N_("note"), strbuf_str(&s), s.len);
+		strbuf_free(&s);
+	}
+	if (r->notes_dropped) {
+		struct strbuf s = STRBUF_INIT;
+		strbuf_printf(&s, _("%d more notes not kept"), r->notes_dropped);
+		field(out, N_("note"), strbuf_str(&s), s.len);
+		strbuf_free(&s);
 	}
 }

@@ -72,6 +72,7 @@ struct smtp_session {
 	struct strbuf auth_line; /* the next AUTH line, wiped after sending */
 	struct strbuf auth_redacted;
 	enum step hello_step;    /* EHLO or HELO: where the capabilities came from */
+	bool starttls_offered;   /* by an EHLO before TLS */
 
 	enum smtp_state state;
 	struct reply_reader rr;
@@ -183,7 +184,7 @@ static void smtp_enter(struct smtp_session *s, enum smtp_state next)
 }
 
 /* Record the outcome; the first one decided is the one reported. */
-static void finish(struct smtp_session *s, enum step step, enum failure f, const struct reply *r, const char *detail)
+static void finish(struct smtp_session *s, enum step step, enum failure f, const struct reply *r, const struct msg *detail)
 {
 	if (s->finished)
 		return;
@@ -195,7 +196,7 @@ static void finish(struct smtp_session *s, enum step step, enum failure f, const
 		reply_copy(&s->outcome.reply, r);
 	}
 	if (detail)
-		snprintf(s->outcome.detail, sizeof s->outcome.detail, "%s", detail);
+		s->outcome.detail = *detail;
 }
 
 /* A refusal at the current step: 421 means the server is closing, so no QUIT. */
@@ -205,33 +206,52 @@ static void refused(struct smtp_session *s, const struct reply *r)
 	smtp_enter(s, r->code == 421 ? SMTP_DONE : SMTP_QUIT);
 }
 
+static void note_msg(struct smtp_session *s, const struct msg *m)
+{
+	if (!s->fn)
+		return;
+	struct smtp_event ev = { .type = SMTP_EV_NOTE, .msg = m, .from = s->state, .to = s->state };
+	s->fn(s->ctx, &ev);
+}
+
+/* A note without arguments: text is N_()-marked English. */
 static void note(struct smtp_session *s, const char *text)
 {
-	emit(s, SMTP_EV_NOTE, text, strlen(text));
+	struct msg m;
+	msg_set(&m, text, "");
+	note_msg(s, &m);
+}
+
+/* finish() with a message that has no arguments. */
+static void finish_text(struct smtp_session *s, enum step step, enum failure f, const struct reply *r, const char *text)
+{
+	struct msg m;
+	msg_set(&m, text, "");
+	finish(s, step, f, r, &m);
 }
 
 /* Prepare the AUTH command for the mechanism in common, or end the walk. */
 static void start_auth(struct smtp_session *s)
 {
 	if (!s->tls_active && !s->allow_plaintext_auth) {
-		finish(s, STEP_AUTH, FAIL_AUTH_CLEARTEXT, NULL,
-		       _("refusing to send credentials over an unencrypted connection (--allow-plaintext-auth overrides)"));
+		finish_text(s, STEP_AUTH, FAIL_AUTH_CLEARTEXT, NULL,
+		       N_("refusing to send credentials over an unencrypted connection (--allow-plaintext-auth overrides)"));
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
 	s->auth_mech = auth_pick(s->caps.auth, s->auth_forced);
 	if (s->auth_mech == AUTH_NONE) {
-		char detail[384];
+		struct msg detail;
 		if (s->caps.auth[0])
-			snprintf(detail, sizeof detail, _("no usable AUTH mechanism (the server offers: %s)"), s->caps.auth);
+			msg_set(&detail, N_("no usable AUTH mechanism (the server offers: %s)"), "s", s->caps.auth);
 		else
-			snprintf(detail, sizeof detail, "%s", _("no usable AUTH mechanism (the server offers: none)"));
-		finish(s, STEP_AUTH, FAIL_AUTH_UNSUPPORTED, NULL, detail);
+			msg_set(&detail, N_("no usable AUTH mechanism (the server offers: none)"), "");
+		finish(s, STEP_AUTH, FAIL_AUTH_UNSUPPORTED, NULL, &detail);
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
 	if (!auth_initial(s->auth_mech, s->auth_user, s->auth_secret, &s->auth_line, &s->auth_redacted)) {
-		finish(s, STEP_AUTH, FAIL_INTERNAL, NULL, _("the credentials cannot be encoded"));
+		finish_text(s, STEP_AUTH, FAIL_INTERNAL, NULL, N_("the credentials cannot be encoded"));
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
@@ -250,20 +270,20 @@ static void proceed(struct smtp_session *s)
 			return;
 		}
 		if (s->tls_mode == TLS_REQUIRED) {
-			finish(s, STEP_STARTTLS, FAIL_STARTTLS_MISSING, NULL, _("the server does not offer STARTTLS"));
+			finish_text(s, STEP_STARTTLS, FAIL_STARTTLS_MISSING, NULL, N_("the server does not offer STARTTLS"));
 			smtp_enter(s, SMTP_QUIT);
 			return;
 		}
 		s->tls_declined = true;
-		note(s, _("the server does not offer STARTTLS: the session continues in clear text"));
+		note(s, N_("the server does not offer STARTTLS: the session continues in clear text"));
 	}
 	if (s->auth_user && !s->authenticated) {
 		start_auth(s);
 		return;
 	}
 	if (s->need_smtputf8 && !(s->caps.ext & EHLO_SMTPUTF8)) {
-		finish(s, s->hello_step, FAIL_SMTPUTF8, NULL,
-		       _("the address needs SMTPUTF8 and the server does not offer it"));
+		finish_text(s, s->hello_step, FAIL_SMTPUTF8, NULL,
+		       N_("the address needs SMTPUTF8 and the server does not offer it"));
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
@@ -274,10 +294,10 @@ static void proceed(struct smtp_session *s)
 	 * the refusal can be seen.
 	 */
 	if (s->size && (s->caps.ext & EHLO_SIZE) && s->caps.size > 0 && s->size > s->caps.size) {
-		char detail[256];
-		snprintf(detail, sizeof detail, _("the message size %" PRIu64 " (--size) is above the server's limit of %" PRIu64 " octets (SIZE)"),
-		         s->size, (uint64_t)s->caps.size);
-		finish(s, STEP_MAIL, FAIL_SIZE_EXCEEDED, NULL, detail);
+		struct msg detail;
+		msg_set(&detail, N_("the message size %d (--size) is above the server's limit of %d octets (SIZE)"), "uu",
+		        s->size, (uint64_t)s->caps.size);
+		finish(s, STEP_MAIL, FAIL_SIZE_EXCEEDED, NULL, &detail);
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
@@ -288,6 +308,8 @@ static void after_hello(struct smtp_session *s, const struct reply *r, bool helo
 {
 	ehlo_parse(r, helo_only, &s->caps);
 	s->have_caps = true;
+	if (!s->tls_active && (s->caps.ext & EHLO_STARTTLS))
+		s->starttls_offered = true;
 	s->hello_step = states[s->state].step;
 	proceed(s);
 }
@@ -298,8 +320,8 @@ static void after_hello(struct smtp_session *s, const struct reply *r, bool helo
  */
 static void starttls_injection(struct smtp_session *s)
 {
-	finish(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL,
-	       _("the server sent data after its STARTTLS reply, before the handshake"));
+	finish_text(s, STEP_STARTTLS, FAIL_PROTOCOL, NULL,
+	       N_("the server sent data after its STARTTLS reply, before the handshake"));
 	smtp_enter(s, SMTP_DONE);
 }
 
@@ -318,7 +340,7 @@ static void on_starttls_reply(struct smtp_session *s, const struct reply *r)
 		return;
 	}
 	s->tls_declined = true;
-	note(s, _("the server refused STARTTLS: the session continues in clear text"));
+	note(s, N_("the server refused STARTTLS: the session continues in clear text"));
 	proceed(s);
 }
 
@@ -340,7 +362,7 @@ static void on_auth_reply(struct smtp_session *s, const struct reply *r)
 	if (!auth_respond(s->auth_mech, s->auth_step++, strbuf_str(&r->text), r->text.len,
 	                  s->auth_user, s->auth_secret, &s->auth_line, &s->auth_redacted)) {
 		/* RFC 4954 4: "*" cancels; the server answers 501 and then hears QUIT. */
-		finish(s, STEP_AUTH, FAIL_PROTOCOL, r, _("unexpected AUTH challenge"));
+		finish_text(s, STEP_AUTH, FAIL_PROTOCOL, r, N_("unexpected AUTH challenge"));
 		s->auth_cancelled = true;
 		strbuf_reset(&s->auth_line);
 		strbuf_puts(&s->auth_line, "*");
@@ -424,8 +446,7 @@ static void take_notes(struct smtp_session *s, unsigned notes)
 		if (!(fresh & bit))
 			continue;
 		fresh &= ~bit;
-		const char *t = reply_note_text((enum reply_note)bit);
-		emit(s, SMTP_EV_NOTE, t, strlen(t));
+		note(s, reply_note_text((enum reply_note)bit));
 	}
 }
 
@@ -512,8 +533,8 @@ void smtp_feed(struct smtp_session *s, const char *data, size_t len)
 		if (st == REPLY_MORE)
 			break;
 		if (st == REPLY_BAD) {
-			finish(s, states[s->state].step, FAIL_PROTOCOL, NULL, s->rr.error);
-			emit(s, SMTP_EV_NOTE, s->rr.error, strlen(s->rr.error));
+			finish(s, states[s->state].step, FAIL_PROTOCOL, NULL, &s->rr.error);
+			note_msg(s, &s->rr.error);
 			smtp_enter(s, SMTP_DONE);
 			break;
 		}
@@ -522,7 +543,7 @@ void smtp_feed(struct smtp_session *s, const char *data, size_t len)
 	}
 }
 
-void smtp_tls_done(struct smtp_session *s, enum failure f, const char *detail)
+void smtp_tls_done(struct smtp_session *s, enum failure f, const struct msg *detail)
 {
 	if (s->state != SMTP_TLS)
 		return;
@@ -542,15 +563,28 @@ void smtp_eof(struct smtp_session *s)
 {
 	if (s->state == SMTP_DONE)
 		return;
-	finish(s, states[s->state].step, FAIL_CLOSED, NULL, _("the server closed the connection"));
+	finish_text(s, states[s->state].step, FAIL_CLOSED, NULL, N_("the server closed the connection"));
 	smtp_enter(s, SMTP_DONE);
+}
+
+void smtp_abort(struct smtp_session *s, enum failure f, const struct msg *why)
+{
+	if (s->state == SMTP_DONE)
+		return;
+	finish(s, states[s->state].step, f, NULL, why);
+	smtp_enter(s, SMTP_DONE);
+}
+
+bool smtp_starttls_offered(const struct smtp_session *s)
+{
+	return s->starttls_offered;
 }
 
 void smtp_timeout(struct smtp_session *s)
 {
 	if (s->state == SMTP_DONE)
 		return;
-	finish(s, states[s->state].step, FAIL_TIMEOUT, NULL, _("no reply from the server in time"));
+	finish_text(s, states[s->state].step, FAIL_TIMEOUT, NULL, N_("no reply from the server in time"));
 	smtp_enter(s, SMTP_DONE);
 }
 

@@ -1,6 +1,8 @@
 /* strbuf.c - growable byte buffer (see strbuf.h). */
 #include "strbuf.h"
 
+#include "mem.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +14,7 @@ static void strbuf_grow(struct strbuf *sb, size_t extra)
 	size_t cap = sb->cap ? sb->cap : 64;
 	while (cap < sb->len + extra + 1)
 		cap *= 2;
-	char *p = realloc(sb->data, cap);
-	if (!p) {
-		fputs("smtpprobe: out of memory\n", stderr);
-		exit(70);
-	}
-	sb->data = p;
+	sb->data = xreallocarray(sb->data, cap, 1);
 	sb->cap = cap;
 }
 

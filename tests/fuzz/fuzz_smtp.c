@@ -51,8 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	size_t off = 0;
 	while (off < size && smtp_state(s) != SMTP_DONE) {
-		if (smtp_state(s) == SMTP_TLS)
-			smtp_tls_done(s, (data[off] & 1) ? FAIL_NONE : FAIL_TLS, "x");
+		if (smtp_state(s) == SMTP_TLS) {
+			struct msg why;
+			msg_set(&why, "x", "");
+			smtp_tls_done(s, (data[off] & 1) ? FAIL_NONE : FAIL_TLS, &why);
+		}
 		size_t n = size - off < chunk ? size - off : chunk;
 		smtp_feed(s, (const char *)data + off, n);
 		off += n;

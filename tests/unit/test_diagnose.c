@@ -54,35 +54,49 @@ static enum failure parse_failure(const char *s)
 	return FAIL_INTERNAL;
 }
 
-/* A result as probe.c would leave it; text uses "\n" for the line joins. */
+/* A result as probe.c would leave it: one attempt that decided; text uses "\n" for the line joins. */
 static void make_result(struct probe_result *r, enum step step, enum failure f,
                         int code, const char *enhanced, const char *text)
 {
 	memset(r, 0, sizeof *r);
-	r->catch_all = -1;
+	r->catch_all = CATCH_ALL_UNTESTED;
+	r->decided = -1;
 	r->step = step;
 	r->failure = f;
 	r->verdict = failure_verdict(f);
 	if (!code)
 		return;
-	r->have_reply = true;
-	r->reply.code = code;
+	r->attempts = calloc(1, sizeof *r->attempts);
+	assert_non_null(r->attempts);
+	r->nattempts = 1;
+	r->decided = 0;
+	struct probe_attempt *a = &r->attempts[0];
+	snprintf(a->host, sizeof a->host, "mx.example.org");
+	snprintf(a->ip, sizeof a->ip, "192.0.2.1");
+	a->port = 25;
+	a->step = step;
+	a->failure = f;
+	a->have_reply = true;
+	a->reply.code = code;
 	if (enhanced)
-		snprintf(r->reply.enhanced, sizeof r->reply.enhanced, "%s", enhanced);
+		snprintf(a->reply.enhanced, sizeof a->reply.enhanced, "%s", enhanced);
 	for (const char *p = text ? text : ""; *p; p++) {
 		if (p[0] == '\\' && p[1] == 'n') {
-			strbuf_putc(&r->reply.text, '\n');
+			strbuf_putc(&a->reply.text, '\n');
 			p++;
 		} else {
-			strbuf_putc(&r->reply.text, *p);
+			strbuf_putc(&a->reply.text, *p);
 		}
 	}
-	r->reply.nlines = 1;
+	a->reply.nlines = 1;
 }
 
 static void free_result(struct probe_result *r)
 {
-	reply_free(&r->reply);
+	if (r->attempts)
+		reply_free(&r->attempts[0].reply);
+	free(r->attempts);
+	r->attempts = NULL;
 }
 
 /* Parse "550 5.1.1 text" (a rule's example) into code, enhanced code and text. */

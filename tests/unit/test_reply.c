@@ -69,7 +69,7 @@ static void test_cases(void **state)
 			assert_int_equal(used, strlen(c->input));
 		}
 		if (st == REPLY_BAD)
-			assert_true(strlen(rr.error) > 0);
+			assert_true(!msg_empty(&rr.error));
 		reply_reader_free(&rr);
 	}
 }
