@@ -15,5 +15,8 @@ expect_jq "reply code" "$j" .reply.code 550
 expect_jq "reply enhanced" "$j" .reply.enhanced 5.1.1
 expect_match "reply text" "$(jq -r .reply.text <<<"$j")" 'User unknown in local recipient table'
 expect_jq "server.ip" "$j" .server.ip 127.0.0.1
+expect_jq "blame: the recipient" "$j" .blame recipient
+expect_jq "mailbox: not found" "$j" .mailbox not_found
+expect_jq "no catch-all check after a refused recipient" "$j" .catch_all_probe null
 pf_expect_no_data
 assert_done
