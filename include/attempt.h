@@ -56,6 +56,7 @@ struct attempt {
 	struct socks_session *socks;
 	struct loop_timer timer;      /* connect, handshake and per-step deadlines */
 	bool handshaking;
+	struct msg proxy_why;         /* the SOCKS5 failure, for classify() */
 	int64_t t_step;
 	char helo[300];
 };

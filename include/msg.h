@@ -15,6 +15,7 @@
 #ifndef SMTPPROBE_MSG_H
 #define SMTPPROBE_MSG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -39,6 +40,7 @@ struct msg {
 
 /* Set m; kinds holds one letter per argument ("sd" for a string and an int). */
 void msg_set(struct msg *m, const char *fmt, const char *kinds, ...);
+void msg_vset(struct msg *m, const char *fmt, const char *kinds, va_list ap);
 void msg_clear(struct msg *m);
 static inline bool msg_empty(const struct msg *m)
 {

@@ -46,6 +46,8 @@ void socks_output_done(struct socks_session *s, size_t n);
 
 /* One line, e.g. "proxy refused: connection refused by destination host (REP 5)". */
 const char *socks_error(const struct socks_session *s);
+/* The same as a message, for the text report to translate. */
+const struct msg *socks_error_msg(const struct socks_session *s);
 /* The REP code of a failed CONNECT (RFC 1928 6), or -1. */
 int socks_reply_code(const struct socks_session *s);
 

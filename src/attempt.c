@@ -72,7 +72,7 @@ static enum failure classify(const struct attempt *a, enum attempt_event ev, int
 		msg_set(m, N_("connect timed out after %d s"), "d", o->timeout_ms[STEP_CONNECT] / 1000);
 		return FAIL_TIMEOUT;
 	case EV_PROXY:
-		msg_set(m, "%s", "s", reason);
+		*m = a->proxy_why;
 		return FAIL_PROXY;
 	case EV_TLS:
 		msg_set(m, N_("TLS handshake failed: %s"), "s", reason);
@@ -478,13 +478,18 @@ static void socks_flush(struct attempt *a)
 	loop_watch(a->l, a->c.fd, LOOP_READ | (len > 0 ? LOOP_WRITE : 0), on_socks_io, a);
 }
 
-static void socks_failed(struct attempt *a, const char *reason)
+/* The proxy said no (why from socks.c), or closed (why NULL). */
+static void socks_failed(struct attempt *a, const struct msg *why)
 {
-	char why[256];
-	snprintf(why, sizeof why, "%s", reason);
+	struct msg m;
+	if (why)
+		m = *why;
+	else
+		msg_set(&m, N_("the proxy closed the connection during the SOCKS5 handshake"), "");
 	socks_free(a->socks);
 	a->socks = NULL;
-	fail_before_session(a, STEP_CONNECT, EV_PROXY, 0, why);
+	a->proxy_why = m;
+	fail_before_session(a, STEP_CONNECT, EV_PROXY, 0, NULL);
 }
 
 static void on_socks_io(void *ctx, int fd, unsigned events)
@@ -499,13 +504,13 @@ static void on_socks_io(void *ctx, int fd, unsigned events)
 		return;
 	}
 	if (n < 0) {
-		socks_failed(a, "the proxy closed the connection during the SOCKS5 handshake");
+		socks_failed(a, NULL);
 		return;
 	}
 	size_t used = 0;
 	enum socks_status st = socks_feed(a->socks, (const unsigned char *)buf, (size_t)n, &used);
 	if (st == SOCKS_FAILED) {
-		socks_failed(a, socks_error(a->socks));
+		socks_failed(a, socks_error_msg(a->socks));
 		return;
 	}
 	if (st == SOCKS_MORE) {
@@ -534,7 +539,7 @@ static void start_socks(struct attempt *a)
 	/* A target the proxy cannot be asked for fails at once, not at the timeout. */
 	size_t used;
 	if (socks_feed(a->socks, NULL, 0, &used) == SOCKS_FAILED) {
-		socks_failed(a, socks_error(a->socks));
+		socks_failed(a, socks_error_msg(a->socks));
 		return;
 	}
 	socks_flush(a);

@@ -16,10 +16,16 @@ void msg_clear(struct msg *m)
 
 void msg_set(struct msg *m, const char *fmt, const char *kinds, ...)
 {
-	msg_clear(m);
-	m->fmt = fmt;
 	va_list ap;
 	va_start(ap, kinds);
+	msg_vset(m, fmt, kinds, ap);
+	va_end(ap);
+}
+
+void msg_vset(struct msg *m, const char *fmt, const char *kinds, va_list ap)
+{
+	msg_clear(m);
+	m->fmt = fmt;
 	for (const char *k = kinds; *k && m->nargs < MSG_ARGS_MAX; k++) {
 		struct msg_arg *a = &m->args[m->nargs++];
 		a->kind = *k;
@@ -44,7 +50,6 @@ void msg_set(struct msg *m, const char *fmt, const char *kinds, ...)
 			break;
 		}
 	}
-	va_end(ap);
 }
 
 /* strerror in English whatever LC_MESSAGES says: JSON is for programs. */

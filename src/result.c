@@ -100,7 +100,7 @@ static const struct {
 	const char *name;
 	const char *label;
 } mailboxes[MAILBOX_COUNT] = {
-	[MAILBOX_UNKNOWN] = { "unknown", N_("unknown: the server gave no verdict on it") },
+	[MAILBOX_UNKNOWN] = { "unknown", N_("not known (no verdict on it)") },
 	[MAILBOX_EXISTS] = { "exists", N_("exists (a made-up address of the domain is refused)") },
 	[MAILBOX_NOT_FOUND] = { "not_found", N_("not found") },
 	[MAILBOX_DISABLED] = { "disabled", N_("disabled") },

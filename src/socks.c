@@ -10,6 +10,8 @@
 
 #include <openssl/crypto.h>
 
+#include "i18n.h"
+#include "msg.h"
 #include "strbuf.h"
 
 #define SOCKS_VERSION 0x05
@@ -76,14 +78,14 @@ static const struct {
 
 /* RFC 1928 6, indexed by REP. */
 static const char *const rep_text[] = {
-	[1] = "general SOCKS server failure",
-	[2] = "connection not allowed by ruleset",
-	[3] = "network unreachable",
-	[4] = "host unreachable",
-	[5] = "connection refused",
-	[6] = "TTL expired",
-	[7] = "command not supported",
-	[8] = "address type not supported",
+	[1] = N_("general SOCKS server failure"),
+	[2] = N_("connection not allowed by ruleset"),
+	[3] = N_("network unreachable"),
+	[4] = N_("host unreachable"),
+	[5] = N_("connection refused"),
+	[6] = N_("TTL expired"),
+	[7] = N_("command not supported"),
+	[8] = N_("address type not supported"),
 };
 
 struct socks_session {
@@ -104,6 +106,7 @@ struct socks_session {
 
 	int rep;
 	char err[160];
+	struct msg err_msg;
 };
 
 static void socks_enter(struct socks_session *s, enum socks_state next)
@@ -114,15 +117,24 @@ static void socks_enter(struct socks_session *s, enum socks_state next)
 		states[next].send(s);
 }
 
-static void socks_fail(struct socks_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void socks_fail(struct socks_session *s, const char *fmt, ...)
+/* The failure as a message (kinds as for msg_set), and in English for socks_error(). */
+static void socks_fail(struct socks_session *s, const char *fmt, const char *kinds, ...)
 {
 	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_start(ap, kinds);
+	msg_vset(&s->err_msg, fmt, kinds, ap);
 	va_end(ap);
+	struct strbuf sb = STRBUF_INIT;
+	msg_format(&s->err_msg, false, &sb);
+	snprintf(s->err, sizeof s->err, "%s", strbuf_str(&sb));
+	strbuf_free(&sb);
 	socks_enter(s, ST_FAILED);
+}
+
+static const char *hex_byte(unsigned char b, char buf[8])
+{
+	snprintf(buf, 8, "0x%02x", b);
+	return buf;
 }
 
 static void put(struct socks_session *s, const void *p, size_t n)
@@ -202,16 +214,17 @@ static bool check_version(struct socks_session *s, unsigned char want, const cha
 	if (s->in_len < 1 || s->in[0] == want)
 		return true;
 	/* A common mistake is pointing at an HTTP proxy; say so. */
+	char hex[8];
 	if (s->in[0] == 'H')
-		socks_fail(s, "%s: the proxy does not speak SOCKS5 (it answered like an HTTP server)", what);
+		socks_fail(s, N_("%s: the proxy does not speak SOCKS5 (it answered like an HTTP server)"), "t", what);
 	else
-		socks_fail(s, "%s: the proxy does not speak SOCKS5 (version byte 0x%02x)", what, s->in[0]);
+		socks_fail(s, N_("%s: the proxy does not speak SOCKS5 (version byte %s)"), "ts", what, hex_byte(s->in[0], hex));
 	return false;
 }
 
 static bool check_method(struct socks_session *s)
 {
-	return check_version(s, SOCKS_VERSION, "proxy greeting");
+	return check_version(s, SOCKS_VERSION, N_("proxy greeting"));
 }
 
 static bool check_auth(struct socks_session *s)
@@ -225,7 +238,8 @@ static bool check_auth(struct socks_session *s)
 	if (s->in[0] == SOCKS_VERSION)
 		return true;
 	if (s->in[0] != SOCKS_AUTH_VERSION) {
-		socks_fail(s, "proxy authentication: bad sub-negotiation version 0x%02x", s->in[0]);
+		char hex[8];
+		socks_fail(s, N_("proxy authentication: bad sub-negotiation version %s"), "s", hex_byte(s->in[0], hex));
 		return false;
 	}
 	return true;
@@ -233,20 +247,20 @@ static bool check_auth(struct socks_session *s)
 
 static bool check_reply(struct socks_session *s)
 {
-	if (!check_version(s, SOCKS_VERSION, "proxy CONNECT reply"))
+	if (!check_version(s, SOCKS_VERSION, N_("proxy CONNECT reply")))
 		return false;
 	/* Decide on REP at once: a refusing proxy often closes before the rest. */
 	if (s->in_len >= 2 && s->in[1] != 0) {
 		s->rep = s->in[1];
 		const char *t = s->rep < (int)(sizeof rep_text / sizeof rep_text[0]) && rep_text[s->rep]
 		                        ? rep_text[s->rep]
-		                        : "unassigned reply code";
-		socks_fail(s, "proxy refused: %s (REP %d)", t, s->rep);
+		                        : N_("unassigned reply code");
+		socks_fail(s, N_("proxy refused: %s (REP %d)"), "td", t, s->rep);
 		return false;
 	}
 	if (s->in_len >= 4 && s->in[3] != SOCKS_ATYP_IPV4 && s->in[3] != SOCKS_ATYP_IPV6 &&
 	    s->in[3] != SOCKS_ATYP_DOMAIN) {
-		socks_fail(s, "proxy CONNECT reply: unknown address type %d", s->in[3]);
+		socks_fail(s, N_("proxy CONNECT reply: unknown address type %d"), "d", s->in[3]);
 		return false;
 	}
 	return true;
@@ -260,17 +274,19 @@ static void take_method(struct socks_session *s)
 	else if (m == SOCKS_METHOD_USERPASS && s->user[0])
 		socks_enter(s, ST_AUTH);
 	else if (m == SOCKS_METHOD_REFUSED)
-		socks_fail(s, "proxy accepts none of our authentication methods%s",
-		           s->user[0] ? "" : " (it may want a user name and password)");
-	else
-		socks_fail(s, "proxy chose authentication method 0x%02x, which we did not offer", m);
+		socks_fail(s, s->user[0] ? N_("proxy accepts none of our authentication methods")
+		                         : N_("proxy accepts none of our authentication methods (it may want a user name and password)"), "");
+	else {
+		char hex[8];
+		socks_fail(s, N_("proxy chose authentication method %s, which we did not offer"), "s", hex_byte(m, hex));
+	}
 }
 
 static void take_auth(struct socks_session *s)
 {
 	/* RFC 1929 2: any status but 0 is a failure and the proxy closes. */
 	if (s->in[1] != 0)
-		socks_fail(s, "proxy rejected the user name or password (status %d)", s->in[1]);
+		socks_fail(s, N_("proxy rejected the user name or password (status %d)"), "d", s->in[1]);
 	else
 		socks_enter(s, ST_CONNECT);
 }
@@ -289,7 +305,7 @@ static bool set_target(struct socks_session *s, const struct socks_proxy *p, con
 	size_t n = target ? strlen(target) : 0;
 
 	if (n == 0) {
-		socks_fail(s, "no target host for the proxy");
+		socks_fail(s, N_("no target host for the proxy"), "");
 		return false;
 	}
 	if (inet_pton(AF_INET, target, s->addr) == 1) {
@@ -299,12 +315,14 @@ static bool set_target(struct socks_session *s, const struct socks_proxy *p, con
 		s->atyp = SOCKS_ATYP_IPV6;
 		s->addr_len = 16;
 	} else if (!p->remote_dns) {
-		socks_fail(s, "target %.*s is a name, but socks5:// needs an address (use socks5h:// to let the proxy resolve it)",
-		           64, target);
+		char name[65];
+		snprintf(name, sizeof name, "%.64s", target);
+		socks_fail(s, N_("target %s is a name, but socks5:// needs an address (use socks5h:// to let the proxy resolve it)"),
+		           "s", name);
 		return false;
 	} else if (n > 255) {
 		/* RFC 1928 5: the name's length travels in one octet. */
-		socks_fail(s, "target name is %zu octets, SOCKS5 allows at most 255", n);
+		socks_fail(s, N_("target name is %d octets, SOCKS5 allows at most 255"), "u", (uint64_t)n);
 		return false;
 	} else {
 		s->atyp = SOCKS_ATYP_DOMAIN;
@@ -333,7 +351,7 @@ struct socks_session *socks_new(const struct socks_proxy *p, const char *target,
 	size_t ulen = strnlen(p->user, sizeof p->user);
 	size_t plen = strnlen(p->pass, sizeof p->pass);
 	if (ulen > 255 || plen > 255) {
-		socks_fail(s, "proxy user name or password is longer than 255 octets");
+		socks_fail(s, N_("proxy user name or password is longer than 255 octets"), "");
 		return s;
 	}
 	if (ulen) {
@@ -344,7 +362,7 @@ struct socks_session *socks_new(const struct socks_proxy *p, const char *target,
 	if (!set_target(s, p, target))
 		return s;
 	if (port == 0) {
-		socks_fail(s, "target port 0");
+		socks_fail(s, N_("target port 0"), "");
 		return s;
 	}
 	socks_enter(s, ST_METHOD);
@@ -408,6 +426,11 @@ void socks_output_done(struct socks_session *s, size_t n)
 const char *socks_error(const struct socks_session *s)
 {
 	return s->err;
+}
+
+const struct msg *socks_error_msg(const struct socks_session *s)
+{
+	return &s->err_msg;
 }
 
 int socks_reply_code(const struct socks_session *s)
