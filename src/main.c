@@ -177,26 +177,6 @@ static int resolve_proxy(struct run *run, struct socks_proxy *proxy, struct dns_
 	return 0;
 }
 
-/*
- * Messages for people follow the locale (LANGUAGE=ru works with any locale
- * but C/POSIX, e.g. C.UTF-8); numbers and case folding do not, so that
- * --timeout 0.5 parses and "AUTH LOGIN" compares the same everywhere. The
- * catalogue is read as UTF-8, like everything else smtpprobe prints.
- * SMTPPROBE_LOCALEDIR overrides where the catalogues are (the tests use the
- * build tree).
- */
-static void locale_setup(void)
-{
-	setlocale(LC_ALL, "");
-	setlocale(LC_NUMERIC, "C");
-	if (!setlocale(LC_CTYPE, "C.UTF-8"))
-		setlocale(LC_CTYPE, "C");
-	const char *dir = getenv("SMTPPROBE_LOCALEDIR");
-	bindtextdomain(I18N_DOMAIN, dir && dir[0] ? dir : LOCALEDIR);
-	bind_textdomain_codeset(I18N_DOMAIN, "UTF-8");
-	textdomain(I18N_DOMAIN);
-}
-
 /* This host's FQDN when it has one; otherwise the probe uses its address literal. */
 static void default_helo(struct cli *c)
 {
@@ -217,7 +197,8 @@ int main(int argc, char **argv)
 	struct run run = { 0 };
 	char err[512]; /* room for translated messages */
 	signal(SIGPIPE, SIG_IGN);
-	locale_setup();
+	/* The locale and the message catalogues (src/i18n.c). */
+	i18n_setup();
 
 	switch (cli_parse(argc, argv, &run.cli, err, sizeof err)) {
 	case CLI_EXIT_OK:
@@ -228,6 +209,9 @@ int main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
+	/* -v: say so when the language asked for has no catalogue (messages stay English). */
+	if (run.cli.verbose > 0)
+		i18n_explain_fallback(stderr);
 	/* JSON is for programs: English whatever the locale (strerror() reaches "message"). */
 	if (run.cli.json)
 		setlocale(LC_MESSAGES, "C");
