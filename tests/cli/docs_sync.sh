@@ -1,8 +1,10 @@
 #!/bin/bash
 # Every option of the built binary's --help is documented in the man page
 # (an entry under OPTIONS, with an argument exactly when --help shows one),
-# and the man page documents no option the binary lacks. The option list
-# comes from --help, so that a new option cannot be forgotten here either.
+# and the man page documents no option the binary lacks; every option is in
+# the bash, zsh and fish completions. The option list comes from --help, so
+# that a new option cannot be forgotten here either. (completions.sh checks
+# what the shells actually offer.)
 # shellcheck source=../lib/assert.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
 require_smtpprobe
@@ -61,5 +63,30 @@ done
 for opt in $(printf '%s\n' "${!man_arg[@]}" | sort); do
 	[ -n "${help_arg[$opt]+set}" ] ||
 		expect_eq "man page option $opt exists in --help" "missing from --help" "listed by --help"
+done
+
+# --- The completions: bash and zsh spell options as on the command line
+# (zsh: '--from=[...]', {-4,--ipv4}, -j+); fish as "-l from" and "-s 4".
+in_file() {   # LABEL FILE ERE
+	if grep -qE -- "$3" "$2"; then
+		expect_eq "$1" yes yes
+	else
+		expect_eq "$1" "not in $(basename "$2")" "/$3/"
+	fi
+}
+for f in completions/smtpprobe completions/_smtpprobe completions/smtpprobe.fish; do
+	file=$SRCDIR/$f
+	if [ ! -r "$file" ]; then
+		expect_eq "$f exists" missing "a readable file"
+		continue
+	fi
+	for opt in $(printf '%s\n' "${!help_arg[@]}" | sort); do
+		case $f:$opt in
+		*.fish:--*) ere="(^|[[:space:]])-l ${opt#--}([[:space:]]|$)" ;;
+		*.fish:-*) ere="(^|[[:space:]])-s ${opt#-}([[:space:]]|$)" ;;
+		*) ere="(^|[^[:alnum:]-])$opt([^[:alnum:]-]|$)" ;;
+		esac
+		in_file "$f completes $opt" "$file" "$ere"
+	done
 done
 assert_done
