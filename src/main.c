@@ -179,26 +179,6 @@ static int resolve_proxy(struct run *run, struct socks_proxy *proxy, struct dns_
 	return 0;
 }
 
-/*
- * Messages for people follow the locale (LANGUAGE=ru works with any locale
- * but C/POSIX, e.g. C.UTF-8); numbers and case folding do not, so that
- * --timeout 0.5 parses and "AUTH LOGIN" compares the same everywhere. The
- * catalogue is read as UTF-8, like everything else smtpprobe prints.
- * SMTPPROBE_LOCALEDIR overrides where the catalogues are (the tests use the
- * build tree).
- */
-static void locale_setup(void)
-{
-	setlocale(LC_ALL, "");
-	setlocale(LC_NUMERIC, "C");
-	if (!setlocale(LC_CTYPE, "C.UTF-8"))
-		setlocale(LC_CTYPE, "C");
-	const char *dir = getenv("SMTPPROBE_LOCALEDIR");
-	bindtextdomain(I18N_DOMAIN, dir && dir[0] ? dir : LOCALEDIR);
-	bind_textdomain_codeset(I18N_DOMAIN, "UTF-8");
-	textdomain(I18N_DOMAIN);
-}
-
 /* This host's FQDN when it has one; otherwise the probe uses its address literal. */
 static void default_helo(struct cli *c)
 {
@@ -246,7 +226,8 @@ int main(int argc, char **argv)
 	char err[512]; /* room for translated messages */
 	int status = EXIT_SOFTWARE;
 	signal(SIGPIPE, SIG_IGN);
-	locale_setup();
+	/* The locale and the message catalogues (src/i18n.c). */
+	i18n_setup();
 
 	switch (cli_parse(argc, argv, &run.cli, err, sizeof err)) {
 	case CLI_EXIT_OK:
@@ -257,6 +238,9 @@ int main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
+	/* -v: say so when the language asked for has no catalogue (messages stay English). */
+	if (run.cli.verbose > 0)
+		i18n_explain_fallback(stderr);
 	const char *nc = getenv("NO_COLOR");
 	run.color = run.cli.color == CLI_COLOR_ALWAYS ||
 		(run.cli.color == CLI_COLOR_AUTO && isatty(STDOUT_FILENO) && !(nc && nc[0]));
