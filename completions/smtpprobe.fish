@@ -16,7 +16,9 @@ complete -c smtpprobe -l resolver -x -d 'DNS servers IP[:PORT][,...] instead of 
 complete -c smtpprobe -s 4 -l ipv4 -d 'Connect over IPv4 only'
 complete -c smtpprobe -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c smtpprobe -l all-mx -d 'Probe every MX host and report each one'
-complete -c smtpprobe -l catch-all -d 'After an accepted recipient, try a random one'
+complete -c smtpprobe -l no-catch-all -d 'Do not try a made-up recipient after an accepted one'
+complete -c smtpprobe -l catch-all -d 'The catch-all check (the default)'
+complete -c smtpprobe -l require-mailbox -d 'Exit 79 when the mailbox is unverifiable (catch-all, 252)'
 # Its value is optional and goes after '=': fish offers the option alone.
 complete -c smtpprobe -l retry-greylist -d 'When greylisted, wait (default 300 s) and retry once'
 complete -c smtpprobe -l timeout -x -d 'Timeout in seconds for every step'
