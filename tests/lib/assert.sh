@@ -106,8 +106,14 @@ require_smtpprobe() {
 	fi
 }
 
+# A script that checked nothing (a syntax error cut it short, a loop over
+# nothing) has not passed.
 assert_done() {
 	echo "$ASSERT_PASSED passed, $ASSERT_FAILED failed"
+	if [ $((ASSERT_PASSED + ASSERT_FAILED)) -eq 0 ]; then
+		echo "not ok - no check ran"
+		exit 1
+	fi
 	[ "$ASSERT_FAILED" -eq 0 ]
 	exit
 }
