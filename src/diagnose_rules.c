@@ -308,7 +308,7 @@ const struct diag_rule diag_rules[] = {
 
 	/* ... and last the recipient. */
 	{ .steps = S(STEP_RCPT), .text = "recipient address syntax|bad recipient address|invalid recipient address|address syntax|syntax error in address|malformed|invalid address|illegal address|need fully-qualified address|user address required|mailbox name not allowed|mailbox name invalid|invalid mailbox name",
-	  .category = "address_syntax", .blame = BLAME_LOCAL,
+	  .category = "address_syntax", .blame = BLAME_RECIPIENT,
 	  .summary = N_("the server says the recipient address is malformed"),
 	  .remedy = N_("correct the address"),
 	  .example = "501 5.1.3 Bad recipient address syntax" },
@@ -365,7 +365,7 @@ const struct diag_rule diag_rules[] = {
 	  .summary = N_("the server says the recipient's domain does not exist, or has no mail route"),
 	  .remedy = N_("check the spelling of the domain; if it is right, the domain's DNS is broken"),
 	  .example = "550 5.1.2 Bad destination system address" },
-	{ .enhanced = "1.3", .category = "address_syntax", .blame = BLAME_LOCAL,
+	{ .enhanced = "1.3", .category = "address_syntax", .blame = BLAME_RECIPIENT,
 	  .summary = N_("the server says the recipient address is malformed"),
 	  .remedy = N_("correct the address"),
 	  .example = "553 5.1.3 The recipient address <bob@example..org> is not a valid RFC 5321 address." },
@@ -417,7 +417,7 @@ const struct diag_rule diag_rules[] = {
 	  .summary = N_("the server says the recipient's domain accepts no mail (556)"),
 	  .remedy = N_("use another address"),
 	  .example = "556 Domain does not accept mail" },
-	{ .codes = { 521 }, .category = "connection_rejected", .blame = BLAME_CLIENT,
+	{ .codes = { 521 }, .category = "connection_rejected", .blame = BLAME_SERVER,
 	  .summary = N_("the server says it accepts no mail at all (521)"),
 	  .remedy = N_("this host is not a mail server for anyone; check the domain's MX records"),
 	  .example = "521 Server does not accept mail" },

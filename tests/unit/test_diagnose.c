@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "diagnose.h"
@@ -22,6 +23,13 @@
 #include "report.h"
 
 #define MIN_CORPUS_REPLIES 80
+#define MIN_CORPUS_SOURCES 12
+
+/*
+ * The first word of the source column names the MTA or provider that wrote
+ * the reply (fixtures/diagnosis/README.md); these name no server.
+ */
+static const char *const not_a_source[] = { "RFC", "IANA", "smtpprobe" };
 
 /* Which rules decided something, over the corpus and the examples. */
 static bool rule_used[512];
@@ -43,6 +51,38 @@ static enum step parse_step(const char *s)
 			return (enum step)i;
 	fail_msg("unknown step \"%s\"", s);
 	return STEP_NONE;
+}
+
+static enum blame parse_blame(const char *s)
+{
+	for (int i = 0; i < BLAME_COUNT; i++)
+		if (strcmp(blame_name((enum blame)i), s) == 0)
+			return (enum blame)i;
+	return BLAME_COUNT;
+}
+
+/* Distinct first words of the source column, for the count of MTAs and providers. */
+struct sources {
+	char names[64][32];
+	int n;
+};
+
+static void count_source(struct sources *src, const char *source)
+{
+	size_t len = strcspn(source, " ");
+	if (len == 0 || len >= sizeof src->names[0])
+		return;
+	for (size_t i = 0; i < sizeof not_a_source / sizeof not_a_source[0]; i++)
+		if (strlen(not_a_source[i]) == len && strncmp(not_a_source[i], source, len) == 0)
+			return;
+	for (int i = 0; i < src->n; i++)
+		if (strlen(src->names[i]) == len && strncasecmp(src->names[i], source, len) == 0)
+			return;
+	if (src->n < (int)(sizeof src->names / sizeof src->names[0])) {
+		memcpy(src->names[src->n], source, len);
+		src->names[src->n][len] = '\0';
+		src->n++;
+	}
 }
 
 static enum failure parse_failure(const char *s)
@@ -130,6 +170,7 @@ static void test_corpus(void **state)
 
 	char line[4096];
 	int lineno = 0, replies = 0, rows = 0, wrong = 0;
+	struct sources sources = { .n = 0 };
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
@@ -138,9 +179,12 @@ static void test_corpus(void **state)
 		char *p = line;
 		char *step = field_next(&p), *failure = field_next(&p), *code = field_next(&p);
 		char *enh = field_next(&p), *text = field_next(&p), *want = field_next(&p);
-		char *source = field_next(&p);
-		if (!source[0])
-			fail_msg("corpus.tsv:%d: want 7 tab-separated columns", lineno);
+		char *source = field_next(&p), *want_blame = field_next(&p);
+		if (!want_blame[0] || *p)
+			fail_msg("corpus.tsv:%d: want 8 tab-separated columns", lineno);
+		enum blame wb = parse_blame(want_blame);
+		if (wb == BLAME_COUNT)
+			fail_msg("corpus.tsv:%d: unknown blame \"%s\"", lineno, want_blame);
 
 		int c = strcmp(code, "-") == 0 ? 0 : atoi(code);
 		enum failure fc;
@@ -159,14 +203,17 @@ static void test_corpus(void **state)
 		struct diagnosis d;
 		diagnose(&r, &d);
 		mark_used(&d);
-		if (strcmp(d.category, want) != 0) {
-			print_message("corpus.tsv:%d (%s): want %s, got %s by %s\n", lineno, source, want, d.category, d.matched);
+		if (strcmp(d.category, want) != 0 || d.blame != wb) {
+			print_message("corpus.tsv:%d (%s): want %s blaming %s, got %s blaming %s by %s\n", lineno, source,
+			              want, want_blame, d.category, blame_name(d.blame), d.matched);
 			wrong++;
 		}
 		free_result(&r);
 		rows++;
-		if (c)
+		if (c) {
 			replies++;
+			count_source(&sources, source);
+		}
 		/* Remember the category for test_every_category_in_corpus. */
 		char key[96];
 		snprintf(key, sizeof key, " %s ", want);
@@ -174,9 +221,12 @@ static void test_corpus(void **state)
 			strcat(corpus_categories, key);
 	}
 	fclose(f);
-	print_message("# corpus: %d rows, %d server replies, %d wrong\n", rows, replies, wrong);
+	print_message("# corpus: %d rows, %d server replies from %d sources, %d wrong\n", rows, replies, sources.n, wrong);
+	for (int i = 0; i < sources.n; i++)
+		print_message("# source: %s\n", sources.names[i]);
 	assert_int_equal(wrong, 0);
 	assert_true(replies >= MIN_CORPUS_REPLIES);
+	assert_true(sources.n >= MIN_CORPUS_SOURCES);
 }
 
 /* Every rule's example gets the rule's category (docs/diagnoses.md shows them). */
