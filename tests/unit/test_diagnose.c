@@ -71,7 +71,7 @@ struct sources {
 
 static void count_source(struct sources *src, const char *source)
 {
-	size_t len = strcspn(source, " ");
+	size_t len = strcspn(source, " ,:;(");
 	if (len == 0 || len >= sizeof src->names[0])
 		return;
 	for (size_t i = 0; i < sizeof not_a_source / sizeof not_a_source[0]; i++)
