@@ -5,9 +5,10 @@
  * the code, the RFC 3463 enhanced status code when the server gives one, and
  * the text of every line. Real servers misbehave, so the reader is strict
  * about what breaks the protocol (a line that is not a reply, a code that
- * changes within one reply, too many lines) and lenient, with a note, about
- * what a mail client can live with (bare LF, an overlong line - cut -, bytes
- * that are not ASCII).
+ * changes within one reply, too many lines, a first digit other than 2-5)
+ * and lenient, with a note, about what a mail client can live with (bare LF,
+ * an overlong line - cut -, bytes that are not ASCII, a code such as 571
+ * whose second digit RFC 5321 does not allow).
  */
 #ifndef SMTPPROBE_REPLY_H
 #define SMTPPROBE_REPLY_H
@@ -28,10 +29,11 @@ enum reply_note {
 	REPLY_NOTE_NON_ASCII = 1 << 2,
 	REPLY_NOTE_CONTROL = 1 << 3,
 	REPLY_NOTE_ENHANCED_MISMATCH = 1 << 4, /* enhanced class differs from the code's */
+	REPLY_NOTE_NONSTANDARD_CODE = 1 << 5,  /* second digit 6-9: outside RFC 5321 4.2's grammar */
 };
 
 struct reply {
-	int code;             /* 200..599 (first digit 2-5) */
+	int code;             /* 200..599 (first digit 2-5; a second digit 6-9 is noted) */
 	char enhanced[16];    /* "5.1.1", or "" when absent */
 	struct strbuf text;   /* line texts joined by '\n', without code and enhanced code */
 	int nlines;

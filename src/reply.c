@@ -15,6 +15,7 @@ static const struct {
 	{ REPLY_NOTE_NON_ASCII, N_("reply holds bytes that are not ASCII") },
 	{ REPLY_NOTE_CONTROL, N_("reply holds control characters") },
 	{ REPLY_NOTE_ENHANCED_MISMATCH, N_("enhanced status code class differs from the reply code") },
+	{ REPLY_NOTE_NONSTANDARD_CODE, N_("the reply code is outside RFC 5321's grammar") },
 };
 
 const char *reply_note_text(enum reply_note note)
@@ -132,8 +133,15 @@ static enum reply_status take_line(struct reply_reader *rr, const char *line, si
 	}
 
 	if (len < 3 || !is_digit(line[0]) || !is_digit(line[1]) || !is_digit(line[2]) ||
-	    line[0] < '2' || line[0] > '5' || line[1] > '5')
+	    line[0] < '2' || line[0] > '5')
 		return fail(rr, N_("not an SMTP reply: \"%s\""), line, len, 0, 0);
+	/*
+	 * RFC 5321 allows only 0-5 as the second digit, but servers answer 571,
+	 * 554x-style site codes and the like: the first digit still says what
+	 * happened, so read the reply and say so.
+	 */
+	if (line[1] > '5')
+		r->notes |= REPLY_NOTE_NONSTANDARD_CODE;
 	if (len > 3 && line[3] != ' ' && line[3] != '-')
 		return fail(rr, N_("not an SMTP reply: \"%s\""), line, len, 0, 0);
 

@@ -141,6 +141,34 @@ static void example(struct strbuf *out, const char *ex)
 	strbuf_putc(out, '`');
 }
 
+/* `recipient`, with the mailbox when the rule knows it: `recipient` (mailbox `not_found`). */
+static void blame(struct strbuf *out, const struct diag_rule *r)
+{
+	strbuf_printf(out, "`%s`", blame_name(r->blame));
+	if (r->mailbox != MAILBOX_UNKNOWN)
+		strbuf_printf(out, " (mailbox `%s`)", mailbox_name(r->mailbox));
+}
+
+/* Every distinct blame the rules of a category give, in table order. */
+static void category_blames(struct strbuf *out, const char *category)
+{
+	size_t start = out->len;
+	for (size_t i = 0; i < diag_rules_count; i++) {
+		const struct diag_rule *r = &diag_rules[i];
+		if (strcmp(r->category, category) != 0)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(diag_rules[k].category, category) == 0 &&
+				diag_rules[k].blame == r->blame && diag_rules[k].mailbox == r->mailbox;
+		if (seen)
+			continue;
+		if (out->len > start)
+			strbuf_puts(out, ", ");
+		blame(out, r);
+	}
+}
+
 static void generate(struct strbuf *out)
 {
 	strbuf_puts(out,
@@ -157,6 +185,12 @@ static void generate(struct strbuf *out)
 		"and `list` (the blocklist the reply names, or null). The text report shows the\n"
 		"summary and remedy as `why` and `fix`, translated (`LANGUAGE=ru`), with what\n"
 		"matched in brackets; JSON is always English.\n"
+		"\n"
+		"Each rule also says whom the outcome blames and, when the reply says so, the\n"
+		"state of the mailbox: the result's `blame` and `mailbox`, from which the exit\n"
+		"status follows ([output.md](output.md), \"Blame, mailbox and exit status\"). A\n"
+		"5xx blamed on the `recipient` exits 67; on the `sender`, the `client` or a\n"
+		"`policy` 77; on the `server` or `unknown` (the fallbacks on the code class) 69.\n"
 		"\n"
 		"## How a result is matched\n"
 		"\n"
@@ -190,8 +224,8 @@ static void generate(struct strbuf *out)
 		"\n"
 		"## Categories\n"
 		"\n"
-		"| category | example | summary | remedy |\n"
-		"| --- | --- | --- | --- |\n");
+		"| category | blame | example | summary | remedy |\n"
+		"| --- | --- | --- | --- | --- |\n");
 
 	/* One row per category, from its first rule. */
 	for (size_t i = 0; i < diag_rules_count; i++) {
@@ -202,6 +236,8 @@ static void generate(struct strbuf *out)
 		if (seen)
 			continue;
 		strbuf_printf(out, "| `%s` | ", r->category);
+		category_blames(out, r->category);
+		strbuf_puts(out, " | ");
 		example(out, r->example);
 		strbuf_puts(out, " | ");
 		cell(out, r->summary);
@@ -210,15 +246,17 @@ static void generate(struct strbuf *out)
 		strbuf_puts(out, " |\n");
 	}
 	strbuf_puts(out,
-		"| `unknown` | (no rule matched) | no rule matched this result | read the server's reply text |\n"
+		"| `unknown` | `unknown` | (no rule matched) | no rule matched this result | read the server's reply text |\n"
 		"\n"
 		"## Rules, in order\n"
 		"\n"
-		"| # | category | when | example | summary | remedy |\n"
-		"| --- | --- | --- | --- | --- | --- |\n");
+		"| # | category | blame | when | example | summary | remedy |\n"
+		"| --- | --- | --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < diag_rules_count; i++) {
 		const struct diag_rule *r = &diag_rules[i];
 		strbuf_printf(out, "| %zu | `%s` | ", i + 1, r->category);
+		blame(out, r);
+		strbuf_puts(out, " | ");
 		when(out, r);
 		strbuf_puts(out, " | ");
 		example(out, r->example);

@@ -42,6 +42,15 @@ static const struct reply_case cases[] = {
 	{ "incomplete reply", "250-one\r\n", REPLY_MORE, 0, "", "", 0 },
 	{ "garbage", "HTTP/1.1 400 Bad Request\r\n", REPLY_BAD, 0, "", "", 0 },
 	{ "bad separator", "250xOK\r\n", REPLY_BAD, 0, "", "", 0 },
+	{ "code 571", "571 Delivery not authorized\r\n", REPLY_DONE, 571, "", "Delivery not authorized", REPLY_NOTE_NONSTANDARD_CODE },
+	{ "code 570 enhanced", "570 5.7.7 Email not accepted for policy reasons\r\n", REPLY_DONE, 570, "5.7.7", "Email not accepted for policy reasons", REPLY_NOTE_NONSTANDARD_CODE },
+	{ "code 460 multi-line", "460-first\r\n460 second\r\n", REPLY_DONE, 460, "", "first\nsecond", REPLY_NOTE_NONSTANDARD_CODE },
+	{ "code 299", "299 odd\r\n", REPLY_DONE, 299, "", "odd", REPLY_NOTE_NONSTANDARD_CODE },
+	{ "code 559 is standard", "559 no\r\n", REPLY_DONE, 559, "", "no", 0 },
+	{ "code 5541", "5541 no\r\n", REPLY_BAD, 0, "", "", 0 },
+	{ "code 5x1", "5x1 no\r\n", REPLY_BAD, 0, "", "", 0 },
+	{ "code 671", "671 no\r\n", REPLY_BAD, 0, "", "", 0 },
+	{ "code 171", "171 no\r\n", REPLY_BAD, 0, "", "", 0 },
 	{ "code 600", "600 no\r\n", REPLY_BAD, 0, "", "", 0 },
 	{ "code 199", "199 no\r\n", REPLY_BAD, 0, "", "", 0 },
 	{ "code change", "250-a\r\n251 b\r\n", REPLY_BAD, 0, "", "", 0 },
@@ -72,6 +81,13 @@ static void test_cases(void **state)
 			assert_true(!msg_empty(&rr.error));
 		reply_reader_free(&rr);
 	}
+}
+
+/* The note a 571 carries says what is odd about it. */
+static void test_nonstandard_note(void **state)
+{
+	(void)state;
+	assert_non_null(strstr(reply_note_text(REPLY_NOTE_NONSTANDARD_CODE), "outside RFC 5321"));
 }
 
 static void test_byte_at_a_time(void **state)
@@ -190,6 +206,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_nonstandard_note),
 		cmocka_unit_test(test_byte_at_a_time),
 		cmocka_unit_test(test_two_replies_in_one_buffer),
 		cmocka_unit_test(test_overlong_line),
