@@ -26,7 +26,7 @@ struct diag_input {
 	enum step step;
 	enum failure failure;
 	const struct reply *reply;   /* NULL when the server did not answer */
-	int catch_all;               /* as in struct probe_result */
+	enum catch_all catch_all;
 };
 
 struct diagnosis {

@@ -12,9 +12,10 @@
 #include <stdbool.h>
 
 #include "reply.h"
+#include "result.h"
 
 struct facts_catch_all {
-	int state;                   /* enum catch_all, never CATCH_ALL_UNTESTED */
+	enum catch_all state;        /* never CATCH_ALL_UNTESTED */
 	char address[320];           /* the made-up recipient that was tried */
 	bool have_reply;
 	struct reply reply;          /* its reply, 4xx included */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "address.h"
+#include "auth.h"
 #include "dns.h"
 #include "ehlo.h"
 #include "loop.h"
@@ -69,11 +70,11 @@ struct probe_attempt {
 	struct reply reply;
 	struct msg detail;           /* what happened, when the reply does not say it all */
 	struct tls_info tls;         /* tls.used false: not encrypted */
-	int auth_mech;               /* enum auth_mech used, AUTH_NONE */
+	enum auth_mech auth_mech;    /* AUTH_NONE when none was used */
 	bool have_caps;
 	struct ehlo_caps caps;       /* the last successful EHLO/HELO */
 	bool starttls_offered;       /* by the EHLO before TLS */
-	int catch_all;               /* enum catch_all, from this session */
+	enum catch_all catch_all;    /* from this session */
 	struct reply catch_all_reply;
 	int64_t at_ms;               /* when the attempt started, from the probe's start */
 };
@@ -95,7 +96,7 @@ struct probe_result {
 	size_t input_len;
 	bool addr_ok;
 	struct address addr;
-	int addr_error;              /* enum addr_error when the address did not parse */
+	enum addr_error addr_error;  /* when the address did not parse */
 	enum verdict verdict;
 	enum step step;
 	enum failure failure;
@@ -109,7 +110,7 @@ struct probe_result {
 	struct probe_attempt *attempts;
 	int nattempts;
 	int decided;                 /* index of the attempt that gave the result, or -1 */
-	int catch_all;               /* enum catch_all */
+	enum catch_all catch_all;
 	bool catch_all_shared;       /* learnt by an earlier address of the domain in this run */
 	char catch_all_address[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
 	bool have_catch_all_reply;

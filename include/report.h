@@ -10,7 +10,7 @@
 #include "probe.h"
 #include "json.h"
 #include "strbuf.h"
-#include "tls.h"
+#include "tls_info.h"
 
 /* One JSON object and a newline. */
 void report_json(const struct probe_result *r, bool with_transcript, struct strbuf *out);

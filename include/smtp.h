@@ -78,13 +78,13 @@ struct smtp_outcome {
 	bool have_reply;
 	struct reply reply;
 	struct msg detail;      /* what happened, when a reply does not say it all */
-	int catch_all;          /* enum catch_all; its reply is kept whatever it was */
+	enum catch_all catch_all; /* its reply is kept whatever it was */
 	struct reply catch_all_reply;
 };
 
 struct smtp_session;
 
-/* Returns NULL only when out of memory. The greeting is awaited at once. */
+/* The greeting is awaited at once. */
 struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, void *ctx);
 void smtp_free(struct smtp_session *s);
 

@@ -13,7 +13,7 @@
 
 static void flush(struct attempt *a);
 static void start_handshake(struct attempt *a);
-static void start_session(struct attempt *a, bool tls_active);
+static bool start_session(struct attempt *a, bool tls_active);
 static void start_socks(struct attempt *a);
 static void tunnel_ready(struct attempt *a, const char *early, size_t len);
 
@@ -205,6 +205,22 @@ static void fail_in_session(struct attempt *a, enum attempt_event ev, int err, c
 	end_session(a);
 }
 
+/*
+ * Watch the connection; epoll refusing (ENOMEM, the max_user_watches
+ * limit) is this machine's failure. Returns false when the attempt ended.
+ */
+static bool watch(struct attempt *a, unsigned events, loop_fd_fn fn)
+{
+	if (loop_watch(a->l, a->c.fd, events, fn, a) == 0)
+		return true;
+	int err = errno;
+	if (a->s)
+		fail_in_session(a, EV_LOCAL, err, NULL);
+	else
+		fail_before_session(a, a->handshaking ? STEP_TLS : STEP_CONNECT, EV_LOCAL, err, NULL);
+	return false;
+}
+
 static void on_io(void *ctx, int fd, unsigned events)
 {
 	(void)fd;
@@ -262,7 +278,7 @@ static void flush(struct attempt *a)
 	unsigned ev = LOOP_READ;
 	if (len > 0)
 		ev |= LOOP_WRITE | a->c.wants;
-	loop_watch(a->l, a->c.fd, ev, on_io, a);
+	watch(a, ev, on_io);
 }
 
 /* The name that SNI carries and the certificate must match. */
@@ -342,7 +358,7 @@ static void on_handshake_io(void *ctx, int fd, unsigned events)
 	char err[192];
 	int r = conn_tls_handshake(&a->c, err, sizeof err);
 	if (r == CONN_IO_AGAIN) {
-		loop_watch(a->l, a->c.fd, a->c.wants, on_handshake_io, a);
+		watch(a, a->c.wants, on_handshake_io);
 		return;
 	}
 	if (r != 1) {
@@ -454,7 +470,8 @@ static void tunnel_ready(struct attempt *a, const char *early, size_t len)
 		start_handshake(a);
 		return;
 	}
-	start_session(a, false);
+	if (!start_session(a, false))
+		return;
 	if (len > 0) {
 		/* The greeting arrived in the same read as the proxy's reply. */
 		smtp_feed(a->s, early, len);
@@ -475,7 +492,7 @@ static void socks_flush(struct attempt *a)
 		socks_output_done(a->socks, (size_t)n);
 		out = socks_output(a->socks, &len);
 	}
-	loop_watch(a->l, a->c.fd, LOOP_READ | (len > 0 ? LOOP_WRITE : 0), on_socks_io, a);
+	watch(a, LOOP_READ | (len > 0 ? LOOP_WRITE : 0), on_socks_io);
 }
 
 /* The proxy said no (why from socks.c), or closed (why NULL). */
@@ -545,7 +562,8 @@ static void start_socks(struct attempt *a)
 	socks_flush(a);
 }
 
-static void start_session(struct attempt *a, bool tls_active)
+/* Returns false when the attempt already ended (and may have been restarted). */
+static bool start_session(struct attempt *a, bool tls_active)
 {
 	const struct probe_options *o = a->ap.o;
 	if (o->helo)
@@ -569,7 +587,7 @@ static void start_session(struct attempt *a, bool tls_active)
 	a->s = smtp_new(&sp, on_smtp_event, a);
 	a->t_step = loop_now_ms();
 	arm(a, STEP_BANNER);
-	loop_watch(a->l, a->c.fd, LOOP_READ, on_io, a);
+	return watch(a, LOOP_READ, on_io);
 }
 
 void attempt_start(struct attempt *a, struct loop *l, const struct attempt_params *ap, struct probe_attempt *out,
@@ -617,7 +635,7 @@ void attempt_start(struct attempt *a, struct loop *l, const struct attempt_param
 		return;
 	}
 	arm(a, STEP_CONNECT);
-	loop_watch(l, a->c.fd, LOOP_WRITE, on_connected, a);
+	watch(a, LOOP_WRITE, on_connected);
 }
 
 void attempt_stop(struct attempt *a)

@@ -1,6 +1,8 @@
 /* dns.c - c-ares glue: MX and address lookups in the shared loop (see dns.h). */
 #include "dns.h"
 
+#include "mem.h"
+
 #include "i18n.h"
 
 #include <ares.h>
@@ -103,11 +105,7 @@ struct dns *dns_new(struct loop *l, const char *servers, int try_ms, char *err, 
 		}
 		library_ready = 1;
 	}
-	struct dns *d = calloc(1, sizeof *d);
-	if (!d) {
-		snprintf(err, errsz, "out of memory");
-		return NULL;
-	}
+	struct dns *d = xcalloc(1, sizeof *d);
 	d->loop = l;
 	struct ares_options opts = { 0 };
 	opts.sock_state_cb = sock_state;
@@ -154,9 +152,7 @@ void dns_free(struct dns *d)
 
 static struct dns_req *req_new(struct dns *d, void *ctx)
 {
-	struct dns_req *r = calloc(1, sizeof *r);
-	if (!r)
-		return NULL;
+	struct dns_req *r = xcalloc(1, sizeof *r);
 	r->d = d;
 	r->ctx = ctx;
 	r->next = d->reqs;
@@ -223,10 +219,6 @@ static void on_mx(void *arg, int status, int timeouts, unsigned char *abuf, int 
 void dns_query_mx(struct dns *d, const char *domain, dns_mx_fn fn, void *ctx)
 {
 	struct dns_req *r = req_new(d, ctx);
-	if (!r) {
-		fn(ctx, DNS_ERROR, NULL, 0, "out of memory");
-		return;
-	}
 	r->mx_fn = fn;
 	ares_query(d->channel, domain, ns_c_in, ns_t_mx, on_mx, r);
 }
@@ -302,10 +294,6 @@ void dns_query_addr(struct dns *d, const char *host, int family, dns_addr_fn fn,
 		return;
 	}
 	struct dns_req *r = req_new(d, ctx);
-	if (!r) {
-		fn(ctx, DNS_ERROR, NULL, 0, "out of memory");
-		return;
-	}
 	r->addr_fn = fn;
 	struct ares_addrinfo_hints hints = { 0 };
 	hints.ai_family = family;

@@ -1,6 +1,8 @@
 /* loop.c - epoll and deadlines (see loop.h). */
 #include "loop.h"
 
+#include "mem.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +33,7 @@ int64_t loop_now_ms(void)
 
 struct loop *loop_new(void)
 {
-	struct loop *l = calloc(1, sizeof *l);
-	if (!l)
-		return NULL;
+	struct loop *l = xcalloc(1, sizeof *l);
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0) {
 		free(l);
@@ -63,9 +63,7 @@ int loop_watch(struct loop *l, int fd, unsigned events, loop_fd_fn fn, void *ctx
 		int n = l->nwatches ? l->nwatches : 64;
 		while (n <= fd)
 			n *= 2;
-		struct watch *w = realloc(l->watches, (size_t)n * sizeof *w);
-		if (!w)
-			return -1;
+		struct watch *w = xreallocarray(l->watches, (size_t)n, sizeof *w);
 		memset(w + l->nwatches, 0, (size_t)(n - l->nwatches) * sizeof *w);
 		l->watches = w;
 		l->nwatches = n;

@@ -90,7 +90,7 @@ static void render_result(void *ctx, const struct probe_result *r, struct strbuf
 		report_sanitize(&a, r->input ? r->input : "", r->input_len);
 		strbuf_puts(&e, "smtpprobe: ");
 		strbuf_printf(&e, _("invalid address \"%s\": %s\n"), strbuf_str(&a),
-		              _(addr_strerror((enum addr_error)r->addr_error)));
+		              _(addr_strerror(r->addr_error)));
 		clear_progress(run);
 		fwrite(e.data, 1, e.len, stderr);
 		strbuf_free(&a);

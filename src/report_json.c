@@ -218,7 +218,7 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 	static const struct tls_info no_tls;
 	report_tls_json(&j, dec ? &dec->tls : &no_tls);
 	json_key(&j, "auth");
-	json_string(&j, dec && dec->auth_mech ? auth_mech_name((enum auth_mech)dec->auth_mech) : NULL);
+	json_string(&j, dec && dec->auth_mech ? auth_mech_name(dec->auth_mech) : NULL);
 
 	json_key(&j, "catch_all");
 	if (r->catch_all == CATCH_ALL_YES || r->catch_all == CATCH_ALL_NO)

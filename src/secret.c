@@ -1,6 +1,8 @@
 /* secret.c - reading the AUTH secret (see secret.h). */
 #include "secret.h"
 
+#include "mem.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -95,11 +97,7 @@ static int from_tty(const char *user, char *buf, size_t size, char *err, size_t 
 int secret_read(const char *file, const char *user, char **out, char *err, size_t errsz)
 {
 	*out = NULL;
-	char *buf = calloc(1, SECRET_MAX);
-	if (!buf) {
-		snprintf(err, errsz, "%s", _("out of memory"));
-		return -1;
-	}
+	char *buf = xcalloc(1, SECRET_MAX);
 	int r;
 	const char *env = getenv("SMTPPROBE_PASSWORD");
 	if (file) {

@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "i18n.h"
+#include "mem.h"
 #include "tls.h"
 
 /*
@@ -452,34 +453,22 @@ static void take_notes(struct smtp_session *s, unsigned notes)
 
 struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, void *ctx)
 {
-	struct smtp_session *s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
-	s->helo = strdup(p->helo ? p->helo : "localhost");
-	s->mail_from = strdup(p->mail_from ? p->mail_from : "");
-	s->rcpt_to = strdup(p->rcpt_to ? p->rcpt_to : "");
-	if (!s->helo || !s->mail_from || !s->rcpt_to) {
-		smtp_free(s);
-		return NULL;
-	}
+	struct smtp_session *s = xcalloc(1, sizeof *s);
+	s->helo = xstrdup(p->helo ? p->helo : "localhost");
+	s->mail_from = xstrdup(p->mail_from ? p->mail_from : "");
+	s->rcpt_to = xstrdup(p->rcpt_to ? p->rcpt_to : "");
 	s->need_smtputf8 = p->need_smtputf8;
 	s->size = p->size;
 	s->outcome.catch_all = CATCH_ALL_UNTESTED;
-	if (p->catch_all_rcpt && !(s->catch_all_rcpt = strdup(p->catch_all_rcpt))) {
-		smtp_free(s);
-		return NULL;
-	}
+	if (p->catch_all_rcpt)
+		s->catch_all_rcpt = xstrdup(p->catch_all_rcpt);
 	s->tls_mode = (enum tls_mode)p->tls_mode;
 	s->tls_active = p->tls_active;
 	s->auth_forced = (enum auth_mech)p->auth_mech;
 	s->allow_plaintext_auth = p->allow_plaintext_auth;
 	if (p->auth_user) {
-		s->auth_user = strdup(p->auth_user);
-		s->auth_secret = strdup(p->auth_secret ? p->auth_secret : "");
-		if (!s->auth_user || !s->auth_secret) {
-			smtp_free(s);
-			return NULL;
-		}
+		s->auth_user = xstrdup(p->auth_user);
+		s->auth_secret = xstrdup(p->auth_secret ? p->auth_secret : "");
 	}
 	s->fn = fn;
 	s->ctx = ctx;

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "i18n.h"
+#include "mem.h"
 #include "msg.h"
 #include "strbuf.h"
 
@@ -336,9 +337,7 @@ struct socks_session *socks_new(const struct socks_proxy *p, const char *target,
 {
 	if (!p)
 		return NULL;
-	struct socks_session *s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
+	struct socks_session *s = xcalloc(1, sizeof *s);
 	s->rep = -1;
 	s->port = port;
 
