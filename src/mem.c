@@ -35,7 +35,8 @@ void *xreallocarray(void *p, size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size)
 		mem_fail();
-	void *q = realloc(p, n * size ? n * size : 1);
+	size_t total = n * size;
+	void *q = realloc(p, total ? total : 1);
 	if (!q)
 		mem_fail();
 	return q;
