@@ -21,12 +21,19 @@
 
 struct diag_rule;
 
+/* Options that shaped an outcome, so the advice fits what was asked. */
+enum diag_context {
+	DIAG_CTX_FAMILY = 1 << 0,    /* -4 or -6: one address family only */
+	DIAG_CTX_RESOLVER = 1 << 1,  /* --resolver: the user chose the DNS servers */
+};
+
 /* What the rules look at: the outcome and its evidence. */
 struct diag_input {
 	enum step step;
 	enum failure failure;
 	const struct reply *reply;   /* NULL when the server did not answer */
 	enum catch_all catch_all;
+	unsigned context;            /* enum diag_context bits */
 };
 
 struct diagnosis {

@@ -50,6 +50,7 @@ struct diag_rule {
 	 */
 	const char *text;
 	const char *unless;     /* text alternatives that veto the rule */
+	unsigned context;       /* enum diag_context bits that must all be set; 0 = any */
 	unsigned flags;         /* enum diag_flags */
 	const char *category;   /* stable snake_case id for scripts */
 	/*

@@ -33,6 +33,7 @@ struct probe_options {
 	int server_port;             /* 0: use port */
 	int port;                    /* default 25 */
 	int family;                  /* AF_UNSPEC, AF_INET, AF_INET6 */
+	bool resolver_given;         /* --resolver: for the advice on DNS failures */
 	bool all_mx;
 	bool catch_all;              /* try a made-up recipient after an accepted one (default; --no-catch-all) */
 	bool require_mailbox;        /* --require-mailbox: an unverifiable acceptance exits 79 */
@@ -110,6 +111,7 @@ struct probe_result {
 	struct probe_attempt *attempts;
 	int nattempts;
 	int decided;                 /* index of the attempt that gave the result, or -1 */
+	unsigned context;            /* enum diag_context: options that shaped the outcome */
 	enum catch_all catch_all;
 	bool catch_all_shared;       /* learnt by an earlier address of the domain in this run */
 	char catch_all_address[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];

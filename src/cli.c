@@ -198,6 +198,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			break;
 		case OPT_RESOLVER:
 			c->resolver = optarg;
+			c->probe.resolver_given = true;
 			break;
 		case '4':
 			c->probe.family = AF_INET;

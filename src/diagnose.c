@@ -182,6 +182,8 @@ static bool rule_matches(const struct diag_rule *rule, const struct evidence *ev
 		return false;
 	if ((rule->flags & DIAG_CATCH_ALL_UNKNOWN) && r->catch_all != CATCH_ALL_UNKNOWN)
 		return false;
+	if ((rule->context & r->context) != rule->context)
+		return false;
 	if (needs_reply(rule) && !r->reply)
 		return false;
 	if (rule->code_class && r->reply->code / 100 != rule->code_class)
@@ -213,6 +215,7 @@ void diagnose(const struct probe_result *r, struct diagnosis *out)
 		.failure = r->failure,
 		.reply = probe_reply(r),
 		.catch_all = r->catch_all,
+		.context = r->context,
 	};
 	diagnose_input(&in, out);
 }

@@ -23,6 +23,8 @@
  */
 #include "diagnose_rules.h"
 
+#include "diagnose.h"
+
 #include "i18n.h"
 
 #define F(f) DIAG_FAIL(f)
@@ -62,6 +64,10 @@ const struct diag_rule diag_rules[] = {
 	  .summary = N_("the domain publishes a null MX: it accepts no mail at all"),
 	  .remedy = N_("use another address"),
 	  .example = "(no reply: the domain publishes \"MX 0 .\", RFC 7505)" },
+	{ .failures = F(FAIL_NO_ADDRESS), .context = DIAG_CTX_FAMILY, .category = "dns_no_address_family", .blame = BLAME_LOCAL,
+	  .summary = N_("the mail hosts have no address of the family asked for with -4 or -6"),
+	  .remedy = N_("drop -4/-6: the domain's mail hosts are reachable over the other address family"),
+	  .example = "(no reply: -6, and the mail hosts have only A records)" },
 	{ .failures = F(FAIL_NO_ADDRESS), .category = "dns_no_address", .blame = BLAME_DNS,
 	  .summary = N_("no mail host of the domain has an IP address"),
 	  .remedy = N_("the domain's DNS must be fixed by its owner"),
@@ -70,6 +76,10 @@ const struct diag_rule diag_rules[] = {
 	  .summary = N_("the resolver could not answer (SERVFAIL or REFUSED)"),
 	  .remedy = N_("retry later; if it lasts, the domain's DNS servers are broken, or try another resolver with --resolver"),
 	  .example = "(no reply: the resolver answered SERVFAIL)" },
+	{ .failures = F(FAIL_DNS_TIMEOUT) | F(FAIL_DNS_ERROR), .context = DIAG_CTX_RESOLVER, .category = "dns_resolver_failure", .blame = BLAME_LOCAL,
+	  .summary = N_("the resolver given with --resolver did not answer"),
+	  .remedy = N_("check the addresses given with --resolver (IP addresses of DNS servers that answer from here), or leave it out to use /etc/resolv.conf"),
+	  .example = "(no reply: --resolver names a server that does not answer)" },
 	{ .failures = F(FAIL_DNS_TIMEOUT), .category = "dns_resolver_failure", .blame = BLAME_DNS,
 	  .summary = N_("the resolver did not answer in time"),
 	  .remedy = N_("check the resolver, or use --resolver"),

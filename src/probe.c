@@ -223,23 +223,24 @@ static void connect_target(struct probe *p);
 static void on_retry(void *ctx)
 {
 	struct probe *p = ctx;
-	/* The retry's own outcome replaces the first; both stay in attempts. */
-	p->route.cur = p->route.targets[p->route.cur].host == p->route.targets[0].host ? p->route.cur : 0;
+	/* The same address again; the retry's own outcome replaces the first, both stay in attempts. */
 	p->route.plain = false;
+	p->route.nattempts++;
 	connect_target(p);
 }
 
-static int attempt_exit_status(const struct probe_options *o, const struct probe_attempt *a)
+static int attempt_exit_status(const struct probe *p, const struct probe_attempt *a)
 {
 	struct diag_input in = {
 		.step = a->step,
 		.failure = a->failure,
 		.reply = a->have_reply ? &a->reply : NULL,
 		.catch_all = a->catch_all,
+		.context = p->r->context,
 	};
 	struct diagnosis dg;
 	diagnose_input(&in, &dg);
-	return result_exit_status(a->failure, dg.blame, dg.mailbox, o->require_mailbox);
+	return result_exit_status(a->failure, dg.blame, dg.mailbox, p->o->require_mailbox);
 }
 
 /* The attempt that decides the result: the last one, or with --all-mx the worst host's. */
@@ -253,7 +254,7 @@ static int deciding_attempt(const struct probe *p)
 		int a = p->route.host_final[h];
 		if (a < 0)
 			continue;
-		int st = attempt_exit_status(p->o, &r->attempts[a]);
+		int st = attempt_exit_status(p, &r->attempts[a]);
 		if (pick < 0 || (st != worst && result_exit_combine(st, worst) == st)) {
 			pick = a;
 			worst = st;
@@ -396,6 +397,7 @@ struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_opti
 		r->timings_ms[i] = -1;
 	r->catch_all = CATCH_ALL_UNTESTED;
 	r->decided = -1;
+	r->context = (o->family != AF_UNSPEC ? DIAG_CTX_FAMILY : 0) | (o->resolver_given ? DIAG_CTX_RESOLVER : 0);
 	r->input = xmalloc(len + 1);
 	memcpy(r->input, input, len);
 	r->input[len] = '\0';

@@ -19,4 +19,6 @@ expect_jq "failure dns_timeout" "$PROBE_OUT" .failure dns_timeout
 expect_jq "verdict tempfail" "$PROBE_OUT" .verdict tempfail
 expect_jq "no connection attempted" "$PROBE_OUT" '.attempts == []' true
 expect_match "the message says so" "$(jq -r .message <<<"$PROBE_OUT")" '(Timeout while contacting|no answer from the resolver)'
+expect_jq "the given resolver is blamed, not the domain" "$PROBE_OUT" .blame local
+expect_match "the advice is about --resolver, not to use it" "$(jq -r .diagnosis.remedy <<<"$PROBE_OUT")" '^check the addresses given with --resolver'
 assert_done

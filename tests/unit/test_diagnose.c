@@ -203,6 +203,16 @@ static void test_corpus(void **state)
 			fail_msg("corpus.tsv:%d: unknown blame \"%s\"", lineno, want_blame);
 
 		int c = strcmp(code, "-") == 0 ? 0 : atoi(code);
+		/* "no_address+family": the outcome under -4/-6; "+resolver": under --resolver. */
+		unsigned context = 0;
+		for (char *plus; (plus = strrchr(failure, '+')) != NULL; *plus = '\0') {
+			if (strcmp(plus + 1, "family") == 0)
+				context |= DIAG_CTX_FAMILY;
+			else if (strcmp(plus + 1, "resolver") == 0)
+				context |= DIAG_CTX_RESOLVER;
+			else
+				fail_msg("corpus.tsv:%d: unknown context \"%s\"", lineno, plus + 1);
+		}
 		enum failure fc;
 		int catch_all = strcmp(failure, "catch_all") == 0 ? CATCH_ALL_YES :
 			strcmp(failure, "catch_all_unknown") == 0 ? CATCH_ALL_UNKNOWN : CATCH_ALL_UNTESTED;
@@ -215,6 +225,7 @@ static void test_corpus(void **state)
 		struct probe_result r;
 		make_result(&r, parse_step(step), fc, c, strcmp(enh, "-") ? enh : NULL, strcmp(text, "-") ? text : NULL);
 		r.catch_all = catch_all;
+		r.context = context;
 
 		struct diagnosis d;
 		diagnose(&r, &d);
@@ -289,6 +300,7 @@ static void test_examples(void **state)
 			r.catch_all = CATCH_ALL_YES;
 		if (rule->flags & DIAG_CATCH_ALL_UNKNOWN)
 			r.catch_all = CATCH_ALL_UNKNOWN;
+		r.context = rule->context;
 		struct diagnosis d;
 		diagnose(&r, &d);
 		mark_used(&d);
