@@ -9,8 +9,12 @@
  *
  * The walk: greeting -> EHLO (HELO when EHLO is refused) -> [STARTTLS ->
  * TLS handshake (done by the caller) -> EHLO] -> [AUTH] -> MAIL FROM ->
- * RCPT TO -> RSET -> QUIT. The commands it can send are a closed table:
- * DATA and BDAT are not in it, so no message can ever be delivered.
+ * RCPT TO for each recipient -> QUIT. With PIPELINING the envelope goes
+ * in groups (RFC 2920): MAIL FROM, the RCPTs and QUIT in one flight.
+ * Replies are matched with the commands in the order they were sent; a
+ * reply that arrives before its command was written is a protocol error.
+ * The commands it can send are a closed table: DATA and BDAT are not in
+ * it, so no message can ever be delivered.
  */
 #ifndef SMTPPROBE_SMTP_H
 #define SMTPPROBE_SMTP_H
@@ -31,9 +35,7 @@ enum smtp_state {
 	SMTP_TLS,      /* the caller runs the handshake, then calls smtp_tls_done() */
 	SMTP_AUTH,     /* AUTH (or an AUTH continuation line) sent */
 	SMTP_MAIL,     /* MAIL FROM sent */
-	SMTP_RCPT,     /* RCPT TO sent */
-	SMTP_CATCHALL, /* --catch-all: RCPT TO for an address that cannot exist */
-	SMTP_RSET,     /* RSET sent after the verdict */
+	SMTP_RCPT,     /* RCPT TO commands sent, in groups; replies awaited */
 	SMTP_QUIT,     /* QUIT sent */
 	SMTP_DONE,     /* the caller closes the connection */
 	SMTP_STATE_COUNT
@@ -42,7 +44,10 @@ enum smtp_state {
 struct smtp_params {
 	const char *helo;        /* EHLO/HELO argument, already validated */
 	const char *mail_from;   /* "" for the null reverse-path <> */
-	const char *rcpt_to;     /* local@domain, A-label domain */
+	const char *rcpt_to;     /* one recipient (local@domain, A-label domain), when rcpts is NULL */
+	const char *const *rcpts; /* the recipients of this session, in order */
+	int nrcpts;
+	int error_budget;        /* refused RCPTs after which the session stops (0: SMTP_ERROR_BUDGET) */
 	bool need_smtputf8;      /* an address has a UTF-8 local part */
 	uint64_t size;           /* SIZE=N when advertised; 0 = do not send */
 	int tls_mode;            /* enum tls_mode */
@@ -51,7 +56,7 @@ struct smtp_params {
 	const char *auth_secret; /* copied and wiped by the session */
 	int auth_mech;           /* enum auth_mech forced by --auth-mech, or AUTH_NONE */
 	bool allow_plaintext_auth;
-	const char *catch_all_rcpt; /* a made-up recipient tried after an accepted RCPT; NULL: not */
+	const char *catch_all_rcpt; /* a made-up recipient, sent after the first one; NULL: none */
 };
 
 enum smtp_event_type {
@@ -80,7 +85,23 @@ struct smtp_outcome {
 	struct msg detail;      /* what happened, when a reply does not say it all */
 	enum catch_all catch_all; /* its reply is kept whatever it was */
 	struct reply catch_all_reply;
+	bool cut;               /* recipients were left unanswered: 421, or the error budget spent */
 };
+
+/* What became of one recipient. */
+struct smtp_rcpt {
+	bool sent;
+	bool answered;          /* reply holds its answer */
+	bool deferred;          /* "too many recipients": to be sent in a new transaction */
+	struct reply reply;
+};
+
+/*
+ * Refused recipients per session, below the limits servers enforce
+ * (Postfix: smtpd_soft_error_limit 10 delays, smtpd_hard_error_limit 20
+ * disconnects): a new session takes the rest.
+ */
+#define SMTP_ERROR_BUDGET 8
 
 struct smtp_session;
 
@@ -91,6 +112,10 @@ void smtp_free(struct smtp_session *s);
 void smtp_feed(struct smtp_session *s, const char *data, size_t len);
 /* In SMTP_TLS: the handshake's outcome (FAIL_NONE, FAIL_TLS or FAIL_TLS_VERIFY). */
 void smtp_tls_done(struct smtp_session *s, enum failure f, const struct msg *detail);
+/* Recipient i of the caller's list (0..nrcpts-1). */
+const struct smtp_rcpt *smtp_rcpt_result(const struct smtp_session *s, int i);
+/* MAIL FROM was accepted: the recipients' answers are theirs. */
+bool smtp_mail_accepted(const struct smtp_session *s);
 /* Whether the first EHLO advertised STARTTLS (the one after TLS must not). */
 bool smtp_starttls_offered(const struct smtp_session *s);
 void smtp_eof(struct smtp_session *s);

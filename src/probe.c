@@ -155,6 +155,34 @@ static void conclude(struct probe_result *r, const struct probe_options *o, enum
 }
 
 /*
+ * What the made-up address's answer says of the domain. A refusal proves
+ * that the domain refuses unknown addresses only when it is about the
+ * recipient: a made-up address refused because of this client, the sender
+ * or a rate limit says nothing.
+ */
+static enum catch_all catch_all_meaning(enum catch_all st, const struct reply *r, unsigned context)
+{
+	if (st != CATCH_ALL_NO)
+		return st;
+	struct diag_input in = { .step = STEP_RCPT, .failure = failure_from_code(r->code), .reply = r,
+	                         .catch_all = CATCH_ALL_UNTESTED, .context = context };
+	struct diagnosis dg;
+	diagnose_input(&in, &dg);
+	return dg.blame == BLAME_RECIPIENT ? CATCH_ALL_NO : CATCH_ALL_UNKNOWN;
+}
+
+/* The session asked the catch-all question: a fact about the domain, whatever the recipient's answer. */
+static void learn_catch_all(struct probe_result *r, const struct probe_options *o, const struct probe_attempt *a)
+{
+	if (a->catch_all == CATCH_ALL_UNTESTED)
+		return;
+	struct facts_catch_all c = { .state = catch_all_meaning(a->catch_all, &a->catch_all_reply, r->context),
+	                             .have_reply = true, .reply = a->catch_all_reply };
+	snprintf(c.address, sizeof c.address, "%s", r->catch_all_address);
+	facts_set_catch_all(o->facts, r->addr.domain, &c);
+}
+
+/*
  * The catch-all check is a fact about the domain: the first accepted
  * recipient of a domain asks, the others of the run reuse its answer.
  */
@@ -163,12 +191,9 @@ static void share_catch_all(struct probe_result *r, const struct probe_options *
 	if (!o->catch_all)
 		return;
 	if (a->catch_all != CATCH_ALL_UNTESTED) {
-		r->catch_all = a->catch_all;
+		r->catch_all = catch_all_meaning(a->catch_all, &a->catch_all_reply, r->context);
 		r->have_catch_all_reply = true;
 		reply_copy(&r->catch_all_reply, &a->catch_all_reply);
-		struct facts_catch_all c = { .state = a->catch_all, .have_reply = true, .reply = a->catch_all_reply };
-		snprintf(c.address, sizeof c.address, "%s", r->catch_all_address);
-		facts_set_catch_all(o->facts, r->addr.domain, &c);
 		return;
 	}
 	const struct facts_catch_all *known = facts_catch_all(o->facts, r->addr.domain);
@@ -268,6 +293,7 @@ static void finish_attempts(struct probe *p)
 	struct probe_result *r = p->r;
 	r->decided = deciding_attempt(p);
 	const struct probe_attempt *a = &r->attempts[r->decided];
+	learn_catch_all(r, p->o, a);
 	if (a->failure == FAIL_NONE)
 		share_catch_all(r, p->o, a);
 	conclude(r, p->o, a->step, a->failure);

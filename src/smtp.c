@@ -26,9 +26,7 @@ enum smtp_cmd {
 	CMD_STARTTLS,
 	CMD_AUTH,  /* the line prepared in auth_line: AUTH or a continuation */
 	CMD_MAIL,
-	CMD_RCPT,
-	CMD_RCPT_CATCHALL,
-	CMD_RSET,
+	CMD_RCPT,  /* the recipient at the send position the caller gives */
 	CMD_QUIT,
 };
 
@@ -44,18 +42,44 @@ static const struct {
 	[SMTP_TLS] = { "TLS", STEP_TLS, CMD_NONE },
 	[SMTP_AUTH] = { "AUTH", STEP_AUTH, CMD_AUTH },
 	[SMTP_MAIL] = { "MAIL", STEP_MAIL, CMD_MAIL },
-	[SMTP_RCPT] = { "RCPT", STEP_RCPT, CMD_RCPT },
-	[SMTP_CATCHALL] = { "CATCHALL", STEP_RCPT, CMD_RCPT_CATCHALL },
-	[SMTP_RSET] = { "RSET", STEP_RSET, CMD_RSET },
+	/* RCPT TO commands go out in groups (send_group), not on entry. */
+	[SMTP_RCPT] = { "RCPT", STEP_RCPT, CMD_NONE },
 	[SMTP_QUIT] = { "QUIT", STEP_QUIT, CMD_QUIT },
 	[SMTP_DONE] = { "DONE", STEP_NONE, CMD_NONE },
+};
+
+/* A command written (or queued) whose reply is awaited, in order (RFC 2920). */
+struct pending {
+	enum smtp_cmd cmd;
+	int pos;                 /* CMD_RCPT: the send position */
+	uint64_t end;            /* the output offset just after the command */
 };
 
 struct smtp_session {
 	char *helo;
 	char *mail_from;
-	char *rcpt_to;
-	char *catch_all_rcpt;
+	/*
+	 * The recipients in the order they are sent: the caller's, with the
+	 * made-up catch-all address second (right after the first real one).
+	 */
+	char **order;
+	int *order_idx;          /* the caller's index of each position; -1: the made-up one */
+	int norder;
+	int catch_all_pos;       /* position of the made-up address, -1 when none */
+	struct smtp_rcpt *rcpt;  /* by the caller's index, the made-up one last */
+	bool any_accepted;       /* a real recipient was accepted */
+	int next_pos;            /* the next position to send */
+	int group_last;          /* the size of the last group sent */
+	int errors;              /* refused RCPTs in this session */
+	int error_budget;
+	int rcpt_max;
+	bool stop_sending;       /* 452 too many recipients, or the budget is spent */
+	bool mail_refused;
+	bool mail_accepted;
+	struct pending *pending;
+	int npending, pending_head, pending_cap;
+	uint64_t out_total;      /* octets ever queued */
+	uint64_t out_written;    /* octets the caller wrote */
 	bool need_smtputf8;
 	uint64_t size;
 	enum tls_mode tls_mode;
@@ -69,6 +93,7 @@ struct smtp_session {
 	bool authenticated;
 	bool auth_cancelled;
 	bool quit_sent;
+	bool pipelining;         /* the server offers it: envelope commands go in groups */
 	int auth_step;           /* 334 challenges answered */
 	struct strbuf auth_line; /* the next AUTH line, wiped after sending */
 	struct strbuf auth_redacted;
@@ -113,8 +138,34 @@ static void on_reply_line(void *ctx, const char *line, size_t len)
 	emit(ctx, SMTP_EV_RECEIVED, line, len);
 }
 
-/* Build the command for cmd into the output buffer. */
-static void send_command(struct smtp_session *s, enum smtp_cmd cmd)
+/* The result slot of a send position. */
+static int slot(const struct smtp_session *s, int pos)
+{
+	int i = s->order_idx[pos];
+	return i < 0 ? s->norder - 1 : i;
+}
+
+/* Queue the wire bytes of a command and remember that its reply is owed. */
+static void queue(struct smtp_session *s, enum smtp_cmd cmd, int pos, const char *data, size_t len)
+{
+	strbuf_append(&s->out, data, len);
+	strbuf_append(&s->out, "\r\n", 2);
+	s->out_total += len + 2;
+	if (s->npending == s->pending_cap) {
+		int cap = s->pending_cap ? s->pending_cap * 2 : 16;
+		struct pending *p = xreallocarray(NULL, (size_t)cap, sizeof *p);
+		for (int i = 0; i < s->npending; i++)
+			p[i] = s->pending[(s->pending_head + i) % s->pending_cap];
+		free(s->pending);
+		s->pending = p;
+		s->pending_cap = cap;
+		s->pending_head = 0;
+	}
+	s->pending[(s->pending_head + s->npending++) % s->pending_cap] = (struct pending){ cmd, pos, s->out_total };
+}
+
+/* Build the command for cmd into the output buffer; pos is the recipient's for CMD_RCPT. */
+static void send_command_at(struct smtp_session *s, enum smtp_cmd cmd, int pos)
 {
 	struct strbuf line = STRBUF_INIT;
 	switch (cmd) {
@@ -139,31 +190,101 @@ static void send_command(struct smtp_session *s, enum smtp_cmd cmd)
 	case CMD_AUTH:
 		/* The transcript gets the redacted form; only the wire sees the secret. */
 		emit(s, SMTP_EV_SENT, s->auth_redacted.data, s->auth_redacted.len);
-		strbuf_append(&s->out, strbuf_str(&s->auth_line), s->auth_line.len);
-		strbuf_append(&s->out, "\r\n", 2);
+		queue(s, CMD_AUTH, -1, strbuf_str(&s->auth_line), s->auth_line.len);
 		auth_wipe(&s->auth_line);
 		strbuf_reset(&s->auth_redacted);
 		return;
 	case CMD_RCPT:
-		strbuf_printf(&line, "RCPT TO:<%s>", s->rcpt_to);
-		break;
-	case CMD_RCPT_CATCHALL:
-		strbuf_printf(&line, "RCPT TO:<%s>", s->catch_all_rcpt);
-		break;
-	case CMD_RSET:
-		strbuf_puts(&line, "RSET");
+		strbuf_printf(&line, "RCPT TO:<%s>", s->order[pos]);
+		s->rcpt[slot(s, pos)].sent = true;
+		if (s->order_idx[pos] < 0)
+			s->outcome.catch_all = CATCH_ALL_UNKNOWN;  /* until it answers */
 		break;
 	case CMD_QUIT:
 		if (s->quit_sent)
-			return; /* already pipelined behind RSET */
+			return; /* already pipelined behind the last RCPT */
 		s->quit_sent = true;
 		strbuf_puts(&line, "QUIT");
 		break;
 	}
 	emit(s, SMTP_EV_SENT, line.data, line.len);
-	strbuf_append(&s->out, line.data, line.len);
-	strbuf_append(&s->out, "\r\n", 2);
+	queue(s, cmd, pos, line.data, line.len);
 	strbuf_free(&line);
+}
+
+static void send_command(struct smtp_session *s, enum smtp_cmd cmd)
+{
+	send_command_at(s, cmd, -1);
+}
+
+/* RCPTs are outstanding: replies owed for recipients. */
+static int rcpts_pending(const struct smtp_session *s)
+{
+	int n = 0;
+	for (int i = 0; i < s->npending; i++)
+		if (s->pending[(s->pending_head + i) % s->pending_cap].cmd == CMD_RCPT)
+			n++;
+	return n;
+}
+
+static void swap_positions(struct smtp_session *s, int a, int b)
+{
+	char *t = s->order[a];
+	s->order[a] = s->order[b];
+	s->order[b] = t;
+	int i = s->order_idx[a];
+	s->order_idx[a] = s->order_idx[b];
+	s->order_idx[b] = i;
+	if (s->catch_all_pos == a)
+		s->catch_all_pos = b;
+	else if (s->catch_all_pos == b)
+		s->catch_all_pos = a;
+}
+
+static void group_done(struct smtp_session *s);
+
+/*
+ * The next group of RCPT TO commands. With PIPELINING they go out
+ * together (RFC 2920), as many as the error budget allows in the worst
+ * case - every one refused - so the server's error limit (Postfix: a
+ * delay after 10, a disconnect after 20) is never reached; while none was
+ * refused the group may grow, as an MTA sends a whole message's
+ * recipients at once. Without PIPELINING, one at a time. QUIT follows the
+ * group that sends the last recipient.
+ */
+static void send_group(struct smtp_session *s)
+{
+	int left = s->norder - s->next_pos;
+	int budget = s->error_budget - s->errors;
+	int n = 1;
+	if (s->pipelining) {
+		n = budget;
+		if (s->errors == 0 && s->group_last > 0 && 2 * s->group_last > n)
+			n = 2 * s->group_last;
+	}
+	if (n > left)
+		n = left;
+	if (n < 1)
+		n = 1;
+	/*
+	 * One at a time, the made-up address is only worth a round trip once a
+	 * real recipient was accepted: until then it waits behind the next
+	 * real one, and is never sent when none was accepted.
+	 */
+	if (!s->pipelining && s->next_pos == s->catch_all_pos && !s->any_accepted) {
+		if (s->next_pos + 1 >= s->norder) {
+			s->next_pos++;
+			s->catch_all_pos = -1;
+			group_done(s);
+			return;
+		}
+		swap_positions(s, s->next_pos, s->next_pos + 1);
+	}
+	s->group_last = n;
+	for (int i = 0; i < n; i++)
+		send_command_at(s, CMD_RCPT, s->next_pos++);
+	if (s->pipelining && s->next_pos >= s->norder)
+		send_command(s, CMD_QUIT);
 }
 
 /* The only function that changes state. Entering a state sends its command. */
@@ -176,12 +297,14 @@ static void smtp_enter(struct smtp_session *s, enum smtp_state next)
 	s->state = next;
 	send_command(s, states[next].cmd);
 	/*
-	 * The verdict is known once RSET goes out; with PIPELINING (RFC 2920
-	 * allows RSET and QUIT in a group) QUIT follows at once, which saves
-	 * the client a round trip to a distant server.
+	 * With PIPELINING the recipients (and QUIT, when they are all in it)
+	 * follow MAIL FROM in the same flight: EHLO, then one round trip for
+	 * the whole envelope.
 	 */
-	if (next == SMTP_RSET && (s->caps.ext & EHLO_PIPELINING))
-		send_command(s, CMD_QUIT);
+	if (next == SMTP_MAIL && s->pipelining)
+		send_group(s);
+	else if (next == SMTP_RCPT && rcpts_pending(s) == 0)
+		send_group(s);
 }
 
 /* Record the outcome; the first one decided is the one reported. */
@@ -309,6 +432,7 @@ static void after_hello(struct smtp_session *s, const struct reply *r, bool helo
 {
 	ehlo_parse(r, helo_only, &s->caps);
 	s->have_caps = true;
+	s->pipelining = (s->caps.ext & EHLO_PIPELINING) != 0;
 	if (!s->tls_active && (s->caps.ext & EHLO_STARTTLS))
 		s->starttls_offered = true;
 	s->hello_step = states[s->state].step;
@@ -375,6 +499,87 @@ static void on_auth_reply(struct smtp_session *s, const struct reply *r)
 	smtp_enter(s, SMTP_AUTH);
 }
 
+/* "452 4.5.3 Too many recipients": the transaction is full; the rest go to a new one. */
+static bool too_many_recipients(const struct reply *r)
+{
+	if (r->code != 452 && r->code != 552)
+		return false;
+	if (strcmp(r->enhanced, "4.5.3") == 0 || strcmp(r->enhanced, "5.5.3") == 0)
+		return true;
+	return strcasestr(strbuf_str(&r->text), "too many recipients") != NULL;
+}
+
+/* After the replies of a group: the next group, or QUIT. */
+static void group_done(struct smtp_session *s)
+{
+	if (s->state == SMTP_DONE || rcpts_pending(s) > 0)
+		return;
+	bool more = s->next_pos < s->norder && !s->stop_sending && !s->mail_refused;
+	if (more && s->errors < s->error_budget) {
+		send_group(s);
+		return;
+	}
+	if (s->state != SMTP_QUIT)
+		smtp_enter(s, SMTP_QUIT);
+}
+
+static void on_mail_reply(struct smtp_session *s, const struct reply *r)
+{
+	if (r->code / 100 == 2) {
+		s->mail_accepted = true;
+		smtp_enter(s, SMTP_RCPT);
+		return;
+	}
+	/* Pipelined RCPTs are answered (503, "need MAIL") and ignored; QUIT follows them. */
+	finish(s, STEP_MAIL, failure_from_code(r->code), r, NULL);
+	s->mail_refused = true;
+	if (r->code == 421) {
+		smtp_enter(s, SMTP_DONE);
+		return;
+	}
+	s->state = SMTP_RCPT;  /* draining */
+	group_done(s);
+}
+
+static void on_rcpt_reply(struct smtp_session *s, int pos, const struct reply *r)
+{
+	if (s->mail_refused) {
+		group_done(s);
+		return;
+	}
+	if (r->code == 421) {
+		/* The server is closing: what it did not answer goes to a new session. */
+		s->outcome.cut = true;
+		smtp_enter(s, SMTP_DONE);
+		return;
+	}
+	struct smtp_rcpt *rc = &s->rcpt[slot(s, pos)];
+	if (too_many_recipients(r)) {
+		s->stop_sending = true;
+		rc->deferred = true;  /* not its answer: it goes to a new transaction */
+		group_done(s);
+		return;
+	}
+	rc->answered = true;
+	reply_copy(&rc->reply, r);
+	if (r->code / 100 != 2)
+		s->errors++;
+	if (s->order_idx[pos] < 0) {
+		/* Only a definite answer counts: a 4xx says nothing about accept-all, but is kept. */
+		s->outcome.catch_all = r->code / 100 == 4 ? CATCH_ALL_UNKNOWN : r->code / 100 == 2 ? CATCH_ALL_YES : CATCH_ALL_NO;
+		reply_copy(&s->outcome.catch_all_reply, r);
+	} else {
+		if (r->code / 100 == 2)
+			s->any_accepted = true;
+		/* The first recipient's answer is the session's outcome (a single probe's result). */
+		if (s->order_idx[pos] == 0)
+			finish(s, STEP_RCPT, failure_from_code(r->code), r, NULL);
+	}
+	if (s->errors >= s->error_budget && s->next_pos < s->norder)
+		s->outcome.cut = true;
+	group_done(s);
+}
+
 /* Deciding: what a complete reply means in the current state. */
 static void on_reply(struct smtp_session *s, const struct reply *r)
 {
@@ -382,11 +587,13 @@ static void on_reply(struct smtp_session *s, const struct reply *r)
 
 	switch (s->state) {
 	case SMTP_BANNER:
-	case SMTP_MAIL:
 		if (!ok)
 			refused(s, r);
 		else
-			smtp_enter(s, s->state == SMTP_BANNER ? SMTP_EHLO : SMTP_RCPT);
+			smtp_enter(s, SMTP_EHLO);
+		break;
+	case SMTP_MAIL:
+		on_mail_reply(s, r);
 		break;
 	case SMTP_EHLO:
 		if (ok)
@@ -413,23 +620,7 @@ static void on_reply(struct smtp_session *s, const struct reply *r)
 		on_auth_reply(s, r);
 		break;
 	case SMTP_RCPT:
-		if (ok) {
-			finish(s, STEP_RCPT, FAIL_NONE, r, NULL);
-			if (s->catch_all_rcpt)
-				s->outcome.catch_all = CATCH_ALL_UNKNOWN;  /* until it answers */
-			smtp_enter(s, s->catch_all_rcpt ? SMTP_CATCHALL : SMTP_RSET);
-		} else {
-			refused(s, r);
-		}
-		break;
-	case SMTP_CATCHALL:
-		/* Only a definite answer counts: a 4xx says nothing about accept-all, but is kept. */
-		s->outcome.catch_all = r->code / 100 == 4 ? CATCH_ALL_UNKNOWN : ok ? CATCH_ALL_YES : CATCH_ALL_NO;
-		reply_copy(&s->outcome.catch_all_reply, r);
-		smtp_enter(s, r->code == 421 ? SMTP_DONE : SMTP_RSET);
-		break;
-	case SMTP_RSET:
-		smtp_enter(s, SMTP_QUIT);
+		/* on_envelope_reply() takes every envelope reply; nothing arrives here. */
 		break;
 	case SMTP_QUIT:
 	case SMTP_DONE:
@@ -456,12 +647,31 @@ struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, voi
 	struct smtp_session *s = xcalloc(1, sizeof *s);
 	s->helo = xstrdup(p->helo ? p->helo : "localhost");
 	s->mail_from = xstrdup(p->mail_from ? p->mail_from : "");
-	s->rcpt_to = xstrdup(p->rcpt_to ? p->rcpt_to : "");
+	/* The recipients in sending order: the made-up one right after the first. */
+	const char *const *rcpts = p->rcpts;
+	int n = p->nrcpts;
+	if (!rcpts) {
+		rcpts = &p->rcpt_to;
+		n = 1;
+	}
+	s->norder = n + (p->catch_all_rcpt ? 1 : 0);
+	s->order = xcalloc((size_t)s->norder, sizeof *s->order);
+	s->rcpt = xcalloc((size_t)s->norder, sizeof *s->rcpt);
+	s->order_idx = xcalloc((size_t)s->norder, sizeof *s->order_idx);
+	s->catch_all_pos = -1;
+	for (int i = 0, pos = 0; i < n; i++) {
+		s->order_idx[pos] = i;
+		s->order[pos++] = xstrdup(rcpts[i] ? rcpts[i] : "");
+		if (i == 0 && p->catch_all_rcpt) {
+			s->catch_all_pos = pos;
+			s->order_idx[pos] = -1;
+			s->order[pos++] = xstrdup(p->catch_all_rcpt);
+		}
+	}
+	s->error_budget = p->error_budget > 0 ? p->error_budget : SMTP_ERROR_BUDGET;
 	s->need_smtputf8 = p->need_smtputf8;
 	s->size = p->size;
 	s->outcome.catch_all = CATCH_ALL_UNTESTED;
-	if (p->catch_all_rcpt)
-		s->catch_all_rcpt = xstrdup(p->catch_all_rcpt);
 	s->tls_mode = (enum tls_mode)p->tls_mode;
 	s->tls_active = p->tls_active;
 	s->auth_forced = (enum auth_mech)p->auth_mech;
@@ -487,8 +697,14 @@ void smtp_free(struct smtp_session *s)
 		return;
 	free(s->helo);
 	free(s->mail_from);
-	free(s->rcpt_to);
-	free(s->catch_all_rcpt);
+	for (int i = 0; i < s->norder; i++) {
+		free(s->order[i]);
+		reply_free(&s->rcpt[i].reply);
+	}
+	free(s->order);
+	free(s->order_idx);
+	free(s->rcpt);
+	free(s->pending);
 	reply_free(&s->outcome.catch_all_reply);
 	free(s->auth_user);
 	if (s->auth_secret) {
@@ -503,6 +719,41 @@ void smtp_free(struct smtp_session *s)
 	strbuf_free(&s->in);
 	strbuf_free(&s->out);
 	free(s);
+}
+
+/* A reply that answers nothing we sent: believing it would let a server (or an injector) make up results. */
+static void unasked(struct smtp_session *s, const char *why)
+{
+	struct msg m;
+	msg_set(&m, why, "");
+	finish(s, states[s->state].step, FAIL_PROTOCOL, NULL, &m);
+	note_msg(s, &m);
+	smtp_enter(s, SMTP_DONE);
+}
+
+/* Match a complete reply with the command it answers, in the order they were sent. */
+static void dispatch(struct smtp_session *s, const struct reply *r)
+{
+	if (s->npending == 0) {
+		if (s->state == SMTP_BANNER)
+			on_reply(s, r);
+		else
+			unasked(s, N_("the server sent a reply that answers no command"));
+		return;
+	}
+	struct pending p = s->pending[s->pending_head];
+	if (p.end > s->out_written) {
+		unasked(s, N_("the server answered a command before it was sent"));
+		return;
+	}
+	s->pending_head = (s->pending_head + 1) % s->pending_cap;
+	s->npending--;
+	if (p.cmd == CMD_RCPT)
+		on_rcpt_reply(s, p.pos, r);
+	else if (p.cmd == CMD_QUIT)
+		smtp_enter(s, SMTP_DONE);
+	else
+		on_reply(s, r);
 }
 
 void smtp_feed(struct smtp_session *s, const char *data, size_t len)
@@ -527,7 +778,7 @@ void smtp_feed(struct smtp_session *s, const char *data, size_t len)
 			smtp_enter(s, SMTP_DONE);
 			break;
 		}
-		on_reply(s, &s->rr.reply);
+		dispatch(s, &s->rr.reply);
 		reply_reader_next(&s->rr);
 	}
 }
@@ -544,6 +795,7 @@ void smtp_tls_done(struct smtp_session *s, enum failure f, const struct msg *det
 	/* RFC 3207 4.2: forget what was learnt in clear text and ask again. */
 	s->tls_active = true;
 	s->have_caps = false;
+	s->pipelining = false;
 	memset(&s->caps, 0, sizeof s->caps);
 	smtp_enter(s, SMTP_EHLO);
 }
@@ -587,6 +839,17 @@ void smtp_output_done(struct smtp_session *s, size_t n)
 {
 	/* AUTH lines pass through here: leave no copy of them behind. */
 	strbuf_consume_wipe(&s->out, n);
+	s->out_written += n;
+}
+
+const struct smtp_rcpt *smtp_rcpt_result(const struct smtp_session *s, int i)
+{
+	return &s->rcpt[i];
+}
+
+bool smtp_mail_accepted(const struct smtp_session *s)
+{
+	return s->mail_accepted && !s->mail_refused;
 }
 
 enum smtp_state smtp_state(const struct smtp_session *s)

@@ -69,6 +69,14 @@ expect_jq "catch-all 4xx: mailbox unverifiable" "$PROBE_OUT" .mailbox unverifiab
 expect_jq "catch-all 4xx: category" "$PROBE_OUT" .diagnosis.category accepted_catch_all_unknown
 expect_eq "catch-all 4xx: fakesmtp saw the dialogue" "$FAKE_RC" 0
 
+# A made-up address refused for another reason (here a rate limit on this client) proves nothing.
+fake_start 127.0.0.1 "$CLI_TEST_DIR/catchall-refused-policy.dialog"
+run_probe --json --timeout 3 --port "$FAKE_PORT" 'user@[127.0.0.1]'
+fake_finish
+expect_jq "made-up refused by policy: catch_all unknown" "$PROBE_OUT" .catch_all null
+expect_jq "made-up refused by policy: its reply kept" "$PROBE_OUT" .catch_all_probe.reply.code 550
+expect_jq "made-up refused by policy: mailbox unverifiable" "$PROBE_OUT" .mailbox unverifiable
+
 # --no-catch-all: nothing is tried (fakesmtp fails on any extra RCPT) and nothing claimed.
 fake_start 127.0.0.1 "$CLI_TEST_DIR/no-catchall.dialog"
 run_probe --json --timeout 3 --no-catch-all --port "$FAKE_PORT" 'user@[127.0.0.1]'

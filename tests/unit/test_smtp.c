@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -34,20 +36,20 @@ struct scenario {
 #define GREET { "220 mx.test ESMTP\r\n", "EHLO probe.test\r\n" }
 
 static const struct scenario scenarios[] = {
-	{ "accepted", "", false, 0, {
+	{ "accepted: QUIT right after the verdict", "", false, 0, {
 		GREET,
 		{ "250-mx.test\r\n250 8BITMIME\r\n", "MAIL FROM:<>\r\n" },
 		{ "250 2.1.0 Ok\r\n", "RCPT TO:<user@example.test>\r\n" },
-		{ "250 2.1.5 Ok\r\n", "RSET\r\n" },
-		{ "250 2.0.0 Ok\r\n", "QUIT\r\n" },
+		{ "250 2.1.5 Ok\r\n", "QUIT\r\n" },
 		{ "221 2.0.0 Bye\r\n", "" } }, STEP_RCPT, FAIL_NONE, 250 },
-	{ "pipelining: QUIT follows RSET at once", "", false, 0, {
+	{ "pipelining: MAIL, RCPT and QUIT in one flight", "", false, 0, {
 		GREET,
-		{ "250-mx.test\r\n250 PIPELINING\r\n", "MAIL FROM:<>\r\n" },
-		{ "250 2.1.0 Ok\r\n", "RCPT TO:<user@example.test>\r\n" },
-		{ "250 2.1.5 Ok\r\n", "RSET\r\nQUIT\r\n" },
-		{ "250 2.0.0 Ok\r\n", "" },
-		{ "221 2.0.0 Bye\r\n", "" } }, STEP_RCPT, FAIL_NONE, 250 },
+		{ "250-mx.test\r\n250 PIPELINING\r\n", "MAIL FROM:<>\r\nRCPT TO:<user@example.test>\r\nQUIT\r\n" },
+		{ "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n221 2.0.0 Bye\r\n", "" } }, STEP_RCPT, FAIL_NONE, 250 },
+	{ "pipelining: MAIL refused, the RCPT answer ignored", "", false, 0, {
+		GREET,
+		{ "250-mx.test\r\n250 PIPELINING\r\n", "MAIL FROM:<>\r\nRCPT TO:<user@example.test>\r\nQUIT\r\n" },
+		{ "550 5.7.1 Sender rejected\r\n503 5.5.1 need MAIL\r\n221 Bye\r\n", "" } }, STEP_MAIL, FAIL_REJECTED, 550 },
 	{ "rcpt 550", "", false, 0, {
 		GREET,
 		{ "250 mx.test\r\n", "MAIL FROM:<>\r\n" },
@@ -59,7 +61,7 @@ static const struct scenario scenarios[] = {
 		{ "502 5.5.2 Error: command not recognized\r\n", "HELO probe.test\r\n" },
 		{ "250 mx.test\r\n", "MAIL FROM:<>\r\n" },
 		{ "250 Ok\r\n", "RCPT TO:<user@example.test>\r\n" },
-		{ "250 Ok\r\n", "RSET\r\n" } }, STEP_RCPT, FAIL_NONE, 250 },
+		{ "250 Ok\r\n", "QUIT\r\n" } }, STEP_RCPT, FAIL_NONE, 250 },
 	{ "helo refused too", "", false, 0, {
 		GREET,
 		{ "500 no\r\n", "HELO probe.test\r\n" },
@@ -121,7 +123,6 @@ static const struct scenario scenarios[] = {
 		GREET,
 		{ "250 mx.test\r\n", "MAIL FROM:<>\r\n" },
 		{ "250 Ok\r\n", "RCPT TO:<user@example.test>\r\n" },
-		{ "250 Ok\r\n", "RSET\r\n" },
 		{ "250 Ok\r\n", "QUIT\r\n" },
 		{ TIMEOUT_, "" } }, STEP_RCPT, FAIL_NONE, 250 },
 };
@@ -235,11 +236,206 @@ static void test_caps_kept(void **state)
 	struct smtp_session *s = smtp_new(&p, NULL, NULL);
 	assert_null(smtp_caps(s));
 	smtp_feed(s, "220 x\r\n", 7);
+	size_t len;
+	smtp_output(s, &len);
+	smtp_output_done(s, len);
 	smtp_feed(s, "250-mx\r\n250-PIPELINING\r\n250 SIZE 42\r\n", 37);
 	const struct ehlo_caps *c = smtp_caps(s);
 	assert_non_null(c);
 	assert_int_equal(c->size, 42);
 	assert_true(c->ext & EHLO_PIPELINING);
+	smtp_free(s);
+}
+
+/* Feed the server's bytes, then take (and write) what the client queued. */
+static char *say(struct smtp_session *s, const char *server)
+{
+	smtp_feed(s, server, strlen(server));
+	size_t len;
+	const char *out = smtp_output(s, &len);
+	char *copy = strndup(out, len);
+	smtp_output_done(s, len);
+	return copy;
+}
+
+static void expect_said(struct smtp_session *s, const char *server, const char *client)
+{
+	char *got = say(s, server);
+	if (strcmp(got, client) != 0)
+		fail_msg("after \"%s\": client sent \"%s\", want \"%s\"", server, got, client);
+	free(got);
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Several recipients in one session: one MAIL FROM, the RCPTs in one pipelined group, each its own answer. */
+static void test_many_recipients(void **state)
+{
+	(void)state;
+	const char *rcpts[] = { "a@x.test", "b@x.test", "c@x.test" };
+	struct smtp_params p = { .helo = "h", .mail_from = "", .rcpts = rcpts, .nrcpts = 3,
+	                         .catch_all_rcpt = "made-up@x.test" };
+	struct smtp_session *s = smtp_new(&p, NULL, NULL);
+	expect_said(s, "220 x\r\n", "EHLO h\r\n");
+	expect_said(s, "250-mx\r\n250 PIPELINING\r\n",
+	            "MAIL FROM:<>\r\nRCPT TO:<a@x.test>\r\nRCPT TO:<made-up@x.test>\r\n"
+	            "RCPT TO:<b@x.test>\r\nRCPT TO:<c@x.test>\r\nQUIT\r\n");
+	expect_said(s, "250 ok\r\n250 ok\r\n550 5.1.1 no\r\n550 5.1.1 no such user\r\n452 4.2.2 full\r\n221 bye\r\n", "");
+	assert_int_equal(smtp_state(s), SMTP_DONE);
+	assert_true(smtp_mail_accepted(s));
+	assert_int_equal(smtp_rcpt_result(s, 0)->reply.code, 250);
+	assert_int_equal(smtp_rcpt_result(s, 1)->reply.code, 550);
+	assert_string_equal(strbuf_str(&smtp_rcpt_result(s, 1)->reply.text), "no such user");
+	assert_int_equal(smtp_rcpt_result(s, 2)->reply.code, 452);
+	assert_int_equal(smtp_outcome(s)->catch_all, CATCH_ALL_NO);
+	assert_false(smtp_outcome(s)->cut);
+	smtp_free(s);
+}
+
+/* Every recipient refused: the session stops at the error budget, before the server's limits; the rest is left for a new session. */
+static void test_error_budget(void **state)
+{
+	(void)state;
+	const char *rcpts[12];
+	char names[12][16];
+	for (int i = 0; i < 12; i++) {
+		snprintf(names[i], sizeof names[i], "u%d@x.test", i);
+		rcpts[i] = names[i];
+	}
+	struct smtp_params p = { .helo = "h", .mail_from = "", .rcpts = rcpts, .nrcpts = 12 };
+	struct smtp_session *s = smtp_new(&p, NULL, NULL);
+	expect_said(s, "220 x\r\n", "EHLO h\r\n");
+	char *out = say(s, "250-mx\r\n250 PIPELINING\r\n");
+	assert_int_equal(count(out, "RCPT TO:"), SMTP_ERROR_BUDGET);
+	assert_int_equal(count(out, "QUIT"), 0);
+	free(out);
+	struct strbuf replies = STRBUF_INIT;
+	strbuf_puts(&replies, "250 ok\r\n");
+	for (int i = 0; i < SMTP_ERROR_BUDGET; i++)
+		strbuf_puts(&replies, "550 5.1.1 unknown\r\n");
+	expect_said(s, strbuf_str(&replies), "QUIT\r\n");
+	strbuf_free(&replies);
+	assert_true(smtp_outcome(s)->cut);
+	assert_true(smtp_rcpt_result(s, 7)->answered);
+	assert_false(smtp_rcpt_result(s, 8)->sent);
+	smtp_free(s);
+}
+
+/* While nothing is refused the groups grow, as an MTA sends a message's recipients at once. */
+static void test_groups_grow(void **state)
+{
+	(void)state;
+	const char *rcpts[20];
+	char names[20][16];
+	for (int i = 0; i < 20; i++) {
+		snprintf(names[i], sizeof names[i], "u%d@x.test", i);
+		rcpts[i] = names[i];
+	}
+	struct smtp_params p = { .helo = "h", .mail_from = "", .rcpts = rcpts, .nrcpts = 20 };
+	struct smtp_session *s = smtp_new(&p, NULL, NULL);
+	expect_said(s, "220 x\r\n", "EHLO h\r\n");
+	char *out = say(s, "250-mx\r\n250 PIPELINING\r\n");
+	assert_int_equal(count(out, "RCPT TO:"), SMTP_ERROR_BUDGET);
+	free(out);
+	struct strbuf replies = STRBUF_INIT;
+	strbuf_puts(&replies, "250 ok\r\n");
+	for (int i = 0; i < SMTP_ERROR_BUDGET; i++)
+		strbuf_puts(&replies, "250 ok\r\n");
+	out = say(s, strbuf_str(&replies));
+	/* twice the first group, capped by what is left; QUIT rides with the last */
+	assert_int_equal(count(out, "RCPT TO:"), 20 - SMTP_ERROR_BUDGET);
+	assert_int_equal(count(out, "QUIT"), 1);
+	free(out);
+	strbuf_free(&replies);
+	smtp_free(s);
+}
+
+/* 452 too many recipients: that one and the rest go to a new transaction; 421: the unanswered to a new session. */
+static void test_too_many_and_421(void **state)
+{
+	(void)state;
+	const char *rcpts[] = { "a@x.test", "b@x.test", "c@x.test" };
+	struct smtp_params p = { .helo = "h", .mail_from = "", .rcpts = rcpts, .nrcpts = 3 };
+	struct smtp_session *s = smtp_new(&p, NULL, NULL);
+	expect_said(s, "220 x\r\n", "EHLO h\r\n");
+	expect_said(s, "250 mx\r\n", "MAIL FROM:<>\r\n");
+	expect_said(s, "250 ok\r\n", "RCPT TO:<a@x.test>\r\n");
+	expect_said(s, "250 ok\r\n", "RCPT TO:<b@x.test>\r\n");
+	expect_said(s, "452 4.5.3 Error: too many recipients\r\n", "QUIT\r\n");
+	assert_true(smtp_rcpt_result(s, 1)->deferred);
+	assert_false(smtp_rcpt_result(s, 1)->answered);
+	assert_false(smtp_rcpt_result(s, 2)->sent);
+	smtp_free(s);
+
+	s = smtp_new(&p, NULL, NULL);
+	expect_said(s, "220 x\r\n", "EHLO h\r\n");
+	expect_said(s, "250-mx\r\n250 PIPELINING\r\n",
+	            "MAIL FROM:<>\r\nRCPT TO:<a@x.test>\r\nRCPT TO:<b@x.test>\r\nRCPT TO:<c@x.test>\r\nQUIT\r\n");
+	expect_said(s, "250 ok\r\n250 ok\r\n421 4.7.0 closing\r\n", "");
+	assert_int_equal(smtp_state(s), SMTP_DONE);
+	assert_true(smtp_outcome(s)->cut);
+	assert_true(smtp_rcpt_result(s, 0)->answered);
+	assert_false(smtp_rcpt_result(s, 1)->answered);
+	assert_false(smtp_rcpt_result(s, 2)->answered);
+	smtp_free(s);
+}
+
+/* One at a time, the made-up address waits for an accepted recipient, and is never sent without one. */
+static void test_catch_all_one_at_a_time(void **state)
+{
+	(void)state;
+	struct smtp_params p = { .helo = "h", .mail_from = "", .rcpt_to = "u@x.test", .catch_all_rcpt = "made-up@x.test" };
+	struct smtp_session *s = smtp_new(&p, NULL, NULL);
+	expect_said(s, "220 x\r\n", "EHLO h\r\n");
+	expect_said(s, "250 mx\r\n", "MAIL FROM:<>\r\n");
+	expect_said(s, "250 ok\r\n", "RCPT TO:<u@x.test>\r\n");
+	expect_said(s, "550 5.1.1 no\r\n", "QUIT\r\n");
+	assert_int_equal(smtp_outcome(s)->catch_all, CATCH_ALL_UNTESTED);
+	smtp_free(s);
+
+	const char *rcpts[] = { "a@x.test", "b@x.test" };
+	struct smtp_params q = { .helo = "h", .mail_from = "", .rcpts = rcpts, .nrcpts = 2, .catch_all_rcpt = "made-up@x.test" };
+	s = smtp_new(&q, NULL, NULL);
+	expect_said(s, "220 x\r\n", "EHLO h\r\n");
+	expect_said(s, "250 mx\r\n", "MAIL FROM:<>\r\n");
+	expect_said(s, "250 ok\r\n", "RCPT TO:<a@x.test>\r\n");
+	expect_said(s, "550 5.1.1 no\r\n", "RCPT TO:<b@x.test>\r\n");
+	expect_said(s, "250 ok\r\n", "RCPT TO:<made-up@x.test>\r\n");
+	expect_said(s, "250 ok\r\n", "QUIT\r\n");
+	assert_int_equal(smtp_outcome(s)->catch_all, CATCH_ALL_YES);
+	assert_int_equal(smtp_rcpt_result(s, 1)->reply.code, 250);
+	smtp_free(s);
+}
+
+/*
+ * A server without PIPELINING that answers commands before they were
+ * written (all in the greeting's segment) is not believed.
+ */
+static void test_replies_ahead(void **state)
+{
+	(void)state;
+	struct smtp_params p = { .helo = "h", .mail_from = "", .rcpt_to = "u@x.test" };
+	struct smtp_session *s = smtp_new(&p, NULL, NULL);
+	const char *wire = "220 x\r\n250 mx\r\n250 2.1.0 ok\r\n250 2.1.5 ok\r\n";
+	smtp_feed(s, wire, strlen(wire));
+	assert_int_equal(smtp_state(s), SMTP_DONE);
+	assert_int_equal(smtp_outcome(s)->failure, FAIL_PROTOCOL);
+	assert_int_equal(smtp_outcome(s)->step, STEP_EHLO);
+	smtp_free(s);
+	/* A reply when nothing was asked: the same. */
+	s = smtp_new(&p, NULL, NULL);
+	expect_said(s, "220 x\r\n", "EHLO h\r\n");
+	expect_said(s, "250 mx\r\n", "MAIL FROM:<>\r\n");
+	expect_said(s, "250 ok\r\n", "RCPT TO:<u@x.test>\r\n");
+	expect_said(s, "250 ok\r\n", "QUIT\r\n");
+	expect_said(s, "250 extra\r\n", "");
+	assert_int_equal(smtp_state(s), SMTP_DONE);
 	smtp_free(s);
 }
 
@@ -250,6 +446,12 @@ int main(void)
 		cmocka_unit_test(test_split_feed),
 		cmocka_unit_test(test_done_is_final),
 		cmocka_unit_test(test_caps_kept),
+		cmocka_unit_test(test_many_recipients),
+		cmocka_unit_test(test_error_budget),
+		cmocka_unit_test(test_groups_grow),
+		cmocka_unit_test(test_too_many_and_421),
+		cmocka_unit_test(test_catch_all_one_at_a_time),
+		cmocka_unit_test(test_replies_ahead),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
