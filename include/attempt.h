@@ -39,7 +39,8 @@ struct attempt_params {
 	const struct dns_addr *addr;  /* ip "" with a socks5h proxy: the proxy resolves host */
 	int port;
 	bool plain;                   /* no STARTTLS (opportunistic fall-back) */
-	const char *rcpt;
+	const char *const *rcpts;     /* the recipients of this session */
+	int nrcpts;
 	const char *catch_all_rcpt;   /* NULL: no catch-all check */
 	bool need_smtputf8;
 };
@@ -57,6 +58,10 @@ struct attempt {
 	struct loop_timer timer;      /* connect, handshake and per-step deadlines */
 	bool handshaking;
 	struct msg proxy_why;         /* the SOCKS5 failure, for classify() */
+	/* After the attempt: what became of each recipient (nrcpts entries). */
+	struct smtp_rcpt *rcpt_results;
+	bool mail_accepted;           /* MAIL FROM was accepted: the answers are the recipients' */
+	bool cut;                     /* recipients were left unanswered (421, error budget) */
 	int64_t t_step;
 	char helo[300];
 };

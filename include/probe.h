@@ -39,6 +39,8 @@ struct probe_options {
 	bool require_mailbox;        /* --require-mailbox: an unverifiable acceptance exits 79 */
 	struct facts *facts;         /* what the run learnt per domain (catch-all), shared; may be NULL */
 	int retry_greylist_s;        /* --retry-greylist: seconds to wait; 0 = no retry */
+	int rcpt_per_session;        /* --rcpt-per-session; 0: PROBE_RCPT_PER_SESSION */
+	int max_time_s;              /* --max-time: bound on one address; 0 = none */
 	uint64_t size;
 	int timeout_ms[STEP_COUNT];  /* per step */
 	struct tls_config tls;
@@ -58,6 +60,13 @@ struct probe_options {
 };
 
 #define PROBE_NOTES_MAX 12   /* distinct notes kept per result; more are counted */
+/*
+ * Recipients carried by one session at most: half of the 100 that RFC 5321
+ * 4.5.3.1.8 says a server must take in one transaction, as Postfix's
+ * smtp_destination_recipient_limit (50).
+ */
+#define PROBE_RCPT_PER_SESSION 50
+#define PROBE_MAX_TIME_DEFAULT 300  /* --max-time: five minutes per address */
 
 /* One connection: where to, how it ended, and what the server showed. */
 struct probe_attempt {
@@ -144,11 +153,22 @@ void probe_options_defaults(struct probe_options *o);
 struct probe;
 
 /*
- * Start probing the address in input[0..len) inside the loop; done(ctx) is
- * called once when out is complete (possibly before probe_start returns,
- * e.g. for an invalid address). Free the probe with probe_free, but not
- * from inside done(). Returns NULL only when out of memory (done was called).
+ * Probe n addresses of one domain (or one --server) together: one DNS
+ * lookup, sessions that each carry several recipients (at most
+ * --rcpt-per-session), each address's result from its own RCPT reply;
+ * duplicates are probed once. results[i] is filled for inputs[i];
+ * done(ctx, i) is called as each one is complete (maybe before this
+ * returns, for an invalid address). Free with probe_free once
+ * probe_finished(), and never from inside done().
  */
+struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe_options *o,
+                               const char *const *inputs, const size_t *lens, int n,
+                               struct probe_result *const *results,
+                               void (*done)(void *ctx, int i), void *ctx);
+/* Every result is complete. */
+bool probe_finished(const struct probe *p);
+
+/* One address: probe_start_many with n = 1; done(ctx) once out is complete. */
 struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_options *o,
                           const char *input, size_t len, struct probe_result *out,
                           void (*done)(void *ctx), void *ctx);

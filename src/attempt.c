@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "mem.h"
 #include "tls.h"
 
 static void flush(struct attempt *a);
@@ -175,6 +176,16 @@ static void end_session(struct attempt *a)
 	if (oc->catch_all != CATCH_ALL_UNTESTED)
 		reply_copy(&out->catch_all_reply, &oc->catch_all_reply);
 	out->starttls_offered = smtp_starttls_offered(a->s);
+	a->mail_accepted = smtp_mail_accepted(a->s);
+	a->cut = oc->cut;
+	a->rcpt_results = xcalloc((size_t)(a->ap.nrcpts > 0 ? a->ap.nrcpts : 1), sizeof *a->rcpt_results);
+	for (int i = 0; i < a->ap.nrcpts; i++) {
+		const struct smtp_rcpt *rc = smtp_rcpt_result(a->s, i);
+		a->rcpt_results[i] = *rc;
+		memset(&a->rcpt_results[i].reply, 0, sizeof a->rcpt_results[i].reply);
+		if (rc->answered)
+			reply_copy(&a->rcpt_results[i].reply, &rc->reply);
+	}
 	const struct ehlo_caps *caps = smtp_caps(a->s);
 	if (caps) {
 		out->have_caps = true;
@@ -573,7 +584,8 @@ static bool start_session(struct attempt *a, bool tls_active)
 	struct smtp_params sp = {
 		.helo = a->helo,
 		.mail_from = o->mail_from,
-		.rcpt_to = a->ap.rcpt,
+		.rcpts = a->ap.rcpts,
+		.nrcpts = a->ap.nrcpts,
 		.need_smtputf8 = a->ap.need_smtputf8,
 		.size = o->size,
 		.tls_mode = a->ap.plain ? TLS_NONE : o->tls.mode,
@@ -590,9 +602,20 @@ static bool start_session(struct attempt *a, bool tls_active)
 	return watch(a, LOOP_READ, on_io);
 }
 
+static void free_results(struct attempt *a)
+{
+	if (!a->rcpt_results)
+		return;
+	for (int i = 0; i < a->ap.nrcpts; i++)
+		reply_free(&a->rcpt_results[i].reply);
+	free(a->rcpt_results);
+	a->rcpt_results = NULL;
+}
+
 void attempt_start(struct attempt *a, struct loop *l, const struct attempt_params *ap, struct probe_attempt *out,
                    const struct attempt_ops *ops, void *ctx)
 {
+	free_results(a);
 	memset(a, 0, sizeof *a);
 	a->l = l;
 	a->ap = *ap;
@@ -640,6 +663,7 @@ void attempt_start(struct attempt *a, struct loop *l, const struct attempt_param
 
 void attempt_stop(struct attempt *a)
 {
+	free_results(a);
 	if (!a->running)
 		return;
 	smtp_free(a->s);

@@ -116,8 +116,8 @@ static int mx_cmp(const void *a, const void *b)
 void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, const char *why)
 {
 	struct probe *p = ctx;
-	struct probe_result *r = p->r;
-	const char *domain = r->addr.domain;
+	struct probe_result *r = &p->common;
+	const char *domain = p->addr->domain;
 	struct route *rt = &p->route;
 	struct msg detail;
 

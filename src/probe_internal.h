@@ -1,8 +1,8 @@
 /*
  * probe_internal.h - what the two halves of a probe share: the core
- * (probe.c: entry, the order of attempts through route.c, the result) and
- * the DNS part (probe_dns.c: MX, null and implicit MX, addresses). The DNS
- * part reports back through probe_hosts_known() and probe_fail(); the
+ * (probe.c: the recipients, the sessions the route asks for, the results)
+ * and the DNS part (probe_dns.c: MX, null and implicit MX, addresses). The
+ * DNS part reports back through probe_hosts_known() and probe_fail(); the
  * connections are attempt.c's, which reports back by callback.
  * Not installed, not for anything but src/probe*.c.
  */
@@ -18,27 +18,62 @@ struct host_lookup {
 	int host;                    /* index into route.hosts */
 };
 
+enum slot_state {
+	SLOT_PENDING,                /* waiting for a session */
+	SLOT_SENT,                   /* in the running session */
+	SLOT_WAIT,                   /* greylisted: waiting to be asked again */
+	SLOT_DONE,                   /* its result is complete */
+};
+
+/* One recipient of the probe. */
+struct slot {
+	struct probe_result *r;
+	char rcpt[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];  /* as sent in RCPT TO */
+	enum slot_state state;
+	int dup_of;                  /* an earlier slot with the same address, or -1 */
+	int tries;                   /* sessions cut before it was answered */
+	bool greylisted;             /* --retry-greylist: asked again after the wait */
+	int *atts;                   /* the attempts it took part in (indices into probe.atts) */
+	int natts;
+};
+
 struct probe {
 	struct loop *l;
 	struct dns *d;
 	const struct probe_options *o;
-	struct probe_result *r;
-	bool done;
-	void (*done_fn)(void *ctx);
+	void (*done_fn)(void *ctx, int i);
 	void *done_ctx;
+	bool done;
 	int64_t t_start;
 	int64_t t_dns;
 	int port;
+
+	/* What every recipient's result shares: MX, notes, timings, transcript. */
+	struct probe_result common;
+	const struct address *addr;  /* the domain's, from the first valid address */
+	char catch_all_address[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
+
+	struct slot *slots;
+	int nslots;
+	int ndone;
 
 	struct route route;
 	struct host_lookup lookups[DNS_MX_MAX];
 	int pending;                 /* address lookups outstanding */
 	struct loop_timer dns_timer;
+	bool hosts_known;
 
 	struct attempt attempt;
-	struct loop_timer retry_timer; /* --retry-greylist */
-	bool retried;
-	char rcpt[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
+	struct probe_attempt *atts;  /* every connection made, in order */
+	int natts;
+	int *session;                /* slots in the running session */
+	int nsession;
+	const char **session_rcpts;
+	bool reconnect;              /* the next session goes to the same target */
+	struct loop_timer wait_timer; /* greylisting retry, back-off */
+	struct loop_timer max_timer;  /* --max-time */
+	int backoffs;
+	struct single *single;       /* probe_start's adapter, freed with the probe */
 };
 
 /* probe.c */
