@@ -1,15 +1,19 @@
 /*
- * batch.h - many addresses in one process, politely: up to `concurrency`
- * probes at once, at most `per_domain` of them to the same domain (or the
- * same --server), domains taken in turn, output in input order.
+ * batch.h - many addresses in one process, at the protocol minimum and
+ * politely: the addresses of one domain (or one --server) go through shared
+ * sessions (probe_start_many), at most `per_domain` of them at once, at
+ * most `concurrency` in all, domains taken in turn.
  *
- * Memory and time stay proportional to the input, not to its square: a
- * result exists only while its probe runs; what waits for an earlier, slower
- * address is its rendered output.
+ * Input is read as the run goes (a pipe can feed it), within a bounded
+ * window ahead of the oldest unwritten result, so memory stays flat
+ * however long the list; results come out in input order or, with
+ * completion_order, as they finish. An output that fails (EPIPE, ENOSPC)
+ * or an interruption stops the run promptly.
  */
 #ifndef SMTPPROBE_BATCH_H
 #define SMTPPROBE_BATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dns.h"
@@ -18,19 +22,31 @@
 #include "strbuf.h"
 
 struct batch_progress {
-	size_t total, done, running;
+	size_t total, done, running;   /* total: read so far */
 	size_t accepted, rejected, tempfail, error;
+	bool input_done;
 };
 
 struct batch_config {
-	int concurrency;   /* >= 1 */
-	int per_domain;    /* >= 1 */
-	/* Render one finished result into out (text, JSON, or nothing). */
+	int concurrency;          /* probes at once, >= 1 */
+	int per_domain;           /* probes at once per domain or --server, >= 1 */
+	bool completion_order;    /* --order completion: write results as they finish */
+	int shard_k, shard_n;     /* --shard K/N: only domains whose hash falls in shard K; n = 0: all */
+	const char *input;        /* --input FILE, "-" for standard input; NULL: none */
+	/* Render one finished result into out (text, JSON, ...). */
 	void (*render)(void *ctx, const struct probe_result *r, struct strbuf *out);
-	/* Write rendered output, in input order. */
-	void (*write)(void *ctx, const char *data, size_t len);
-	/* Called after each probe finishes (for a progress line); may be NULL. */
+	/* Write rendered output; a negative return (errno set) stops the run. */
+	int (*write)(void *ctx, const char *data, size_t len);
+	/* After each probe finishes (for a progress line); may be NULL. */
 	void (*progress)(void *ctx, const struct batch_progress *p);
+	/*
+	 * One input line into its addresses, each passed to emit; NULL: the
+	 * line trimmed of blanks is one address. Lines that are blank or start
+	 * with '#' never reach it.
+	 */
+	void (*split)(const char *line, size_t len, void (*emit)(void *ectx, const char *a, size_t n), void *ectx);
+	/* --resume: true when this input already has a result (not probed again); may be NULL. */
+	bool (*skip)(void *ctx, const char *input, size_t len);
 	void *ctx;
 };
 
@@ -38,10 +54,19 @@ struct batch;
 
 struct batch *batch_new(struct loop *l, struct dns *d, const struct probe_options *o,
                         const struct batch_config *cfg);
-/* Queue one address (copied), before batch_run. */
+/* Queue one address (copied), before batch_run: the command line's. */
 void batch_add(struct batch *b, const char *input, size_t len);
-/* Probe everything queued; returns the combined exit status. */
+/*
+ * Probe everything queued, then the input; returns the combined exit
+ * status: 74 (EX_IOERR) when the input could not be read or the output
+ * not written, 128 + signal after batch_interrupt.
+ */
 int batch_run(struct batch *b);
+/* SIGINT/SIGTERM: finish now; what did not finish is written as not probed. */
+void batch_interrupt(struct batch *b, int signo);
 void batch_free(struct batch *b);
+
+/* The shard (1..n) of a domain: a stable hash, the same on every machine. */
+int batch_shard_of(const char *key, int n);
 
 #endif

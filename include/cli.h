@@ -29,6 +29,9 @@ struct cli {
 	const char *password_file;
 	int concurrency;            /* -j */
 	int per_domain;
+	bool completion_order;      /* --order completion */
+	int shard_k, shard_n;       /* --shard K/N */
+	const char *resume;         /* --resume FILE */
 	const char *proxy;          /* --proxy, else SMTPPROBE_PROXY */
 };
 

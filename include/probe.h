@@ -168,6 +168,13 @@ struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe
 /* Every result is complete. */
 bool probe_finished(const struct probe *p);
 
+/*
+ * A result for an address that was not probed (an interrupted run, a
+ * domain whose servers stopped answering): what happened, and why.
+ */
+void probe_result_unprobed(struct probe_result *r, const char *input, size_t len, enum step step,
+                           enum failure f, const struct msg *why, bool require_mailbox);
+
 /* One address: probe_start_many with n = 1; done(ctx) once out is complete. */
 struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_options *o,
                           const char *input, size_t len, struct probe_result *out,

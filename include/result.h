@@ -52,6 +52,7 @@ enum failure {
 	FAIL_AUTH_UNSUPPORTED,  /* no AUTH mechanism in common */
 	FAIL_PROXY,             /* the SOCKS5 proxy failed or refused */
 	FAIL_SIZE_EXCEEDED,     /* --size is above the SIZE the server advertised */
+	FAIL_NOT_PROBED,        /* the run stopped (interrupted) before this address had a result */
 	FAIL_COUNT
 };
 
@@ -108,6 +109,7 @@ enum exit_status {
 	EXIT_NOHOST = 68,
 	EXIT_UNAVAILABLE = 69,
 	EXIT_SOFTWARE = 70,
+	EXIT_IOERR = 74,        /* the input could not be read or the output not written */
 	EXIT_TEMPFAIL = 75,
 	EXIT_PROTOCOL = 76,
 	EXIT_NOPERM = 77,

@@ -20,6 +20,7 @@ enum {
 	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_PROXY,
 	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
+	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME,
 };
 
 #define GREYLIST_WAIT_DEFAULT 300 /* postgrey's and rspamd's default delay */
@@ -47,7 +48,12 @@ static const struct {
 	{ "size", required_argument, OPT_SIZE, "N", N_("declare SIZE=N at MAIL FROM when the server supports SIZE") },
 	{ "input", required_argument, OPT_INPUT, "FILE", N_("read addresses from FILE, one per line ('-' for stdin)") },
 	{ "concurrency", required_argument, 'j', "N", N_("probe up to N addresses at once (default 8); results keep input order") },
-	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", N_("at most N probes at once to one domain or --server (default 1)") },
+	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", N_("at most N sessions at once to one domain or --server (default 1)") },
+	{ "rcpt-per-session", required_argument, OPT_RCPT_PER_SESSION, "N", N_("recipients of one domain probed in one SMTP session, at most (default 50)") },
+	{ "max-time", required_argument, OPT_MAX_TIME, "SECONDS", N_("give up on an address after this long, all hosts and retries included (default 300)") },
+	{ "order", required_argument, OPT_ORDER, "HOW", N_("input (default: results in input order) or completion (as they finish)") },
+	{ "shard", required_argument, OPT_SHARD, "K/N", N_("probe only the domains of shard K of N (a stable hash), to split a list over N machines") },
+	{ "resume", required_argument, OPT_RESUME, "FILE", N_("skip addresses that already have a result in FILE (JSON Lines of an earlier run)") },
 	{ "tls", required_argument, OPT_TLS, "MODE", N_("auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)") },
 	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, N_("fail at step tls unless the certificate chain and host name verify") },
 	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", N_("name for SNI and certificate checks (default: the MX or --server host)") },
@@ -161,6 +167,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	c->from.is_null = true;
 	c->concurrency = 8;
 	c->per_domain = 1;
+	c->probe.max_time_s = PROBE_MAX_TIME_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	int ch;
@@ -313,6 +320,40 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			if (!parse_long(optarg, 1, 64, &v))
 				return usage(err, errsz, _("invalid --per-domain \"%s\": use 1 to 64"), optarg);
 			c->per_domain = (int)v;
+			break;
+		case OPT_RCPT_PER_SESSION:
+			if (!parse_long(optarg, 1, 1000, &v))
+				return usage(err, errsz, _("invalid --rcpt-per-session \"%s\": use 1 to 1000"), optarg);
+			c->probe.rcpt_per_session = (int)v;
+			break;
+		case OPT_MAX_TIME:
+			if (!parse_long(optarg, 1, 86400, &v))
+				return usage(err, errsz, _("invalid --max-time \"%s\": use seconds from 1 to 86400"), optarg);
+			c->probe.max_time_s = (int)v;
+			break;
+		case OPT_ORDER:
+			if (strcmp(optarg, "input") == 0)
+				c->completion_order = false;
+			else if (strcmp(optarg, "completion") == 0)
+				c->completion_order = true;
+			else
+				return usage(err, errsz, _("invalid --order \"%s\": use input or completion"), optarg);
+			break;
+		case OPT_SHARD: {
+			long k, n;
+			char *slash = strchr(optarg, '/');
+			char kbuf[16];
+			if (!slash || (size_t)(slash - optarg) >= sizeof kbuf)
+				return usage(err, errsz, _("invalid --shard \"%s\": use K/N, e.g. 2/8"), optarg);
+			snprintf(kbuf, sizeof kbuf, "%.*s", (int)(slash - optarg), optarg);
+			if (!parse_long(kbuf, 1, 100000, &k) || !parse_long(slash + 1, 1, 100000, &n) || k > n)
+				return usage(err, errsz, _("invalid --shard \"%s\": use K/N with 1 <= K <= N, e.g. 2/8"), optarg);
+			c->shard_k = (int)k;
+			c->shard_n = (int)n;
+			break;
+		}
+		case OPT_RESUME:
+			c->resume = optarg;
 			break;
 		case 'v':
 			c->verbose++;

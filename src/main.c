@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -16,14 +18,17 @@
 #include "i18n.h"
 #include "loop.h"
 #include "report.h"
+#include "resume.h"
 #include "secret.h"
 #include "socks.h"
 #include "tls.h"
 
-#define INPUT_LINE_MAX 4096
 
 struct run {
 	struct cli cli;
+	struct batch *batch;
+	struct resume *resume;
+	bool output_failed;
 	struct loop *loop;
 	struct dns *dns;
 	bool color;
@@ -100,50 +105,52 @@ static void render_result(void *ctx, const struct probe_result *r, struct strbuf
 	}
 }
 
-static void write_stdout(void *ctx, const char *data, size_t len)
+/* A failed write (EPIPE after `| head`, ENOSPC) stops the run: nothing more can reach the reader. */
+static int write_stdout(void *ctx, const char *data, size_t len)
 {
 	struct run *run = ctx;
 	clear_progress(run);
-	fwrite(data, 1, len, stdout);
-	fflush(stdout);
-}
-
-static int read_input(struct run *run, struct batch *b, const char *path)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "smtpprobe: %s \"%s\": %m\n", _("cannot open --input"), path);
+	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+		if (!run->output_failed && errno != EPIPE)
+			fprintf(stderr, "smtpprobe: %s: %s\n", _("cannot write the results"), strerror(errno));
+		run->output_failed = true;
 		return -1;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		size_t len = (size_t)n;
-		/* LF and CRLF line endings are both fine; a CR anywhere else is not. */
-		if (len && line[len - 1] == '\n')
-			len--;
-		if (len && line[len - 1] == '\r')
-			len--;
-		size_t start = 0;
-		while (start < len && (line[start] == ' ' || line[start] == '\t'))
-			start++;
-		while (len > start && (line[len - 1] == ' ' || line[len - 1] == '\t'))
-			len--;
-		if (start == len || line[start] == '#')
-			continue;
-		if (len - start > INPUT_LINE_MAX) {
-			fputs("smtpprobe: ", stderr);
-			fprintf(stderr, _("--input line longer than %d octets skipped\n"), INPUT_LINE_MAX);
-			run->status = result_exit_combine(run->status, EXIT_USAGE);
-			continue;
-		}
-		batch_add(b, line + start, len - start);
-	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
 	return 0;
+}
+
+static bool skip_resumed(void *ctx, const char *input, size_t len)
+{
+	struct run *run = ctx;
+	return resume_has(run->resume, input, len);
+}
+
+/* SIGINT and SIGTERM through a signalfd, so that the loop ends the run in order. */
+static void on_signal(void *ctx, int fd, unsigned events)
+{
+	(void)events;
+	struct run *run = ctx;
+	struct signalfd_siginfo si;
+	if (read(fd, &si, sizeof si) == (ssize_t)sizeof si && run->batch)
+		batch_interrupt(run->batch, (int)si.ssi_signo);
+}
+
+static int watch_signals(struct run *run)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0 || loop_watch(run->loop, fd, LOOP_READ, on_signal, run) < 0) {
+		if (fd >= 0)
+			close(fd);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		return -1;
+	}
+	return fd;
 }
 
 struct proxy_lookup {
@@ -202,6 +209,7 @@ struct setup {
 	char *secret;
 	struct ssl_ctx_st *tls_ctx;
 	struct batch *batch;
+	int sigfd;
 	struct socks_proxy proxy;
 	struct dns_addr proxy_addr;
 };
@@ -222,7 +230,7 @@ static int cap_concurrency(int wanted)
 int main(int argc, char **argv)
 {
 	struct run run = { 0 };
-	struct setup su = { 0 };
+	struct setup su = { .sigfd = -1 };
 	char err[512]; /* room for translated messages */
 	int status = EXIT_SOFTWARE;
 	signal(SIGPIPE, SIG_IGN);
@@ -303,28 +311,49 @@ int main(int argc, char **argv)
 		run.cli.probe.proxy_addr = &su.proxy_addr;
 	}
 
+	if (run.cli.resume) {
+		run.resume = resume_load(run.cli.resume, err, sizeof err);
+		if (!run.resume) {
+			fprintf(stderr, "smtpprobe: %s\n", err);
+			status = EXIT_IOERR;
+			goto out;
+		}
+	}
+	su.sigfd = watch_signals(&run);
+
 	run.status = 0;
 	/* Progress only for a person watching a terminal, and not over a transcript. */
 	run.progress = isatty(STDERR_FILENO) && run.cli.verbose == 0;
 	struct batch_config bc = {
 		.concurrency = run.cli.concurrency,
 		.per_domain = run.cli.per_domain,
+		.completion_order = run.cli.completion_order,
+		.shard_k = run.cli.shard_k,
+		.shard_n = run.cli.shard_n,
+		.input = run.cli.input,
+		.skip = run.resume ? skip_resumed : NULL,
 		.render = render_result,
 		.write = write_stdout,
 		.progress = show_progress,
 		.ctx = &run,
 	};
 	su.batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
+	run.batch = su.batch;
 	for (int i = 0; i < run.cli.naddresses; i++)
 		batch_add(su.batch, run.cli.addresses[i], strlen(run.cli.addresses[i]));
-	if (run.cli.input && read_input(&run, su.batch, run.cli.input) < 0)
-		run.status = result_exit_combine(run.status, EXIT_USAGE);
-	run.status = result_exit_combine(run.status, batch_run(su.batch));
+	int bs = batch_run(su.batch);
+	/* Interrupted: 130 (SIGINT) or 143 (SIGTERM), as a shell reports it. */
+	run.status = bs >= 128 ? bs : result_exit_combine(run.status, bs);
 	clear_progress(&run);
 	status = run.status;
 
 out:
 	batch_free(su.batch);
+	if (su.sigfd >= 0) {
+		loop_unwatch(run.loop, su.sigfd);
+		close(su.sigfd);
+	}
+	resume_free(run.resume);
 	dns_free(run.dns);
 	loop_free(run.loop);
 	SSL_CTX_free(su.tls_ctx);

@@ -268,12 +268,8 @@ static void slot_done(struct probe *p, int i)
 		p->done_fn(p->done_ctx, i);
 }
 
-/*
- * Give slot i its result: the attempts it took part in, the last one
- * answered with `answer` (its own RCPT reply) or, without one, as the
- * session ended.
- */
-static void finalize(struct probe *p, int i, const struct reply *answer)
+/* Slot i's result: its attempts, the last one answered with answer (its RCPT reply) or as the session ended. */
+static void fill_result(struct probe *p, int i, const struct reply *answer)
 {
 	struct slot *s = &p->slots[i];
 	struct probe_result *r = s->r;
@@ -302,27 +298,32 @@ static void finalize(struct probe *p, int i, const struct reply *answer)
 	if (last->failure == FAIL_NONE)
 		share_catch_all(p, r, s->atts[s->natts - 1]);
 	probe_result_judge(r, p->o->require_mailbox);
-	slot_done(p, i);
 }
 
-/* A duplicate of an address gets a copy of the first one's result, probed once. */
-static void finalize_duplicates(struct probe *p)
+/*
+ * Give slot i its result, and the same to the later lines with the same
+ * address (probed once). The caller may free a result once told it is
+ * done, so duplicates are filled first.
+ */
+static void finalize(struct probe *p, int i, const struct reply *answer)
 {
-	for (int i = 0; i < p->nslots; i++) {
-		struct slot *s = &p->slots[i];
-		if (s->dup_of < 0 || s->state == SLOT_DONE || p->slots[s->dup_of].state != SLOT_DONE)
+	struct slot *s = &p->slots[i];
+	for (int k = i + 1; k < p->nslots; k++) {
+		struct slot *d = &p->slots[k];
+		if (d->dup_of != i || d->state == SLOT_DONE)
 			continue;
-		s->natts = 0;
-		const struct slot *orig = &p->slots[s->dup_of];
-		for (int k = 0; k < orig->natts; k++)
-			slot_add_attempt(s, orig->atts[k]);
-		s->greylisted = orig->greylisted;
-		const struct probe_attempt *last = &orig->r->attempts[orig->r->decided];
-		finalize(p, i, last->step == STEP_RCPT && last->have_reply ? &last->reply : NULL);
+		d->natts = 0;
+		for (int a = 0; a < s->natts; a++)
+			slot_add_attempt(d, s->atts[a]);
+		d->greylisted = s->greylisted;
+		fill_result(p, k, answer);
 		struct msg m;
 		msg_set(&m, N_("the same address appears earlier in the input: probed once"), "");
-		probe_note(s->r, &m);
+		probe_note(d->r, &m);
+		slot_done(p, k);
 	}
+	fill_result(p, i, answer);
+	slot_done(p, i);
 }
 
 /* Every slot that is not done gets the outcome of attempt a as its own. */
@@ -346,7 +347,6 @@ static void finalize_rest(struct probe *p, int a)
 		}
 		finalize(p, i, NULL);
 	}
-	finalize_duplicates(p);
 }
 
 static void probe_done(struct probe *p)
@@ -478,7 +478,6 @@ static void session_answered(struct probe *p, int a)
 				finalize(p, i, NULL);
 		}
 	}
-	finalize_duplicates(p);
 	if (count_state(p, SLOT_PENDING) > 0) {
 		if (closing) {
 			struct msg m;
@@ -787,6 +786,25 @@ struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe
 		dns_query_mx(d, p->addr->domain, probe_on_mx, p);
 	}
 	return p;
+}
+
+void probe_result_unprobed(struct probe_result *r, const char *input, size_t len, enum step step,
+                           enum failure f, const struct msg *why, bool require_mailbox)
+{
+	memset(r, 0, sizeof *r);
+	for (int k = 0; k < STEP_COUNT; k++)
+		r->timings_ms[k] = -1;
+	r->catch_all = CATCH_ALL_UNTESTED;
+	r->decided = -1;
+	r->input = xmalloc(len + 1);
+	memcpy(r->input, input, len);
+	r->input[len] = '\0';
+	r->input_len = len;
+	r->addr_ok = addr_parse(input, len, false, &r->addr) == ADDR_OK;
+	r->step = step;
+	r->failure = f;
+	r->detail = *why;
+	probe_result_judge(r, require_mailbox);
 }
 
 struct single {

@@ -59,6 +59,7 @@ static const struct {
 	[FAIL_AUTH_UNSUPPORTED] = { "auth_unsupported", VERDICT_REJECTED, EXIT_UNAVAILABLE },
 	[FAIL_PROXY] = { "proxy", VERDICT_TEMPFAIL, EXIT_TEMPFAIL },
 	[FAIL_SIZE_EXCEEDED] = { "size_exceeded", VERDICT_REJECTED, EXIT_NOPERM },
+	[FAIL_NOT_PROBED] = { "not_probed", VERDICT_ERROR, EXIT_TEMPFAIL },
 };
 
 /*
@@ -117,7 +118,7 @@ static const char *const verdicts[] = {
 
 /* Most severe first; see docs/output.md for why. */
 static const int severity[] = {
-	EXIT_SOFTWARE, EXIT_USAGE, EXIT_NOHOST, EXIT_UNAVAILABLE, EXIT_NOPERM,
+	EXIT_SOFTWARE, EXIT_IOERR, EXIT_USAGE, EXIT_NOHOST, EXIT_UNAVAILABLE, EXIT_NOPERM,
 	EXIT_PROTOCOL, EXIT_NOUSER, EXIT_TEMPFAIL, EXIT_UNVERIFIED, EXIT_OK_,
 };
 

@@ -88,9 +88,10 @@ expect_eq "--no-catch-all: fakesmtp saw no extra RCPT" "$FAKE_RC" 0
 run_probe --no-catch-all --require-mailbox 'user@[127.0.0.1]'
 expect_eq "--require-mailbox with --no-catch-all: usage error" "$PROBE_RC" 64
 
-# Once per domain: the second address of the domain reuses the first one's answer.
+# Once per domain: with one recipient per session (--rcpt-per-session 1), the
+# second session of the domain reuses the first one's answer.
 fake_start 127.0.0.1 "$CLI_TEST_DIR/catchall-shared.dialog"
-run_probe --json --timeout 3 -j 4 --per-domain 4 --port "$FAKE_PORT" 'first@[127.0.0.1]' 'second@[127.0.0.1]'
+run_probe --json --timeout 3 --rcpt-per-session 1 --port "$FAKE_PORT" 'first@[127.0.0.1]' 'second@[127.0.0.1]'
 fake_finish
 expect_eq "shared: exit 0" "$PROBE_RC" 0
 expect_eq "shared: fakesmtp saw one catch-all RCPT in two sessions" "$FAKE_RC" 0
