@@ -62,6 +62,7 @@ struct attempt {
 	struct smtp_rcpt *rcpt_results;
 	bool mail_accepted;           /* MAIL FROM was accepted: the answers are the recipients' */
 	bool cut;                     /* recipients were left unanswered (421, error budget) */
+	bool closing;                 /* ... because the server said 421 */
 	int64_t t_step;
 	char helo[300];
 };

@@ -86,6 +86,7 @@ struct smtp_outcome {
 	enum catch_all catch_all; /* its reply is kept whatever it was */
 	struct reply catch_all_reply;
 	bool cut;               /* recipients were left unanswered: 421, or the error budget spent */
+	bool closing;           /* ... because the server said 421 */
 };
 
 /* What became of one recipient. */
@@ -94,6 +95,10 @@ struct smtp_rcpt {
 	bool answered;          /* reply holds its answer */
 	bool deferred;          /* "too many recipients": to be sent in a new transaction */
 	struct reply reply;
+	/* Sent, never answered: how the session ended under it (closed, timeout, 421...). */
+	enum failure lost;      /* FAIL_NONE when not lost */
+	struct msg lost_detail;
+	struct reply lost_reply; /* the 421 that closed the session; code 0 otherwise */
 };
 
 /*

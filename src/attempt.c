@@ -178,13 +178,17 @@ static void end_session(struct attempt *a)
 	out->starttls_offered = smtp_starttls_offered(a->s);
 	a->mail_accepted = smtp_mail_accepted(a->s);
 	a->cut = oc->cut;
+	a->closing = oc->closing;
 	a->rcpt_results = xcalloc((size_t)(a->ap.nrcpts > 0 ? a->ap.nrcpts : 1), sizeof *a->rcpt_results);
 	for (int i = 0; i < a->ap.nrcpts; i++) {
 		const struct smtp_rcpt *rc = smtp_rcpt_result(a->s, i);
 		a->rcpt_results[i] = *rc;
 		memset(&a->rcpt_results[i].reply, 0, sizeof a->rcpt_results[i].reply);
+		memset(&a->rcpt_results[i].lost_reply, 0, sizeof a->rcpt_results[i].lost_reply);
 		if (rc->answered)
 			reply_copy(&a->rcpt_results[i].reply, &rc->reply);
+		if (rc->lost_reply.code)
+			reply_copy(&a->rcpt_results[i].lost_reply, &rc->lost_reply);
 	}
 	const struct ehlo_caps *caps = smtp_caps(a->s);
 	if (caps) {
@@ -606,8 +610,10 @@ static void free_results(struct attempt *a)
 {
 	if (!a->rcpt_results)
 		return;
-	for (int i = 0; i < a->ap.nrcpts; i++)
+	for (int i = 0; i < a->ap.nrcpts; i++) {
 		reply_free(&a->rcpt_results[i].reply);
+		reply_free(&a->rcpt_results[i].lost_reply);
+	}
 	free(a->rcpt_results);
 	a->rcpt_results = NULL;
 }

@@ -89,6 +89,7 @@ struct batch {
 	bool first_line;
 	/* the end */
 	bool stopping;             /* no new probes: interrupted, or the output failed */
+	bool output_failed;        /* nothing more can be written */
 	int interrupted;           /* the signal */
 	bool all_done;
 	int status;
@@ -369,6 +370,7 @@ static void read_input(struct batch *b)
 
 static void start_more(struct batch *b);
 static void write_ready(struct batch *b);
+static void finish_check(struct batch *b);
 
 static void on_input(void *ctx, int fd, unsigned events)
 {
@@ -378,6 +380,7 @@ static void on_input(void *ctx, int fd, unsigned events)
 	read_input(b);
 	start_more(b);
 	write_ready(b);
+	finish_check(b);
 }
 
 static int open_input(struct batch *b)
@@ -601,8 +604,8 @@ static void write_ready(struct batch *b)
 			struct item *it = item_at(b, s);
 			if (it->state != ITEM_DONE)
 				continue;
-			if (it->output_len && b->cfg.write(b->cfg.ctx, it->output, it->output_len) < 0)
-				b->stopping = true;
+			if (it->output_len && !b->output_failed && b->cfg.write(b->cfg.ctx, it->output, it->output_len) < 0)
+				b->output_failed = b->stopping = true;
 			free(it->output);
 			it->output = NULL;
 			it->state = ITEM_WRITTEN;
@@ -615,8 +618,8 @@ static void write_ready(struct batch *b)
 	}
 	while (b->write_next < b->read_next && item_at(b, b->write_next)->state == ITEM_DONE) {
 		struct item *it = item_at(b, b->write_next);
-		if (it->output_len && !b->stopping && b->cfg.write(b->cfg.ctx, it->output, it->output_len) < 0)
-			b->stopping = true;
+		if (it->output_len && !b->output_failed && b->cfg.write(b->cfg.ctx, it->output, it->output_len) < 0)
+			b->output_failed = b->stopping = true;
 		free(it->output);
 		it->output = NULL;
 		free(it->input);
@@ -633,8 +636,16 @@ static void job_free(struct job *j)
 	free(j);
 }
 
+static void abort_jobs(struct batch *b);
+
 static void finish_check(struct batch *b)
 {
+	/* Nobody reads the results any more: stop at once, probing nothing else. */
+	if (b->output_failed && !b->all_done) {
+		abort_jobs(b);
+		b->all_done = true;
+		return;
+	}
 	b->all_done = b->write_next == b->read_next && (b->in_eof || b->stopping) && b->running == 0;
 }
 
@@ -662,13 +673,9 @@ static void on_reap(void *ctx)
 	finish_check(b);
 }
 
-void batch_interrupt(struct batch *b, int signo)
+/* Stop every running probe now; the jobs are freed with the batch. */
+static void abort_jobs(struct batch *b)
 {
-	if (b->interrupted)
-		return;
-	b->interrupted = signo;
-	b->stopping = true;
-	/* What runs stops now; its addresses and the queued ones are written as not probed. */
 	for (uint64_t s = b->write_next; s < b->read_next; s++) {
 		struct item *it = item_at(b, s);
 		struct job *j = it->job;
@@ -683,6 +690,18 @@ void batch_interrupt(struct batch *b, int signo)
 			}
 		}
 	}
+	b->running = 0;
+	loop_timer_cancel(b->l, &b->reap);
+}
+
+void batch_interrupt(struct batch *b, int signo)
+{
+	if (b->interrupted)
+		return;
+	b->interrupted = signo;
+	b->stopping = true;
+	/* What runs stops now; its addresses and the queued ones are written as not probed. */
+	abort_jobs(b);
 	for (uint64_t s = b->write_next; s < b->read_next; s++) {
 		struct item *it = item_at(b, s);
 		if (it->state != ITEM_QUEUED && it->state != ITEM_RUNNING)
@@ -696,8 +715,6 @@ void batch_interrupt(struct batch *b, int signo)
 		probe_result_unprobed(it->result, it->input, it->len, STEP_NONE, FAIL_NOT_PROBED, &why, b->o.require_mailbox);
 		item_done(b, it);
 	}
-	b->running = 0;
-	loop_timer_cancel(b->l, &b->reap);
 	write_ready(b);
 	b->all_done = true;
 }
@@ -716,7 +733,7 @@ int batch_run(struct batch *b)
 		b->cfg.progress(b->cfg.ctx, &b->prog);
 	if (b->interrupted)
 		return 128 + b->interrupted;
-	if (b->stopping)
+	if (b->output_failed)
 		return result_exit_combine(b->status, EXIT_IOERR);
 	return b->status;
 }

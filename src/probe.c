@@ -161,7 +161,7 @@ static void make_catch_all_address(struct probe *p)
 	char hex[sizeof rnd * 2 + 1];
 	for (size_t i = 0; i < sizeof rnd; i++)
 		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	snprintf(p->catch_all_address, sizeof p->catch_all_address, "smtpprobe-nonexistent-%s@%s", hex, p->addr->domain);
+	snprintf(p->catch_all_address, sizeof p->catch_all_address, "smtpprobe-nonexistent-%s@%s", hex, p->addr.domain);
 }
 
 static void split_server(const char *spec, char *host, size_t hostsz)
@@ -200,7 +200,7 @@ static void learn_catch_all(struct probe *p, const struct probe_attempt *a)
 	struct facts_catch_all c = { .state = catch_all_meaning(a->catch_all, &a->catch_all_reply, p->common.context),
 	                             .have_reply = true, .reply = a->catch_all_reply };
 	snprintf(c.address, sizeof c.address, "%s", p->catch_all_address);
-	facts_set_catch_all(p->o->facts, p->addr->domain, &c);
+	facts_set_catch_all(p->o->facts, p->addr.domain, &c);
 }
 
 /* An accepted recipient's result says what the domain's catch-all answer was (asked here or earlier). */
@@ -208,7 +208,7 @@ static void share_catch_all(struct probe *p, struct probe_result *r, int asked_i
 {
 	if (!p->o->catch_all)
 		return;
-	const struct facts_catch_all *known = facts_catch_all(p->o->facts, p->addr->domain);
+	const struct facts_catch_all *known = facts_catch_all(p->o->facts, p->addr.domain);
 	if (!known)
 		return;
 	r->catch_all = known->state;
@@ -268,8 +268,15 @@ static void slot_done(struct probe *p, int i)
 		p->done_fn(p->done_ctx, i);
 }
 
-/* Slot i's result: its attempts, the last one answered with answer (its RCPT reply) or as the session ended. */
-static void fill_result(struct probe *p, int i, const struct reply *answer)
+/* How one recipient's probe ended, when it is not simply how its last attempt ended. */
+struct answer {
+	enum failure failure;        /* at RCPT TO */
+	const struct reply *reply;   /* its own RCPT reply, or the 421 that closed the session; may be NULL */
+	const struct msg *detail;
+};
+
+/* Slot i's result: its attempts, the last one ending as ans says, or as the attempt itself ended. */
+static void fill_result(struct probe *p, int i, const struct answer *ans)
 {
 	struct slot *s = &p->slots[i];
 	struct probe_result *r = s->r;
@@ -279,12 +286,18 @@ static void fill_result(struct probe *p, int i, const struct reply *answer)
 	r->nattempts = s->natts;
 	r->decided = s->natts - 1;
 	struct probe_attempt *last = &r->attempts[r->decided];
-	if (answer) {
+	if (ans) {
 		last->step = STEP_RCPT;
-		last->failure = failure_from_code(answer->code);
-		last->have_reply = true;
-		reply_copy(&last->reply, answer);
-		msg_clear(&last->detail);
+		last->failure = ans->failure;
+		last->have_reply = ans->reply != NULL;
+		if (ans->reply)
+			reply_copy(&last->reply, ans->reply);
+		else
+			reply_free(&last->reply);
+		if (ans->detail)
+			last->detail = *ans->detail;
+		else
+			msg_clear(&last->detail);
 	}
 	copy_common(p, r);
 	if (s->greylisted) {
@@ -305,7 +318,7 @@ static void fill_result(struct probe *p, int i, const struct reply *answer)
  * address (probed once). The caller may free a result once told it is
  * done, so duplicates are filled first.
  */
-static void finalize(struct probe *p, int i, const struct reply *answer)
+static void finalize(struct probe *p, int i, const struct answer *answer)
 {
 	struct slot *s = &p->slots[i];
 	for (int k = i + 1; k < p->nslots; k++) {
@@ -434,7 +447,7 @@ static void session_answered(struct probe *p, int a)
 {
 	const struct smtp_rcpt *res = p->attempt.rcpt_results;
 	const struct probe_attempt *att = &p->atts[a];
-	bool closing = p->attempt.cut && att->have_reply && att->reply.code == 421;
+	bool closing = p->attempt.closing;
 	bool rate_limited = false, lost = false;
 	for (int k = 0; k < p->nsession; k++) {
 		int i = p->session[k];
@@ -448,7 +461,8 @@ static void session_answered(struct probe *p, int a)
 			}
 			if (is_rate_limit(p, &rc->reply))
 				rate_limited = true;
-			finalize(p, i, &rc->reply);
+			struct answer ans = { failure_from_code(rc->reply.code), &rc->reply, NULL };
+			finalize(p, i, &ans);
 			continue;
 		}
 		s->state = SLOT_PENDING;
@@ -456,8 +470,10 @@ static void session_answered(struct probe *p, int a)
 			continue;  /* left for a new session: the error budget, or "too many recipients" */
 		if (closing) {
 			/* 421 mid-session: the unanswered go to a new session, but not forever. */
-			if (++s->tries > 2)
-				finalize(p, i, NULL);
+			if (++s->tries > 2) {
+				struct answer ans = { rc->lost, rc->lost_reply.code ? &rc->lost_reply : NULL, &rc->lost_detail };
+				finalize(p, i, &ans);
+			}
 			continue;
 		}
 		s->state = SLOT_SENT;  /* lost with the connection: the route decides */
@@ -472,10 +488,15 @@ static void session_answered(struct probe *p, int a)
 			int i = p->session[k];
 			if (p->slots[i].state != SLOT_SENT)
 				continue;
-			if (again)
+			if (again) {
 				p->slots[i].state = SLOT_PENDING;
-			else
-				finalize(p, i, NULL);
+				continue;
+			}
+			const struct smtp_rcpt *rc = &res[k];
+			struct answer ans = { rc->lost != FAIL_NONE ? rc->lost : att->failure,
+			                      rc->lost_reply.code ? &rc->lost_reply : NULL,
+			                      rc->lost != FAIL_NONE ? &rc->lost_detail : &att->detail };
+			finalize(p, i, &ans);
 		}
 	}
 	if (count_state(p, SLOT_PENDING) > 0) {
@@ -623,7 +644,7 @@ static void connect_target(struct probe *p)
 	for (int k = 0; k < p->nsession; k++)
 		slot_add_attempt(&p->slots[p->session[k]], idx);
 	/* The question once per domain: not when this run knows the answer already. */
-	bool ask = p->o->catch_all && !facts_catch_all(p->o->facts, p->addr->domain);
+	bool ask = p->o->catch_all && !facts_catch_all(p->o->facts, p->addr.domain);
 	if (ask && !p->catch_all_address[0])
 		make_catch_all_address(p);
 	bool smtputf8 = p->o->from_needs_smtputf8;
@@ -754,8 +775,10 @@ struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe
 		}
 		r->addr_ok = true;
 		valid++;
-		if (!p->addr)
-			p->addr = &r->addr;
+		if (!p->have_addr) {
+			p->addr = r->addr;
+			p->have_addr = true;
+		}
 		for (int k = 0; k < i; k++)
 			if (p->slots[k].r->addr_ok && strcmp(p->slots[k].rcpt, s->rcpt) == 0 && p->slots[k].dup_of < 0) {
 				s->dup_of = k;
@@ -777,13 +800,13 @@ struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe
 		loop_timer_arm(l, &p->max_timer, (int64_t)o->max_time_s * 1000);
 	p->t_dns = loop_now_ms();
 	loop_timer_arm(l, &p->dns_timer, o->timeout_ms[STEP_DNS]);
-	if (o->server_host || p->addr->domain_is_literal) {
+	if (o->server_host || p->addr.domain_is_literal) {
 		struct route_host *h = &p->route.hosts[0];
-		split_server(o->server_host ? o->server_host : p->addr->literal_ip, h->name, sizeof h->name);
+		split_server(o->server_host ? o->server_host : p->addr.literal_ip, h->name, sizeof h->name);
 		p->route.nhosts = 1;
 		probe_resolve_hosts(p, false);
 	} else {
-		dns_query_mx(d, p->addr->domain, probe_on_mx, p);
+		dns_query_mx(d, p->addr.domain, probe_on_mx, p);
 	}
 	return p;
 }

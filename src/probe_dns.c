@@ -117,7 +117,7 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 {
 	struct probe *p = ctx;
 	struct probe_result *r = &p->common;
-	const char *domain = p->addr->domain;
+	const char *domain = p->addr.domain;
 	struct route *rt = &p->route;
 	struct msg detail;
 

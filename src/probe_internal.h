@@ -50,7 +50,8 @@ struct probe {
 
 	/* What every recipient's result shares: MX, notes, timings, transcript. */
 	struct probe_result common;
-	const struct address *addr;  /* the domain's, from the first valid address */
+	struct address addr;         /* the domain's, from the first valid address */
+	bool have_addr;
 	char catch_all_address[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
 
 	struct slot *slots;

@@ -76,6 +76,9 @@ struct smtp_session {
 	bool stop_sending;       /* 452 too many recipients, or the budget is spent */
 	bool mail_refused;
 	bool mail_accepted;
+	enum failure end_failure; /* why the session ended early: FAIL_NONE when it did not */
+	struct msg end_detail;
+	struct reply end_reply;
 	struct pending *pending;
 	int npending, pending_head, pending_cap;
 	uint64_t out_total;      /* octets ever queued */
@@ -287,9 +290,36 @@ static void send_group(struct smtp_session *s)
 		send_command(s, CMD_QUIT);
 }
 
+/* How the session ends, for the recipients sent and never answered (see smtp_enter). */
+static void ending(struct smtp_session *s, enum failure f, const struct reply *r, const struct msg *why)
+{
+	if (s->end_failure != FAIL_NONE)
+		return;
+	s->end_failure = f;
+	if (r)
+		reply_copy(&s->end_reply, r);
+	if (why)
+		s->end_detail = *why;
+}
+
+static void mark_lost(struct smtp_session *s)
+{
+	for (int pos = 0; pos < s->norder; pos++) {
+		struct smtp_rcpt *rc = &s->rcpt[slot(s, pos)];
+		if (!rc->sent || rc->answered || rc->deferred)
+			continue;
+		rc->lost = s->end_failure != FAIL_NONE ? s->end_failure : FAIL_CLOSED;
+		rc->lost_detail = s->end_detail;
+		if (s->end_reply.code)
+			reply_copy(&rc->lost_reply, &s->end_reply);
+	}
+}
+
 /* The only function that changes state. Entering a state sends its command. */
 static void smtp_enter(struct smtp_session *s, enum smtp_state next)
 {
+	if (next == SMTP_DONE && s->state != SMTP_DONE)
+		mark_lost(s);
 	if (s->fn) {
 		struct smtp_event ev = { .type = SMTP_EV_STATE, .from = s->state, .to = next };
 		s->fn(s->ctx, &ev);
@@ -534,6 +564,7 @@ static void on_mail_reply(struct smtp_session *s, const struct reply *r)
 	finish(s, STEP_MAIL, failure_from_code(r->code), r, NULL);
 	s->mail_refused = true;
 	if (r->code == 421) {
+		ending(s, FAIL_TEMPFAIL, r, NULL);
 		smtp_enter(s, SMTP_DONE);
 		return;
 	}
@@ -550,6 +581,8 @@ static void on_rcpt_reply(struct smtp_session *s, int pos, const struct reply *r
 	if (r->code == 421) {
 		/* The server is closing: what it did not answer goes to a new session. */
 		s->outcome.cut = true;
+		s->outcome.closing = true;
+		ending(s, FAIL_TEMPFAIL, r, NULL);
 		smtp_enter(s, SMTP_DONE);
 		return;
 	}
@@ -701,6 +734,9 @@ void smtp_free(struct smtp_session *s)
 		free(s->order[i]);
 		reply_free(&s->rcpt[i].reply);
 	}
+	for (int i = 0; i < s->norder; i++)
+		reply_free(&s->rcpt[i].lost_reply);
+	reply_free(&s->end_reply);
 	free(s->order);
 	free(s->order_idx);
 	free(s->rcpt);
@@ -727,6 +763,7 @@ static void unasked(struct smtp_session *s, const char *why)
 	struct msg m;
 	msg_set(&m, why, "");
 	finish(s, states[s->state].step, FAIL_PROTOCOL, NULL, &m);
+	ending(s, FAIL_PROTOCOL, NULL, &m);
 	note_msg(s, &m);
 	smtp_enter(s, SMTP_DONE);
 }
@@ -774,6 +811,7 @@ void smtp_feed(struct smtp_session *s, const char *data, size_t len)
 			break;
 		if (st == REPLY_BAD) {
 			finish(s, states[s->state].step, FAIL_PROTOCOL, NULL, &s->rr.error);
+			ending(s, FAIL_PROTOCOL, NULL, &s->rr.error);
 			note_msg(s, &s->rr.error);
 			smtp_enter(s, SMTP_DONE);
 			break;
@@ -804,7 +842,10 @@ void smtp_eof(struct smtp_session *s)
 {
 	if (s->state == SMTP_DONE)
 		return;
-	finish_text(s, states[s->state].step, FAIL_CLOSED, NULL, N_("the server closed the connection"));
+	struct msg m;
+	msg_set(&m, N_("the server closed the connection"), "");
+	finish(s, states[s->state].step, FAIL_CLOSED, NULL, &m);
+	ending(s, FAIL_CLOSED, NULL, &m);
 	smtp_enter(s, SMTP_DONE);
 }
 
@@ -813,6 +854,7 @@ void smtp_abort(struct smtp_session *s, enum failure f, const struct msg *why)
 	if (s->state == SMTP_DONE)
 		return;
 	finish(s, states[s->state].step, f, NULL, why);
+	ending(s, f, NULL, why);
 	smtp_enter(s, SMTP_DONE);
 }
 
@@ -825,7 +867,10 @@ void smtp_timeout(struct smtp_session *s)
 {
 	if (s->state == SMTP_DONE)
 		return;
-	finish_text(s, states[s->state].step, FAIL_TIMEOUT, NULL, N_("no reply from the server in time"));
+	struct msg m;
+	msg_set(&m, N_("no reply from the server in time"), "");
+	finish(s, states[s->state].step, FAIL_TIMEOUT, NULL, &m);
+	ending(s, FAIL_TIMEOUT, NULL, &m);
 	smtp_enter(s, SMTP_DONE);
 }
 
