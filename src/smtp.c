@@ -71,6 +71,7 @@ struct smtp_session {
 	int next_pos;            /* the next position to send */
 	int group_last;          /* the size of the last group sent */
 	int errors;              /* refused RCPTs in this session */
+	int surprises;           /* ... not counting the made-up address, whose refusal is expected */
 	int error_budget;
 	int rcpt_max;
 	bool stop_sending;       /* 452 too many recipients, or the budget is spent */
@@ -250,9 +251,11 @@ static void group_done(struct smtp_session *s);
  * The next group of RCPT TO commands. With PIPELINING they go out
  * together (RFC 2920), as many as the error budget allows in the worst
  * case - every one refused - so the server's error limit (Postfix: a
- * delay after 10, a disconnect after 20) is never reached; while none was
- * refused the group may grow, as an MTA sends a whole message's
- * recipients at once. Without PIPELINING, one at a time. QUIT follows the
+ * delay after 10, a disconnect after 20) is not reached; only while none
+ * was refused may the group grow beyond that, as an MTA sends a whole message's
+ * recipients at once (the made-up address of the catch-all check is
+ * expected to be refused and does not stop the growth, though it counts
+ * against the budget). Without PIPELINING, one at a time. QUIT follows the
  * group that sends the last recipient.
  */
 static void send_group(struct smtp_session *s)
@@ -262,7 +265,7 @@ static void send_group(struct smtp_session *s)
 	int n = 1;
 	if (s->pipelining) {
 		n = budget;
-		if (s->errors == 0 && s->group_last > 0 && 2 * s->group_last > n)
+		if (s->surprises == 0 && s->group_last > 0 && 2 * s->group_last > n)
 			n = 2 * s->group_last;
 	}
 	if (n > left)
@@ -595,8 +598,11 @@ static void on_rcpt_reply(struct smtp_session *s, int pos, const struct reply *r
 	}
 	rc->answered = true;
 	reply_copy(&rc->reply, r);
-	if (r->code / 100 != 2)
+	if (r->code / 100 != 2) {
 		s->errors++;
+		if (s->order_idx[pos] >= 0)
+			s->surprises++;
+	}
 	if (s->order_idx[pos] < 0) {
 		/* Only a definite answer counts: a 4xx says nothing about accept-all, but is kept. */
 		s->outcome.catch_all = r->code / 100 == 4 ? CATCH_ALL_UNKNOWN : r->code / 100 == 2 ? CATCH_ALL_YES : CATCH_ALL_NO;
