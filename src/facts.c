@@ -11,11 +11,19 @@
 struct fact {
 	char *domain;                /* NULL: empty slot */
 	struct facts_catch_all catch_all;
+	void *route;                 /* unused in the catch-all table */
+	size_t route_len;
+};
+
+/* An open-addressing table of facts by domain. */
+struct table {
+	struct fact *slots;
+	size_t cap, n;               /* cap is a power of two, or 0 */
 };
 
 struct facts {
-	struct fact *slots;
-	size_t cap, n;               /* cap is a power of two, or 0 */
+	struct table catch_all;
+	struct table routes;
 };
 
 static uint64_t hash(const char *s)
@@ -35,23 +43,31 @@ struct facts *facts_new(void)
 	return xcalloc(1, sizeof(struct facts));
 }
 
-void facts_free(struct facts *f)
+static void table_clear(struct table *f)
 {
-	if (!f)
-		return;
 	for (size_t i = 0; i < f->cap; i++) {
 		if (!f->slots[i].domain)
 			continue;
 		free(f->slots[i].domain);
 		reply_free(&f->slots[i].catch_all.reply);
+		free(f->slots[i].route);
 	}
 	free(f->slots);
+	memset(f, 0, sizeof *f);
+}
+
+void facts_free(struct facts *f)
+{
+	if (!f)
+		return;
+	table_clear(&f->catch_all);
+	table_clear(&f->routes);
 	free(f);
 }
 
-static struct fact *find(const struct facts *f, const char *domain)
+static struct fact *find(const struct table *f, const char *domain)
 {
-	if (!f || f->cap == 0)
+	if (f->cap == 0)
 		return NULL;
 	for (size_t i = hash(domain) & (f->cap - 1);; i = (i + 1) & (f->cap - 1)) {
 		struct fact *s = &f->slots[i];
@@ -62,7 +78,7 @@ static struct fact *find(const struct facts *f, const char *domain)
 	}
 }
 
-static void grow(struct facts *f)
+static void grow(struct table *f)
 {
 	size_t cap = f->cap ? f->cap * 2 : 64;
 	struct fact *slots = xcalloc(cap, sizeof *slots);
@@ -79,16 +95,9 @@ static void grow(struct facts *f)
 	f->cap = cap;
 }
 
-const struct facts_catch_all *facts_catch_all(const struct facts *f, const char *domain)
+/* A new slot for domain (which is not in the table). */
+static struct fact *add(struct table *f, const char *domain)
 {
-	const struct fact *s = find(f, domain);
-	return s ? &s->catch_all : NULL;
-}
-
-void facts_set_catch_all(struct facts *f, const char *domain, const struct facts_catch_all *c)
-{
-	if (!f || find(f, domain))
-		return;
 	if ((f->n + 1) * 2 > f->cap)
 		grow(f);
 	size_t i = hash(domain) & (f->cap - 1);
@@ -96,11 +105,46 @@ void facts_set_catch_all(struct facts *f, const char *domain, const struct facts
 		i = (i + 1) & (f->cap - 1);
 	struct fact *s = &f->slots[i];
 	s->domain = xstrdup(domain);
+	f->n++;
+	return s;
+}
+
+const struct facts_catch_all *facts_catch_all(const struct facts *f, const char *domain)
+{
+	const struct fact *s = f ? find(&f->catch_all, domain) : NULL;
+	return s ? &s->catch_all : NULL;
+}
+
+void facts_set_catch_all(struct facts *f, const char *domain, const struct facts_catch_all *c)
+{
+	if (!f || find(&f->catch_all, domain))
+		return;
+	struct fact *s = add(&f->catch_all, domain);
 	s->catch_all.state = c->state;
 	memcpy(s->catch_all.address, c->address, sizeof s->catch_all.address);
 	s->catch_all.have_reply = c->have_reply;
 	memset(&s->catch_all.reply, 0, sizeof s->catch_all.reply);
 	if (c->have_reply)
 		reply_copy(&s->catch_all.reply, &c->reply);
-	f->n++;
+}
+
+const void *facts_route(const struct facts *f, const char *domain, size_t *len)
+{
+	const struct fact *s = f ? find(&f->routes, domain) : NULL;
+	if (!s)
+		return NULL;
+	*len = s->route_len;
+	return s->route;
+}
+
+void facts_set_route(struct facts *f, const char *domain, const void *data, size_t len)
+{
+	if (!f || find(&f->routes, domain))
+		return;
+	if (f->routes.n >= FACTS_ROUTES_MAX)
+		table_clear(&f->routes);
+	struct fact *s = add(&f->routes, domain);
+	s->route = xmalloc(len);
+	memcpy(s->route, data, len);
+	s->route_len = len;
 }

@@ -805,7 +805,7 @@ struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe
 		split_server(o->server_host ? o->server_host : p->addr.literal_ip, h->name, sizeof h->name);
 		p->route.nhosts = 1;
 		probe_resolve_hosts(p, false);
-	} else {
+	} else if (!probe_dns_cached(p)) {
 		dns_query_mx(d, p->addr.domain, probe_on_mx, p);
 	}
 	return p;

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "facts.h"
 #include "i18n.h"
+#include "mem.h"
 
 #include <sys/socket.h>
 
@@ -28,6 +30,74 @@ static enum failure dns_failure(enum dns_status st)
 	return (unsigned)st < sizeof map / sizeof map[0] ? map[st] : FAIL_DNS_ERROR;
 }
 
+/* What the run keeps of a domain's DNS answers (facts_route): a definitive outcome only. */
+struct cached_route {
+	enum failure failure;        /* FAIL_NONE: the hosts below; else why nothing can be tried */
+	struct msg detail;
+	bool null_mx;
+	int nmx;
+	struct probe_mx mx[DNS_MX_MAX];
+	int nhosts;
+	struct route_host hosts[];
+};
+
+/* Remember the domain's answers for the run's later probes of it. */
+static void remember(struct probe *p, enum failure f, const struct msg *detail)
+{
+	if (p->o->server_host || p->addr.domain_is_literal || !p->o->facts)
+		return;
+	const struct route *rt = &p->route;
+	int nhosts = f == FAIL_NONE ? rt->nhosts : 0;
+	size_t len = sizeof(struct cached_route) + (size_t)nhosts * sizeof(struct route_host);
+	struct cached_route *c = xcalloc(1, len);
+	c->failure = f;
+	if (detail)
+		c->detail = *detail;
+	c->null_mx = p->common.null_mx;
+	c->nmx = p->common.nmx;
+	memcpy(c->mx, p->common.mx, sizeof c->mx);
+	c->nhosts = nhosts;
+	for (int i = 0; i < nhosts; i++) {
+		c->hosts[i] = rt->hosts[i];
+		c->hosts[i].why = NULL;  /* the resolver's string does not outlive its callback */
+	}
+	facts_set_route(p->o->facts, p->addr.domain, c, len);
+	free(c);
+}
+
+bool probe_dns_cached(struct probe *p)
+{
+	size_t len;
+	const struct cached_route *c = facts_route(p->o->facts, p->addr.domain, &len);
+	if (!c)
+		return false;
+	loop_timer_cancel(p->l, &p->dns_timer);
+	p->common.null_mx = c->null_mx;
+	p->common.nmx = c->nmx;
+	memcpy(p->common.mx, c->mx, sizeof p->common.mx);
+	probe_add_time(p, STEP_DNS, 0);
+	if (c->failure != FAIL_NONE) {
+		probe_fail(p, STEP_DNS, c->failure, &c->detail);
+		return true;
+	}
+	p->route.nhosts = c->nhosts;
+	for (int i = 0; i < c->nhosts; i++)
+		p->route.hosts[i] = c->hosts[i];
+	route_build(&p->route, p->o->all_mx, p->o->tls.mode);
+	probe_hosts_known(p);
+	return true;
+}
+
+/* A DNS outcome that ends the probe: kept for the run when it is definitive, then the probe fails. */
+static void dns_fail(struct probe *p, enum failure f, const struct msg *detail)
+{
+	if (f == FAIL_NXDOMAIN || f == FAIL_NULL_MX || f == FAIL_NO_ADDRESS)
+		remember(p, f, detail);
+	if (p->common.timings_ms[STEP_DNS] < 0)
+		probe_add_time(p, STEP_DNS, loop_now_ms() - p->t_dns);
+	probe_fail(p, STEP_DNS, f, detail);
+}
+
 /* Every host has its addresses, or a failure: connect, or say why there is nothing to connect to. */
 static void addresses_known(struct probe *p)
 {
@@ -36,6 +106,12 @@ static void addresses_known(struct probe *p)
 	struct route *rt = &p->route;
 	route_build(rt, p->o->all_mx, p->o->tls.mode);
 	if (rt->ntargets > 0) {
+		/* Only when every host answered: a host whose lookup failed for now is asked again. */
+		bool all = true;
+		for (int h = 0; h < rt->nhosts; h++)
+			all &= rt->hosts[h].st == DNS_OK || rt->hosts[h].st == DNS_NODATA;
+		if (all)
+			remember(p, FAIL_NONE, NULL);
 		probe_hosts_known(p);
 		return;
 	}
@@ -62,7 +138,7 @@ static void addresses_known(struct probe *p)
 		msg_set(&detail, N_("address lookup of %s failed: %s"), "ss", first, why);
 	else
 		msg_set(&detail, N_("address lookup of %s failed: %s"), "st", first, dns_status_text(worst));
-	probe_fail(p, STEP_DNS, worst == DNS_NODATA ? FAIL_NO_ADDRESS : dns_failure(worst), &detail);
+	dns_fail(p, worst == DNS_NODATA ? FAIL_NO_ADDRESS : dns_failure(worst), &detail);
 }
 
 static void on_addr(void *ctx, enum dns_status st, const struct dns_addr *a, int n, const char *why)
@@ -138,7 +214,7 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 			msg_set(&detail, N_("MX lookup for %s failed: %s"), "ss", domain, why);
 		else
 			msg_set(&detail, N_("MX lookup for %s failed: %s"), "st", domain, dns_status_text(st));
-		probe_fail(p, STEP_DNS, dns_failure(st), &detail);
+		dns_fail(p, dns_failure(st), &detail);
 		return;
 	}
 
@@ -161,7 +237,7 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 	if (nnull > 0 && nreal == 0) {
 		r->null_mx = true;
 		msg_set(&detail, N_("%s publishes a null MX (RFC 7505): it accepts no mail"), "s", domain);
-		probe_fail(p, STEP_DNS, FAIL_NULL_MX, &detail);
+		dns_fail(p, FAIL_NULL_MX, &detail);
 		return;
 	}
 	if (nnull > 0) {

@@ -90,5 +90,7 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 /* Resolve every host of the route (absolute: MX names, no search list). */
 void probe_resolve_hosts(struct probe *p, bool absolute);
 void probe_on_dns_timeout(void *ctx);
+/* The run knows the domain's answers already: use them (true), or ask (false). */
+bool probe_dns_cached(struct probe *p);
 
 #endif

@@ -32,6 +32,7 @@ _unbound_config() {
 	cat <<-EOF
 		server:
 		  verbosity: 1
+		  log-queries: yes
 		  interface: 127.0.0.1
 		  port: $port
 		  do-ip6: no

@@ -1,0 +1,21 @@
+#!/bin/bash
+# DNS once per run: the MX answer of a domain and the addresses of its
+# hosts are asked once, however many probes of the domain follow (here one
+# session per address, so three probes), and a domain that does not exist
+# is asked once too. unbound logs every query it receives.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+dns_setup order.conf nxdomain.conf
+fake_start 127.0.0.11 "$DNS_TEST_DIR/accepted3.dialog"
+probe --rcpt-per-session 1 --port "$FAKE_PORT" a@order.test b@order.test c@order.test
+fake_finish
+expect_eq "three accepted" "$(jq -s 'map(select(.verdict == "accepted")) | length' <<<"$PROBE_OUT")" 3
+expect_eq "fakesmtp saw three sessions" "$FAKE_RC" 0
+queries() { grep -c "info: 127\.0\.0\.1 $1 IN" "$UNBOUND_DIR/unbound.log"; }
+expect_eq "one MX query for order.test" "$(queries 'order\.test\. MX')" 1
+expect_eq "one A query for its first MX host" "$(queries 'mx1\.order\.test\. A')" 1
+
+probe --rcpt-per-session 1 a@no-such-domain.test b@no-such-domain.test
+expect_eq "NXDOMAIN twice" "$(jq -s 'map(select(.failure == "nxdomain")) | length' <<<"$PROBE_OUT")" 2
+expect_eq "one MX query for the missing domain" "$(queries 'no-such-domain\.test\. MX')" 1
+assert_done
