@@ -44,6 +44,7 @@ complete -c smtpprobe -l auth -x -a '(__fish_complete_users)' -d 'Authenticate a
 complete -c smtpprobe -l auth-mech -x -a 'PLAIN LOGIN CRAM-MD5 XOAUTH2' -d 'AUTH mechanism (default: the strongest offered)'
 complete -c smtpprobe -l password-file -r -F -d 'Read the AUTH secret from FILE'
 complete -c smtpprobe -l allow-plaintext-auth -d 'Allow AUTH on an unencrypted connection'
+complete -c smtpprobe -l allow-unverified-auth -d 'Allow AUTH over TLS whose certificate did not verify'
 complete -c smtpprobe -l proxy -x -d 'SOCKS5 proxy: socks5://[user:pass@]host:port'
 complete -c smtpprobe -l json -d 'Print JSON Lines, one object per address'
 complete -c smtpprobe -l format -x -a 'text line csv json' -d 'Output format'

@@ -59,6 +59,16 @@ bool auth_respond(enum auth_mech m, int step, const char *challenge, size_t len,
 void auth_b64_encode(const unsigned char *in, size_t len, struct strbuf *out);
 int auth_b64_decode(const char *in, size_t len, struct strbuf *out);
 
+/*
+ * Every form in which the secret could come back from a server that
+ * echoes what it received: the secret itself, its base64 (LOGIN), and the
+ * base64 of the PLAIN and XOAUTH2 responses. Up to AUTH_FORMS_MAX
+ * strbufs are filled (the caller wipes them with auth_wipe); returns how
+ * many.
+ */
+#define AUTH_FORMS_MAX 4
+int auth_secret_forms(const char *user, const char *secret, struct strbuf forms[AUTH_FORMS_MAX]);
+
 /* Wipe and free a strbuf that held a secret. */
 void auth_wipe(struct strbuf *sb);
 

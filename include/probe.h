@@ -50,6 +50,7 @@ struct probe_options {
 	const char *auth_secret;     /* never from argv; wiped by main */
 	int auth_mech;               /* enum auth_mech forced, or AUTH_NONE */
 	bool allow_plaintext_auth;
+	bool allow_unverified_auth;  /* --allow-unverified-auth */
 	const struct socks_proxy *proxy;     /* --proxy / SMTPPROBE_PROXY */
 	const struct dns_addr *proxy_addr;   /* the proxy's address, resolved by the caller */
 	int verbose;                 /* 1: C:/S: lines, 2: plus state changes */

@@ -49,6 +49,7 @@ enum failure {
 	FAIL_TLS_VERIFY,        /* --tls-verify: chain or name not verified */
 	FAIL_STARTTLS_MISSING,  /* --tls required: no STARTTLS offered */
 	FAIL_AUTH_CLEARTEXT,    /* AUTH asked for, but the session is not encrypted */
+	FAIL_AUTH_UNVERIFIED,   /* AUTH asked for, but the certificate did not verify */
 	FAIL_AUTH_UNSUPPORTED,  /* no AUTH mechanism in common */
 	FAIL_PROXY,             /* the SOCKS5 proxy failed or refused */
 	FAIL_SIZE_EXCEEDED,     /* --size is above the SIZE the server advertised */

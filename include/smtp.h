@@ -56,6 +56,8 @@ struct smtp_params {
 	const char *auth_secret; /* copied and wiped by the session */
 	int auth_mech;           /* enum auth_mech forced by --auth-mech, or AUTH_NONE */
 	bool allow_plaintext_auth;
+	bool allow_unverified_auth; /* AUTH over TLS whose certificate did not verify */
+	bool tls_verified;       /* implicit TLS: the chain and the name verified */
 	const char *catch_all_rcpt; /* a made-up recipient, sent after the first one; NULL: none */
 };
 
@@ -121,6 +123,8 @@ void smtp_tls_done(struct smtp_session *s, enum failure f, const struct msg *det
 const struct smtp_rcpt *smtp_rcpt_result(const struct smtp_session *s, int i);
 /* MAIL FROM was accepted: the recipients' answers are theirs. */
 bool smtp_mail_accepted(const struct smtp_session *s);
+/* Before smtp_tls_done(FAIL_NONE): whether the certificate verified (AUTH depends on it). */
+void smtp_set_tls_verified(struct smtp_session *s, bool verified);
 /* Whether the first EHLO advertised STARTTLS (the one after TLS must not). */
 bool smtp_starttls_offered(const struct smtp_session *s);
 void smtp_eof(struct smtp_session *s);

@@ -321,6 +321,7 @@ static void handshake_ok(struct attempt *a)
 		return;
 	}
 	a->t_step = loop_now_ms();
+	smtp_set_tls_verified(a->s, a->out->tls.verified && a->out->tls.name_matched);
 	smtp_tls_done(a->s, FAIL_NONE, NULL);
 	flush(a);
 }
@@ -598,6 +599,8 @@ static bool start_session(struct attempt *a, bool tls_active)
 		.auth_secret = o->auth_secret,
 		.auth_mech = o->auth_mech,
 		.allow_plaintext_auth = o->allow_plaintext_auth,
+		.allow_unverified_auth = o->allow_unverified_auth,
+		.tls_verified = tls_active && a->out->tls.verified && a->out->tls.name_matched,
 		.catch_all_rcpt = a->ap.catch_all_rcpt,
 	};
 	a->s = smtp_new(&sp, on_smtp_event, a);

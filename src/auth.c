@@ -47,6 +47,29 @@ static void raw_puts(struct raw *r, const char *s)
 	raw_add(r, s, strlen(s));
 }
 
+int auth_secret_forms(const char *user, const char *secret, struct strbuf forms[AUTH_FORMS_MAX])
+{
+	size_t ul = strlen(user), sl = strlen(secret);
+	if (sl == 0)
+		return 0;
+	int n = 0;
+	strbuf_append(&forms[n++], secret, sl);
+	auth_b64_encode((const unsigned char *)secret, sl, &forms[n++]);
+	/* PLAIN: authzid (empty) NUL user NUL secret */
+	struct strbuf raw = STRBUF_INIT;
+	strbuf_putc(&raw, '\0');
+	strbuf_append(&raw, user, ul);
+	strbuf_putc(&raw, '\0');
+	strbuf_append(&raw, secret, sl);
+	auth_b64_encode((const unsigned char *)raw.data, raw.len, &forms[n++]);
+	auth_wipe(&raw);
+	/* XOAUTH2: "user=" U ^A "auth=Bearer " S ^A ^A */
+	strbuf_printf(&raw, "user=%s\001auth=Bearer %s\001\001", user, secret);
+	auth_b64_encode((const unsigned char *)raw.data, raw.len, &forms[n++]);
+	auth_wipe(&raw);
+	return n;
+}
+
 void auth_wipe(struct strbuf *sb)
 {
 	if (!sb)

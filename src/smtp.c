@@ -101,6 +101,10 @@ struct smtp_session {
 	int auth_step;           /* 334 challenges answered */
 	struct strbuf auth_line; /* the next AUTH line, wiped after sending */
 	struct strbuf auth_redacted;
+	struct strbuf forms[AUTH_FORMS_MAX]; /* the secret as a server could echo it */
+	int nforms;
+	bool tls_verified;       /* the certificate chain and the host name verified */
+	bool allow_unverified_auth;
 	enum step hello_step;    /* EHLO or HELO: where the capabilities came from */
 	bool starttls_offered;   /* by an EHLO before TLS */
 
@@ -137,9 +141,73 @@ static void emit(struct smtp_session *s, enum smtp_event_type type, const char *
 	s->fn(s->ctx, &ev);
 }
 
+/*
+ * A server that echoes what it received ("535 5.7.8 decoded |alice|...")
+ * would put the secret into reports and transcripts: every form of it is
+ * replaced before anything leaves the session.
+ */
+static void redact(const struct smtp_session *s, const char *in, size_t len, struct strbuf *out)
+{
+	static const char mark[] = "<redacted>";
+	size_t i = 0;
+	while (i < len) {
+		bool hit = false;
+		for (int f = 0; f < s->nforms && !hit; f++) {
+			const struct strbuf *form = &s->forms[f];
+			if (form->len && form->len <= len - i && memcmp(in + i, form->data, form->len) == 0) {
+				strbuf_puts(out, mark);
+				i += form->len;
+				hit = true;
+			}
+		}
+		if (!hit)
+			strbuf_putc(out, in[i++]);
+	}
+}
+
+static bool reveals(const struct smtp_session *s, const char *in, size_t len)
+{
+	for (int f = 0; f < s->nforms; f++)
+		if (s->forms[f].len && memmem(in, len, s->forms[f].data, s->forms[f].len))
+			return true;
+	return false;
+}
+
 static void on_reply_line(void *ctx, const char *line, size_t len)
 {
-	emit(ctx, SMTP_EV_RECEIVED, line, len);
+	struct smtp_session *s = ctx;
+	if (!reveals(s, line, len)) {
+		emit(s, SMTP_EV_RECEIVED, line, len);
+		return;
+	}
+	struct strbuf safe = STRBUF_INIT;
+	redact(s, line, len, &safe);
+	emit(s, SMTP_EV_RECEIVED, safe.data, safe.len);
+	strbuf_free(&safe);
+}
+
+/* The reply's text and any message made of it, without the secret. */
+static void redact_reply(struct smtp_session *s, struct reply *r)
+{
+	if (!reveals(s, strbuf_str(&r->text), r->text.len))
+		return;
+	struct strbuf safe = STRBUF_INIT;
+	redact(s, strbuf_str(&r->text), r->text.len, &safe);
+	auth_wipe(&r->text);
+	r->text = safe;
+}
+
+static void redact_msg(struct smtp_session *s, struct msg *m)
+{
+	for (int i = 0; i < m->nargs; i++) {
+		struct msg_arg *a = &m->args[i];
+		if (a->kind != 's' || !reveals(s, a->s, strlen(a->s)))
+			continue;
+		struct strbuf safe = STRBUF_INIT;
+		redact(s, a->s, strlen(a->s), &safe);
+		snprintf(a->s, sizeof a->s, "%s", strbuf_str(&safe));
+		strbuf_free(&safe);
+	}
 }
 
 /* The result slot of a send position. */
@@ -393,6 +461,16 @@ static void start_auth(struct smtp_session *s)
 	if (!s->tls_active && !s->allow_plaintext_auth) {
 		finish_text(s, STEP_AUTH, FAIL_AUTH_CLEARTEXT, NULL,
 		       N_("refusing to send credentials over an unencrypted connection (--allow-plaintext-auth overrides)"));
+		smtp_enter(s, SMTP_QUIT);
+		return;
+	}
+	/*
+	 * Encryption without authentication protects from eavesdroppers only:
+	 * a man in the middle with any certificate would get the password.
+	 */
+	if (s->tls_active && !s->tls_verified && !s->allow_unverified_auth && !s->allow_plaintext_auth) {
+		finish_text(s, STEP_AUTH, FAIL_AUTH_UNVERIFIED, NULL,
+		       N_("refusing to send credentials: the server's certificate did not verify for its name (--allow-unverified-auth overrides)"));
 		smtp_enter(s, SMTP_QUIT);
 		return;
 	}
@@ -715,9 +793,12 @@ struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, voi
 	s->tls_active = p->tls_active;
 	s->auth_forced = (enum auth_mech)p->auth_mech;
 	s->allow_plaintext_auth = p->allow_plaintext_auth;
+	s->allow_unverified_auth = p->allow_unverified_auth;
+	s->tls_verified = p->tls_verified;
 	if (p->auth_user) {
 		s->auth_user = xstrdup(p->auth_user);
 		s->auth_secret = xstrdup(p->auth_secret ? p->auth_secret : "");
+		s->nforms = auth_secret_forms(s->auth_user, s->auth_secret, s->forms);
 	}
 	s->fn = fn;
 	s->ctx = ctx;
@@ -755,6 +836,8 @@ void smtp_free(struct smtp_session *s)
 	}
 	auth_wipe(&s->auth_line);
 	auth_wipe(&s->out);
+	for (int i = 0; i < s->nforms; i++)
+		auth_wipe(&s->forms[i]);
 	strbuf_free(&s->auth_redacted);
 	reply_reader_free(&s->rr);
 	reply_free(&s->outcome.reply);
@@ -816,12 +899,14 @@ void smtp_feed(struct smtp_session *s, const char *data, size_t len)
 		if (st == REPLY_MORE)
 			break;
 		if (st == REPLY_BAD) {
+			redact_msg(s, &s->rr.error);
 			finish(s, states[s->state].step, FAIL_PROTOCOL, NULL, &s->rr.error);
 			ending(s, FAIL_PROTOCOL, NULL, &s->rr.error);
 			note_msg(s, &s->rr.error);
 			smtp_enter(s, SMTP_DONE);
 			break;
 		}
+		redact_reply(s, &s->rr.reply);
 		dispatch(s, &s->rr.reply);
 		reply_reader_next(&s->rr);
 	}
@@ -862,6 +947,11 @@ void smtp_abort(struct smtp_session *s, enum failure f, const struct msg *why)
 	finish(s, states[s->state].step, f, NULL, why);
 	ending(s, f, NULL, why);
 	smtp_enter(s, SMTP_DONE);
+}
+
+void smtp_set_tls_verified(struct smtp_session *s, bool verified)
+{
+	s->tls_verified = verified;
 }
 
 bool smtp_starttls_offered(const struct smtp_session *s)
