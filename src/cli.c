@@ -85,8 +85,8 @@ void cli_help(FILE *out)
 	fputs(_("\nExit status: 0 all accepted, 67 the mailbox refused, 77 refused because of\n"
 	      "this client, its sender or a policy (not the mailbox), 68 no mail host,\n"
 	      "69 refused otherwise, 75 temporary failure, 76 protocol error, 79 mailbox\n"
-	      "unverifiable (--require-mailbox), 64 usage or invalid address, 70 internal error\n"
-	      "(docs/output.md).\n"), out);
+	      "unverifiable (--require-mailbox), 65 an address that does not parse, 64 bad\n"
+	      "option, 70 internal error (docs/output.md).\n"), out);
 }
 
 static enum cli_result usage(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

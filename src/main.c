@@ -135,7 +135,7 @@ static int read_input(struct run *run, struct batch *b, const char *path)
 		if (len - start > INPUT_LINE_MAX) {
 			fputs("smtpprobe: ", stderr);
 			fprintf(stderr, _("--input line longer than %d octets skipped\n"), INPUT_LINE_MAX);
-			run->status = result_exit_combine(run->status, EXIT_USAGE);
+			run->status = result_exit_combine(run->status, EXIT_DATAERR);
 			continue;
 		}
 		batch_add(b, line + start, len - start);
