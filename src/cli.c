@@ -16,7 +16,7 @@
 
 enum {
 	OPT_FROM = 256, OPT_HELO, OPT_SERVER, OPT_PORT, OPT_RESOLVER, OPT_ALL_MX,
-	OPT_TIMEOUT, OPT_SIZE, OPT_INPUT, OPT_JSON, OPT_COLOR,
+	OPT_TIMEOUT, OPT_SIZE, OPT_INPUT, OPT_JSON, OPT_FORMAT, OPT_COLOR,
 	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_PROXY,
 	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
@@ -59,7 +59,8 @@ static const struct {
 	{ "password-file", required_argument, OPT_PASSWORD_FILE, "FILE", N_("read the AUTH secret from the first line of FILE") },
 	{ "allow-plaintext-auth", no_argument, OPT_ALLOW_PLAIN, NULL, N_("allow AUTH on an unencrypted connection") },
 	{ "proxy", required_argument, OPT_PROXY, "URL", N_("connect through socks5://[user:pass@]host:port (socks5h:// resolves there); also SMTPPROBE_PROXY") },
-	{ "json", no_argument, OPT_JSON, NULL, N_("print JSON Lines, one object per address (docs/output.md)") },
+	{ "format", required_argument, OPT_FORMAT, "FORMAT", N_("text (default: a report for people), line (one line per address, for grep), csv (for spreadsheets) or json") },
+	{ "json", no_argument, OPT_JSON, NULL, N_("the same as --format json: JSON Lines, one object per address (docs/output.md)") },
 	{ "verbose", no_argument, 'v', NULL, N_("show the SMTP transcript (stderr; in JSON as \"transcript\"); twice: state changes") },
 	{ "color", required_argument, OPT_COLOR, "WHEN", N_("colour the report: auto (default; honours NO_COLOR), always, never") },
 	{ "help", no_argument, 'h', NULL, N_("show this help") },
@@ -302,8 +303,21 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			c->proxy = optarg;
 			break;
 		case OPT_JSON:
-			c->json = true;
+			c->format = CLI_FORMAT_JSON;
 			break;
+		case OPT_FORMAT: {
+			static const char *const formats[] = {
+				[CLI_FORMAT_TEXT] = "text", [CLI_FORMAT_LINE] = "line",
+				[CLI_FORMAT_CSV] = "csv", [CLI_FORMAT_JSON] = "json",
+			};
+			size_t i = 0;
+			while (i < sizeof formats / sizeof formats[0] && strcmp(optarg, formats[i]) != 0)
+				i++;
+			if (i == sizeof formats / sizeof formats[0])
+				return usage(err, errsz, _("invalid --format \"%s\": use text, line, csv or json"), optarg);
+			c->format = (enum cli_format)i;
+			break;
+		}
 		case 'j':
 			if (!parse_long(optarg, 1, 256, &v))
 				return usage(err, errsz, _("invalid --concurrency \"%s\": use 1 to 256"), optarg);
@@ -350,7 +364,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	if (c->probe.tls.verify && c->probe.tls.mode == TLS_NONE)
 		return usage(err, errsz, _("--tls-verify makes no sense with --tls none"));
 	c->probe.verbose = c->verbose;
-	c->probe.keep_transcript = c->verbose > 0 && c->json;
+	c->probe.keep_transcript = c->verbose > 0 && c->format == CLI_FORMAT_JSON;
 	c->addresses = argv + optind;
 	c->naddresses = argc - optind;
 	if (c->naddresses == 0 && !c->input)

@@ -82,8 +82,12 @@ static void show_progress(void *ctx, const struct batch_progress *p)
 static void render_result(void *ctx, const struct probe_result *r, struct strbuf *out)
 {
 	struct run *run = ctx;
-	if (run->cli.json) {
+	if (run->cli.format == CLI_FORMAT_JSON) {
 		report_json(r, run->cli.verbose > 0, out);
+	} else if (run->cli.format == CLI_FORMAT_LINE) {
+		report_line(r, run->color, out);
+	} else if (run->cli.format == CLI_FORMAT_CSV) {
+		report_csv(r, out);
 	} else if (r->failure == FAIL_INVALID_ADDRESS) {
 		/* One line, on stderr: the address names itself, made safe to print. */
 		struct strbuf a = STRBUF_INIT, e = STRBUF_INIT;
@@ -244,7 +248,7 @@ int main(int argc, char **argv)
 	const char *nc = getenv("NO_COLOR");
 	run.color = run.cli.color == CLI_COLOR_ALWAYS ||
 		(run.cli.color == CLI_COLOR_AUTO && isatty(STDOUT_FILENO) && !(nc && nc[0]));
-	if (run.cli.verbose > 0 && !run.cli.json) {
+	if (run.cli.verbose > 0 && run.cli.format != CLI_FORMAT_JSON) {
 		run.cli.probe.trace = trace_stderr;
 		run.cli.probe.trace_ctx = &run;
 	}
@@ -314,6 +318,12 @@ int main(int argc, char **argv)
 		.progress = show_progress,
 		.ctx = &run,
 	};
+	if (run.cli.format == CLI_FORMAT_CSV) {
+		struct strbuf header = STRBUF_INIT;
+		report_csv_header(&header);
+		write_stdout(&run, header.data, header.len);
+		strbuf_free(&header);
+	}
 	su.batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
 	for (int i = 0; i < run.cli.naddresses; i++)
 		batch_add(su.batch, run.cli.addresses[i], strlen(run.cli.addresses[i]));

@@ -18,6 +18,11 @@ static const struct {
 	[VERDICT_ERROR] = { N_("ERROR"), "\033[1;35m" },
 };
 
+const char *report_verdict_color(enum verdict v)
+{
+	return verdict_style[(unsigned)v < 4 ? (unsigned)v : VERDICT_ERROR].color;
+}
+
 __attribute__((format_arg(1)))
 static const char *tr(const char *s)
 {
