@@ -9,15 +9,15 @@
 #include <stdio.h>
 
 #include "address.h"
+#include "output.h"
 #include "probe.h"
 
 enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
-/* --format; --json is CLI_FORMAT_JSON. */
-enum cli_format { CLI_FORMAT_TEXT, CLI_FORMAT_LINE, CLI_FORMAT_CSV, CLI_FORMAT_JSON };
 
 struct cli {
 	struct probe_options probe;
-	enum cli_format format;
+	enum output_format format;  /* --format; --json is OUTPUT_JSON */
+	bool summary;               /* --summary */
 	int verbose;
 	enum cli_color color;
 	const char *resolver;

@@ -19,6 +19,15 @@ void report_json(const struct probe_result *r, bool with_transcript, struct strb
 
 /* A short block: verdict line, then server, reply and diagnosis lines. */
 void report_text(const struct probe_result *r, bool color, struct strbuf *out);
+/*
+ * The same block in three parts, so that a batch can show a server's TLS
+ * lines once: head (verdict, server, reply, blame, mailbox), tls (the
+ * tls/cert/verify lines; nothing when not encrypted), tail (the rest).
+ */
+void report_text_parts(const struct probe_result *r, bool color, struct strbuf *head,
+                       struct strbuf *tls, struct strbuf *tail);
+/* "host [ip]:port", as the server line shows it. */
+void report_server(const struct probe_attempt *a, struct strbuf *out);
 
 /*
  * One line, tab-separated: verdict, address, step, code, enhanced, category,
@@ -48,5 +57,7 @@ void report_label(struct strbuf *out, const char *name);
 void report_tls_json(struct json *j, const struct tls_info *t);
 /* tls/cert/verify lines of the text report; nothing when not encrypted. */
 void report_tls_text(const struct tls_info *t, struct strbuf *out);
+/* One tls line instead: the same TLS as shown above for server ("host [ip]:port"). */
+void report_tls_same(const char *server, struct strbuf *out);
 
 #endif

@@ -303,19 +303,19 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			c->proxy = optarg;
 			break;
 		case OPT_JSON:
-			c->format = CLI_FORMAT_JSON;
+			c->format = OUTPUT_JSON;
 			break;
 		case OPT_FORMAT: {
 			static const char *const formats[] = {
-				[CLI_FORMAT_TEXT] = "text", [CLI_FORMAT_LINE] = "line",
-				[CLI_FORMAT_CSV] = "csv", [CLI_FORMAT_JSON] = "json",
+				[OUTPUT_TEXT] = "text", [OUTPUT_LINE] = "line",
+				[OUTPUT_CSV] = "csv", [OUTPUT_JSON] = "json",
 			};
 			size_t i = 0;
 			while (i < sizeof formats / sizeof formats[0] && strcmp(optarg, formats[i]) != 0)
 				i++;
 			if (i == sizeof formats / sizeof formats[0])
 				return usage(err, errsz, _("invalid --format \"%s\": use text, line, csv or json"), optarg);
-			c->format = (enum cli_format)i;
+			c->format = (enum output_format)i;
 			break;
 		}
 		case 'j':
@@ -364,7 +364,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	if (c->probe.tls.verify && c->probe.tls.mode == TLS_NONE)
 		return usage(err, errsz, _("--tls-verify makes no sense with --tls none"));
 	c->probe.verbose = c->verbose;
-	c->probe.keep_transcript = c->verbose > 0 && c->format == CLI_FORMAT_JSON;
+	c->probe.keep_transcript = c->verbose > 0 && c->format == OUTPUT_JSON;
 	c->addresses = argv + optind;
 	c->naddresses = argc - optind;
 	if (c->naddresses == 0 && !c->input)

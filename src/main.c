@@ -15,6 +15,7 @@
 #include "dns.h"
 #include "i18n.h"
 #include "loop.h"
+#include "output.h"
 #include "report.h"
 #include "secret.h"
 #include "socks.h"
@@ -26,6 +27,7 @@ struct run {
 	struct cli cli;
 	struct loop *loop;
 	struct dns *dns;
+	struct output *out;
 	bool color;
 	bool progress;
 	bool progress_shown;
@@ -75,41 +77,30 @@ static void show_progress(void *ctx, const struct batch_progress *p)
 	run->progress_shown = true;
 }
 
-/*
- * A finished result into what stdout will get, in input order. An invalid
- * address is one line on stderr in text mode, written at once.
- */
+/* A finished result into its record (any order: output.h). */
 static void render_result(void *ctx, const struct probe_result *r, struct strbuf *out)
 {
 	struct run *run = ctx;
-	if (run->cli.format == CLI_FORMAT_JSON) {
-		report_json(r, run->cli.verbose > 0, out);
-	} else if (run->cli.format == CLI_FORMAT_LINE) {
-		report_line(r, run->color, out);
-	} else if (run->cli.format == CLI_FORMAT_CSV) {
-		report_csv(r, out);
-	} else if (r->failure == FAIL_INVALID_ADDRESS) {
-		/* One line, on stderr: the address names itself, made safe to print. */
-		struct strbuf a = STRBUF_INIT, e = STRBUF_INIT;
-		report_sanitize(&a, r->input ? r->input : "", r->input_len);
-		strbuf_puts(&e, "smtpprobe: ");
-		strbuf_printf(&e, _("invalid address \"%s\": %s\n"), strbuf_str(&a),
-		              _(addr_strerror(r->addr_error)));
-		clear_progress(run);
-		fwrite(e.data, 1, e.len, stderr);
-		strbuf_free(&a);
-		strbuf_free(&e);
-	} else {
-		report_text(r, run->color, out);
-	}
+	output_render(run->out, r, out);
 }
 
+/* Records in input order: results to stdout, notices to stderr. */
 static void write_stdout(void *ctx, const char *data, size_t len)
 {
 	struct run *run = ctx;
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	output_write(run->out, data, len, &out, &err);
 	clear_progress(run);
-	fwrite(data, 1, len, stdout);
-	fflush(stdout);
+	if (err.len) {
+		fflush(stdout);
+		fwrite(err.data, 1, err.len, stderr);
+	}
+	if (out.len) {
+		fwrite(out.data, 1, out.len, stdout);
+		fflush(stdout);
+	}
+	strbuf_free(&out);
+	strbuf_free(&err);
 }
 
 static int read_input(struct run *run, struct batch *b, const char *path)
@@ -248,7 +239,7 @@ int main(int argc, char **argv)
 	const char *nc = getenv("NO_COLOR");
 	run.color = run.cli.color == CLI_COLOR_ALWAYS ||
 		(run.cli.color == CLI_COLOR_AUTO && isatty(STDOUT_FILENO) && !(nc && nc[0]));
-	if (run.cli.verbose > 0 && run.cli.format != CLI_FORMAT_JSON) {
+	if (run.cli.verbose > 0 && run.cli.format != OUTPUT_JSON) {
 		run.cli.probe.trace = trace_stderr;
 		run.cli.probe.trace_ctx = &run;
 	}
@@ -318,12 +309,18 @@ int main(int argc, char **argv)
 		.progress = show_progress,
 		.ctx = &run,
 	};
-	if (run.cli.format == CLI_FORMAT_CSV) {
-		struct strbuf header = STRBUF_INIT;
-		report_csv_header(&header);
-		write_stdout(&run, header.data, header.len);
-		strbuf_free(&header);
-	}
+	struct output_config oc = {
+		.format = run.cli.format,
+		.color = run.color,
+		.transcript = run.cli.verbose > 0,
+		/* A redirect to a file keeps the invalid lines; the terminal is told too. */
+		.notice_invalid = !isatty(STDOUT_FILENO),
+	};
+	run.out = output_new(&oc);
+	struct strbuf begin = STRBUF_INIT;
+	output_begin(run.out, &begin);
+	fwrite(strbuf_str(&begin), 1, begin.len, stdout);
+	strbuf_free(&begin);
 	su.batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
 	for (int i = 0; i < run.cli.naddresses; i++)
 		batch_add(su.batch, run.cli.addresses[i], strlen(run.cli.addresses[i]));
@@ -335,6 +332,7 @@ int main(int argc, char **argv)
 
 out:
 	batch_free(su.batch);
+	output_free(run.out);
 	dns_free(run.dns);
 	loop_free(run.loop);
 	SSL_CTX_free(su.tls_ctx);

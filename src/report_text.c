@@ -88,7 +88,28 @@ static void field(struct strbuf *out, const char *name, const char *value, size_
 	}
 }
 
+void report_server(const struct probe_attempt *a, struct strbuf *out)
+{
+	if (strcmp(a->host, a->ip) == 0)
+		strbuf_printf(out, "[%s]:%d", a->ip, a->port);
+	else if (a->ip[0])
+		strbuf_printf(out, "%s [%s]:%d", a->host, a->ip, a->port);
+	else
+		strbuf_printf(out, "%s:%d", a->host, a->port);
+}
+
 void report_text(const struct probe_result *r, bool color, struct strbuf *out)
+{
+	struct strbuf tls = STRBUF_INIT, tail = STRBUF_INIT;
+	report_text_parts(r, color, out, &tls, &tail);
+	strbuf_append(out, strbuf_str(&tls), tls.len);
+	strbuf_append(out, strbuf_str(&tail), tail.len);
+	strbuf_free(&tls);
+	strbuf_free(&tail);
+}
+
+void report_text_parts(const struct probe_result *r, bool color, struct strbuf *out,
+                       struct strbuf *tls, struct strbuf *tail)
 {
 	unsigned v = (unsigned)r->verdict < 4 ? (unsigned)r->verdict : VERDICT_ERROR;
 	if (color)
@@ -108,12 +129,7 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 	const struct probe_attempt *dec = probe_decided(r);
 	if (probe_have_server(r)) {
 		struct strbuf s = STRBUF_INIT;
-		if (strcmp(dec->host, dec->ip) == 0)
-			strbuf_printf(&s, "[%s]:%d", dec->ip, dec->port);
-		else if (dec->ip[0])
-			strbuf_printf(&s, "%s [%s]:%d", dec->host, dec->ip, dec->port);
-		else
-			strbuf_printf(&s, "%s:%d", dec->host, dec->port);
+		report_server(dec, &s);
 		if (r->nmx > 0 && !r->mx[0].implicit) {
 			for (int i = 0; i < r->nmx; i++)
 				if (strcmp(r->mx[i].host, dec->host) == 0)
@@ -149,7 +165,8 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 		field(out, N_("mailbox"), m, strlen(m));
 	}
 	if (dec)
-		report_tls_text(&dec->tls, out);
+		report_tls_text(&dec->tls, tls);
+	out = tail;
 	/* Earlier hosts that did not answer explain why a backup decided. */
 	for (int i = 0; i < r->nattempts; i++) {
 		if (i == r->decided)

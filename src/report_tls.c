@@ -73,3 +73,13 @@ void report_tls_text(const struct tls_info *t, struct strbuf *out)
 	else
 		strbuf_printf(out, _("name %s does NOT match\n"), name);
 }
+
+void report_tls_same(const char *server, struct strbuf *out)
+{
+	struct strbuf s = STRBUF_INIT;
+	strbuf_printf(&s, _("as above for %s"), server);
+	report_label(out, N_("tls"));
+	report_sanitize(out, strbuf_str(&s), s.len);
+	strbuf_putc(out, '\n');
+	strbuf_free(&s);
+}
