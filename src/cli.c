@@ -16,7 +16,7 @@
 
 enum {
 	OPT_FROM = 256, OPT_HELO, OPT_SERVER, OPT_PORT, OPT_RESOLVER, OPT_ALL_MX,
-	OPT_TIMEOUT, OPT_SIZE, OPT_INPUT, OPT_JSON, OPT_FORMAT, OPT_COLOR,
+	OPT_TIMEOUT, OPT_SIZE, OPT_INPUT, OPT_JSON, OPT_FORMAT, OPT_SUMMARY, OPT_COLOR,
 	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_PROXY,
 	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
@@ -61,6 +61,7 @@ static const struct {
 	{ "proxy", required_argument, OPT_PROXY, "URL", N_("connect through socks5://[user:pass@]host:port (socks5h:// resolves there); also SMTPPROBE_PROXY") },
 	{ "format", required_argument, OPT_FORMAT, "FORMAT", N_("text (default: a report for people), line (one line per address, for grep), csv (for spreadsheets) or json") },
 	{ "json", no_argument, OPT_JSON, NULL, N_("the same as --format json: JSON Lines, one object per address (docs/output.md)") },
+	{ "summary", no_argument, OPT_SUMMARY, NULL, N_("at the end, counts by verdict, category and blame on stderr (the default on a terminal with several addresses)") },
 	{ "verbose", no_argument, 'v', NULL, N_("show the SMTP transcript (stderr; in JSON as \"transcript\"); twice: state changes") },
 	{ "color", required_argument, OPT_COLOR, "WHEN", N_("colour the report: auto (default; honours NO_COLOR), always, never") },
 	{ "help", no_argument, 'h', NULL, N_("show this help") },
@@ -304,6 +305,9 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			break;
 		case OPT_JSON:
 			c->format = OUTPUT_JSON;
+			break;
+		case OPT_SUMMARY:
+			c->summary = true;
 			break;
 		case OPT_FORMAT: {
 			static const char *const formats[] = {

@@ -329,6 +329,14 @@ int main(int argc, char **argv)
 	run.status = result_exit_combine(run.status, batch_run(su.batch));
 	clear_progress(&run);
 	status = run.status;
+	/* For a person: asked for, or a batch watched on a terminal. */
+	if (run.cli.summary || (isatty(STDERR_FILENO) && output_count(run.out) >= 2)) {
+		struct strbuf sum = STRBUF_INIT;
+		output_summary(run.out, status, &sum);
+		fflush(stdout);
+		fwrite(strbuf_str(&sum), 1, sum.len, stderr);
+		strbuf_free(&sum);
+	}
 
 out:
 	batch_free(su.batch);

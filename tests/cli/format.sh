@@ -59,6 +59,31 @@ expect_jq "csv: quotes doubled and read back" "$j" '.rows[5][1]' 'say "hi"'
 expect_jq "csv: an invalid address has its record" "$j" '.rows[5][0:4] | join(" ")' 'error say "hi" input invalid_address'
 expect_jq "csv: empty fields for what it lacks" "$j" '.rows[5][4:7] | join("|")' '||'
 
+# --- --summary: on stderr, stdout stays the results alone.
+fake_start 127.0.0.1 "$CLI_TEST_DIR/two-sessions.dialog"
+run_probe --json --summary --timeout 3 --port "$FAKE_PORT" 'good@[127.0.0.1]' 'not valid' 'bad@[127.0.0.1]'
+fake_finish
+expect_jq "summary: stdout is three JSON objects" "$(jq -s -c . <<<"$PROBE_OUT")" 'map(type) | join(",")' object,object,object
+expect_eq "summary: on stderr, after the notice" "$PROBE_ERR" "$(printf '%s\n' \
+	'smtpprobe: invalid address "not valid": contains white space outside quotes' \
+	'summary: 3 addresses: accepted 1, rejected 1, tempfail 0, error 1 (exit status 65)' \
+	'  by category: accepted 1, address_syntax 1, recipient_unknown 1' \
+	'  by blame: local 1, none 1, recipient 1')"
+# In the user's language, whatever the format.
+mo="${SMTPPROBE_LOCALEDIR:-}/ru/LC_MESSAGES/smtpprobe.mo"
+if [ -r "$mo" ]; then
+	LC_ALL=C.UTF-8 LANGUAGE=ru run_probe --format csv --summary 'not valid' 'also not'
+	expect_match "summary in Russian" "$PROBE_ERR" $'итог: 2 адреса: приняты: 0, отклонены: 0, отложены: 0, ошибки: 2 \\(код выхода 65\\)\n  по категориям: address_syntax 2\n  по виновнику: local 2'
+fi
+# By default only for a person at a terminal, and only for a batch
+# (script(1) gives stderr a pty, stdout goes to a file).
+require_tool script bsdutils
+tty_err() { timeout 30 script -qec "$SMTPPROBE $* >/dev/null" /dev/null | tr -d '\r'; }
+expect_eq "TTY, two addresses: a summary" "$(tty_err "'not valid' 'also not'" | grep -c '^summary: 2 addresses: ')" 1
+expect_eq "TTY, one address: none" "$(tty_err "'not valid'" | grep -c '^summary:')" 0
+run_probe 'not valid' 'also not'
+expect_eq "not a TTY: none" "$(grep -c '^summary:' <<<"$PROBE_ERR")" 0
+
 # --- --json is --format json; a bad --format is a usage error.
 run_probe --json 'not valid'
 a=$(jq -c 'del(.timings_ms)' <<<"$PROBE_OUT")
