@@ -14,14 +14,14 @@
 #include "config.h"
 #include "dns.h"
 #include "i18n.h"
+#include "input.h"
 #include "loop.h"
+#include "mem.h"
 #include "output.h"
 #include "report.h"
 #include "secret.h"
 #include "socks.h"
 #include "tls.h"
-
-#define INPUT_LINE_MAX 4096
 
 struct run {
 	struct cli cli;
@@ -103,7 +103,50 @@ static void write_stdout(void *ctx, const char *data, size_t len)
 	strbuf_free(&err);
 }
 
-static int read_input(struct run *run, struct batch *b, const char *path)
+struct queue {
+	struct run *run;
+	struct batch *batch;
+};
+
+/* One address as given: the output shows it, the probe gets the address in it (input.h). */
+static void queue_piece(void *ctx, const char *given, size_t glen)
+{
+	struct queue *q = ctx;
+	char *addr = xmalloc(glen + 1);
+	size_t alen = input_address(given, glen, addr, glen + 1);
+	output_given(q->run->out, addr, alen, given, glen, NULL);
+	batch_add(q->batch, addr, alen);
+	free(addr);
+}
+
+/* A command-line argument may hold several addresses too; an empty one is reported. */
+static void queue_argument(struct queue *q, const char *arg)
+{
+	if (input_split(arg, strlen(arg), queue_piece, q) == 0)
+		queue_piece(q, arg, strlen(arg));
+}
+
+/*
+ * A line too long to be addresses is one invalid address, shown by its
+ * beginning; the probe gets the line cut to INPUT_LINE_MAX octets, which
+ * no address parser accepts (an address has at most 320).
+ */
+_Static_assert(INPUT_LINE_MAX == 4096, "the message below says 4096");
+
+static void queue_overlong(struct queue *q, const char *line, size_t len)
+{
+	size_t show = 64;
+	while (show > 0 && ((unsigned char)line[show] & 0xc0) == 0x80)
+		show--;  /* not inside a UTF-8 sequence */
+	char given[64 + 4];
+	memcpy(given, line, show);
+	memcpy(given + show, "...", 3);
+	size_t cut = len < INPUT_LINE_MAX ? len : INPUT_LINE_MAX;
+	output_given(q->run->out, line, cut, given, show + 3, N_("the line is longer than 4096 octets"));
+	batch_add(q->batch, line, cut);
+}
+
+static int read_input(struct queue *q, const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!f) {
@@ -113,6 +156,7 @@ static int read_input(struct run *run, struct batch *b, const char *path)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	bool first = true;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		size_t len = (size_t)n;
 		/* LF and CRLF line endings are both fine; a CR anywhere else is not. */
@@ -120,25 +164,29 @@ static int read_input(struct run *run, struct batch *b, const char *path)
 			len--;
 		if (len && line[len - 1] == '\r')
 			len--;
-		size_t start = 0;
+		/* A byte order mark, as editors on Windows write, is no part of the first address. */
+		size_t start = first ? input_bom(line, len) : 0;
+		first = false;
 		while (start < len && (line[start] == ' ' || line[start] == '\t'))
 			start++;
 		while (len > start && (line[len - 1] == ' ' || line[len - 1] == '\t'))
 			len--;
 		if (start == len || line[start] == '#')
 			continue;
-		if (len - start > INPUT_LINE_MAX) {
-			fputs("smtpprobe: ", stderr);
-			fprintf(stderr, _("--input line longer than %d octets skipped\n"), INPUT_LINE_MAX);
-			run->status = result_exit_combine(run->status, EXIT_DATAERR);
-			continue;
-		}
-		batch_add(b, line + start, len - start);
+		if (len - start > INPUT_LINE_MAX)
+			queue_overlong(q, line + start, len - start);
+		else
+			input_split(line + start, len - start, queue_piece, q);
+	}
+	int ret = 0;
+	if (ferror(f)) {
+		fprintf(stderr, "smtpprobe: %s \"%s\": %m\n", _("cannot read --input"), path);
+		ret = -1;
 	}
 	free(line);
 	if (f != stdin)
 		fclose(f);
-	return 0;
+	return ret;
 }
 
 struct proxy_lookup {
@@ -322,9 +370,10 @@ int main(int argc, char **argv)
 	fwrite(strbuf_str(&begin), 1, begin.len, stdout);
 	strbuf_free(&begin);
 	su.batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
+	struct queue q = { &run, su.batch };
 	for (int i = 0; i < run.cli.naddresses; i++)
-		batch_add(su.batch, run.cli.addresses[i], strlen(run.cli.addresses[i]));
-	if (run.cli.input && read_input(&run, su.batch, run.cli.input) < 0)
+		queue_argument(&q, run.cli.addresses[i]);
+	if (run.cli.input && read_input(&q, run.cli.input) < 0)
 		run.status = result_exit_combine(run.status, EXIT_USAGE);
 	run.status = result_exit_combine(run.status, batch_run(su.batch));
 	clear_progress(&run);
