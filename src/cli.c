@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include "auth.h"
 #include "config.h"
@@ -151,6 +152,47 @@ static bool parse_server(struct cli *c, const char *arg)
 	return true;
 }
 
+/*
+ * --resolver: IP addresses only, "IP", "IP:PORT", "[IPv6]:PORT" or a bare
+ * IPv6 address, comma-separated (what c-ares takes). A host name such as
+ * dns.google would need a resolver to find the resolver.
+ */
+static bool valid_resolvers(const char *list)
+{
+	char entry[128];
+	for (const char *p = list;; p++) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof entry)
+			return false;
+		memcpy(entry, p, n);
+		entry[n] = '\0';
+		unsigned char addr[16];
+		long port;
+		char *host = entry, *portstr = NULL;
+		int family = AF_INET;
+		if (entry[0] == '[') {
+			char *close = strchr(entry, ']');
+			if (!close || (close[1] && close[1] != ':'))
+				return false;
+			*close = '\0';
+			host = entry + 1;
+			portstr = close[1] ? close + 2 : NULL;
+			family = AF_INET6;
+		} else if (strchr(entry, ':') != strrchr(entry, ':')) {
+			family = AF_INET6;      /* a bare IPv6 address: no port */
+		} else if ((portstr = strchr(entry, ':'))) {
+			*portstr++ = '\0';
+		}
+		if (inet_pton(family, host, addr) != 1)
+			return false;
+		if (portstr && !parse_long(portstr, 1, 65535, &port))
+			return false;
+		p += n;
+		if (!*p)
+			return true;
+	}
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_t errsz)
 {
 	struct option longopts[NOPTIONS + 1];
@@ -199,6 +241,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			port_given = true;
 			break;
 		case OPT_RESOLVER:
+			if (!valid_resolvers(optarg))
+				return usage(err, errsz, _("invalid --resolver \"%s\": give IP addresses (IP, IP:PORT or [IPv6]:PORT, separated by commas), not host names"), optarg);
 			c->resolver = optarg;
 			c->probe.resolver_given = true;
 			break;
