@@ -46,7 +46,7 @@ static const struct {
 	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", N_("when greylisted, wait (default 300 s) and try once more") },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", N_("timeout for every step (default: DNS 10, connect 10, replies 30)") },
 	{ "size", required_argument, OPT_SIZE, "N", N_("declare SIZE=N at MAIL FROM when the server supports SIZE") },
-	{ "input", required_argument, OPT_INPUT, "FILE", N_("read addresses from FILE, one per line ('-' for stdin)") },
+	{ "input", required_argument, OPT_INPUT, "FILE", N_("read addresses from FILE ('-' for stdin): one per line, or several separated by , or ;") },
 	{ "concurrency", required_argument, 'j', "N", N_("probe up to N addresses at once (default 8); results keep input order") },
 	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", N_("at most N probes at once to one domain or --server (default 1)") },
 	{ "tls", required_argument, OPT_TLS, "MODE", N_("auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)") },
@@ -210,9 +210,17 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	int ch;
 	long v;
 	bool port_given = false, no_catch_all = false;
-	while ((ch = getopt_long(argc, argv, ":46vhVj:", longopts, NULL)) != -1) {
+	int li = -1;
+	while ((ch = getopt_long(argc, argv, ":46vhVj:", longopts, &li)) != -1) {
+		/* Name the option: "-j" for a short one, "--helo" for a long one. */
+		char name[40];
+		if (li >= 0)
+			snprintf(name, sizeof name, "--%s", longopts[li].name);
+		else
+			snprintf(name, sizeof name, "-%c", ch);
+		li = -1;
 		if (optarg && has_control(optarg))
-			return usage(err, errsz, _("option argument contains a control character (CR, LF, ...)"));
+			return usage(err, errsz, _("the argument of %s contains a control character (CR, LF, ...)"), name);
 		switch (ch) {
 		case OPT_FROM: {
 			enum addr_error ae = addr_parse(optarg, strlen(optarg), true, &c->from);
@@ -330,7 +338,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			break;
 		case OPT_AUTH:
 			if (!optarg[0] || strlen(optarg) > 255)
-				return usage(err, errsz, _("invalid --auth user name"));
+				return usage(err, errsz, _("invalid --auth: give a user name of 1 to 255 octets"));
 			c->probe.auth_user = optarg;
 			break;
 		case OPT_AUTH_MECH:
@@ -410,7 +418,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	if (c->probe.auth_user && c->probe.tls.mode == TLS_NONE && !c->probe.allow_plaintext_auth)
 		return usage(err, errsz, _("--auth with --tls none would send credentials in clear text (add --allow-plaintext-auth to do it anyway)"));
 	if (c->probe.tls.verify && c->probe.tls.mode == TLS_NONE)
-		return usage(err, errsz, _("--tls-verify makes no sense with --tls none"));
+		return usage(err, errsz, _("--tls-verify needs TLS: drop --tls none"));
 	c->probe.verbose = c->verbose;
 	c->probe.keep_transcript = c->verbose > 0 && c->format == OUTPUT_JSON;
 	c->addresses = argv + optind;
