@@ -106,6 +106,7 @@ static void write_stdout(void *ctx, const char *data, size_t len)
 struct queue {
 	struct run *run;
 	struct batch *batch;
+	size_t queued;
 };
 
 /* One address as given: the output shows it, the probe gets the address in it (input.h). */
@@ -116,6 +117,7 @@ static void queue_piece(void *ctx, const char *given, size_t glen)
 	size_t alen = input_address(given, glen, addr, glen + 1);
 	output_given(q->run->out, addr, alen, given, glen, NULL);
 	batch_add(q->batch, addr, alen);
+	q->queued++;
 	free(addr);
 }
 
@@ -144,6 +146,7 @@ static void queue_overlong(struct queue *q, const char *line, size_t len)
 	size_t cut = len < INPUT_LINE_MAX ? len : INPUT_LINE_MAX;
 	output_given(q->run->out, line, cut, given, show + 3, N_("the line is longer than 4096 octets"));
 	batch_add(q->batch, line, cut);
+	q->queued++;
 }
 
 static int read_input(struct queue *q, const char *path)
@@ -370,11 +373,13 @@ int main(int argc, char **argv)
 	fwrite(strbuf_str(&begin), 1, begin.len, stdout);
 	strbuf_free(&begin);
 	su.batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
-	struct queue q = { &run, su.batch };
+	struct queue q = { &run, su.batch, 0 };
 	for (int i = 0; i < run.cli.naddresses; i++)
 		queue_argument(&q, run.cli.addresses[i]);
 	if (run.cli.input && read_input(&q, run.cli.input) < 0)
 		run.status = result_exit_combine(run.status, EXIT_USAGE);
+	else if (q.queued == 0)   /* an empty list is no error, but silence would puzzle */
+		fprintf(stderr, "smtpprobe: %s \"%s\"\n", _("no address to probe in --input"), run.cli.input);
 	run.status = result_exit_combine(run.status, batch_run(su.batch));
 	clear_progress(&run);
 	status = run.status;

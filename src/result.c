@@ -105,7 +105,7 @@ static const struct {
 	[MAILBOX_NOT_FOUND] = { "not_found", N_("not found") },
 	[MAILBOX_DISABLED] = { "disabled", N_("disabled") },
 	[MAILBOX_FULL] = { "full", N_("full") },
-	[MAILBOX_UNVERIFIABLE] = { "unverifiable", N_("unverifiable: the server would accept any address") },
+	[MAILBOX_UNVERIFIABLE] = { "unverifiable", N_("unverifiable: accepted, but that does not prove it exists") },
 };
 
 static const char *const verdicts[] = {

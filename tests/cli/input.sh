@@ -49,4 +49,10 @@ expect_eq "overlong: named on stderr" "$PROBE_ERR" \
 	"smtpprobe: invalid address \"$(printf 'x%.0s' {1..64})...\": the line is longer than 4096 octets"
 expect_eq "overlong: exit 65" "$PROBE_RC" 65
 expect_eq "overlong: the others probed" "$FAKE_RC" 0
+
+# --- A list with no address in it: not an error, but said.
+printf '# nothing yet\n\n' >"$work/empty"
+run_probe --input "$work/empty"
+expect_eq "empty list: exit 0" "$PROBE_RC" 0
+expect_eq "empty list: said on stderr" "$PROBE_ERR" "smtpprobe: no address to probe in --input \"$work/empty\""
 assert_done
