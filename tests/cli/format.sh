@@ -25,6 +25,10 @@ expect_eq "line: rejected" "$(line 3 | cut -f1-9)" \
 	"$(printf 'rejected\tbad@[127.0.0.1]\trcpt\t550\t5.1.1\trecipient_unknown\trecipient\tnot_found\t67')"
 expect_eq "line: grep for the rejected ones" "$(printf '%s\n' "$PROBE_OUT" | grep -P '^rejected\t' | cut -f2)" 'bad@[127.0.0.1]'
 
+# --color always: the verdict in its colour, the fields as they were.
+run_probe --format line --color always 'not valid'
+expect_eq "line --color always: the verdict coloured" "$(cut -f1,2 <<<"$PROBE_OUT")" "$(printf '\033[1;35merror\033[0m\tnot valid')"
+
 # --- csv: a multi-line reply, formula-like and quoted addresses.
 csv_check() {  # python: the records as JSON, one list per record
 	python3 -c '
