@@ -38,15 +38,6 @@ static struct map_entry *map_slot(struct map_entry *e, size_t cap, const char *k
 	return &e[i];
 }
 
-/* The entry for key, NULL when absent. */
-static struct map_entry *map_find(const struct map *m, const char *key, size_t klen)
-{
-	if (!m->cap)
-		return NULL;
-	struct map_entry *s = map_slot(m->e, m->cap, key, klen);
-	return s->key ? s : NULL;
-}
-
 /* The entry for key, created (val NULL) when absent. */
 static struct map_entry *map_get(struct map *m, const char *key, size_t klen)
 {
@@ -100,21 +91,78 @@ struct given {
  * run one after the other (the default --per-domain 1); with more at once
  * two results of the very same address may swap their display forms, and
  * nothing else.
+ *
+ * Every address of a run has one, so they are kept small: the key in an
+ * arena, and no list while every occurrence is as probed (the usual case,
+ * a plain address): then n counts them.
  */
 struct givens {
-	struct given *q;
-	size_t head, n, cap;
+	uint32_t key;              /* offset + 1 of the key in the arena; 0: empty slot */
+	uint32_t klen;
+	uint32_t head, n;          /* occurrences taken, queued */
+	struct given *q;           /* NULL while all n are as probed */
 };
 
-static void givens_free(void *p)
+struct givens_table {
+	struct givens *slot;
+	size_t cap, used;
+	struct strbuf keys;        /* the arena */
+};
+
+static struct givens *givens_slot(struct givens_table *t, struct givens *slot, size_t cap,
+                                  const char *key, size_t klen)
 {
-	struct givens *g = p;
-	if (!g)
-		return;
-	for (size_t i = g->head; i < g->n; i++)
-		free(g->q[i].text);
-	free(g->q);
-	free(g);
+	size_t i = hash(key, klen) & (cap - 1);
+	while (slot[i].key && (slot[i].klen != klen || memcmp(t->keys.data + slot[i].key - 1, key, klen) != 0))
+		i = (i + 1) & (cap - 1);
+	return &slot[i];
+}
+
+static struct givens *givens_find(struct givens_table *t, const char *key, size_t klen)
+{
+	if (!t->cap)
+		return NULL;
+	struct givens *g = givens_slot(t, t->slot, t->cap, key, klen);
+	return g->key ? g : NULL;
+}
+
+static struct givens *givens_get(struct givens_table *t, const char *key, size_t klen)
+{
+	if ((t->used + 1) * 4 > t->cap * 3) {   /* at most 3/4 full */
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct givens *slot = xcalloc(cap, sizeof *slot);
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->slot[i].key)
+				*givens_slot(t, slot, cap, t->keys.data + t->slot[i].key - 1, t->slot[i].klen) = t->slot[i];
+		free(t->slot);
+		t->slot = slot;
+		t->cap = cap;
+	}
+	struct givens *g = givens_slot(t, t->slot, t->cap, key, klen);
+	if (!g->key) {
+		if (t->keys.len + klen + 1 > UINT32_MAX)
+			mem_fail();
+		g->key = (uint32_t)t->keys.len + 1;
+		g->klen = (uint32_t)klen;
+		strbuf_append(&t->keys, key, klen);
+		t->used++;
+	}
+	return g;
+}
+
+static void givens_free(struct givens_table *t)
+{
+	for (size_t i = 0; i < t->cap; i++) {
+		struct givens *g = &t->slot[i];
+		if (!g->q)
+			continue;
+		for (uint32_t k = g->head; k < g->n; k++)
+			free(g->q[k].text);
+		free(g->q);
+	}
+	free(t->slot);
+	strbuf_free(&t->keys);
+	memset(t, 0, sizeof *t);
 }
 
 /* ---- counts for the summary -------------------------------------------- */
@@ -128,7 +176,7 @@ struct count {
 
 struct output {
 	struct output_config cfg;
-	struct map givens;         /* probed address -> struct givens */
+	struct givens_table givens; /* probed address -> how each occurrence was given */
 	struct map tls_shown;      /* "host [ip]:port" -> struct strbuf: the TLS lines last shown */
 	size_t results;
 	size_t verdicts[4];
@@ -157,7 +205,7 @@ void output_free(struct output *o)
 {
 	if (!o)
 		return;
-	map_free(&o->givens, givens_free);
+	givens_free(&o->givens);
 	map_free(&o->tls_shown, strbuf_val_free);
 	free(o);
 }
@@ -165,17 +213,27 @@ void output_free(struct output *o)
 void output_given(struct output *o, const char *addr, size_t alen,
                   const char *given, size_t glen, const char *reason)
 {
-	struct map_entry *e = map_get(&o->givens, addr, alen);
-	struct givens *g = e->val;
-	if (!g)
-		g = e->val = xcalloc(1, sizeof *g);
-	if (g->n == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 2;
-		g->q = xreallocarray(g->q, g->cap, sizeof *g->q);
+	struct givens *g = givens_get(&o->givens, addr, alen);
+	bool same = glen == alen && memcmp(given, addr, alen) == 0;
+	if (g->n == UINT32_MAX)
+		mem_fail();
+	if (same && !reason && !g->q) {
+		g->n++;
+		return;
+	}
+	/* A list from now on: room for a power of two, the plain ones before as plain. */
+	if (!g->q || (g->n >= 2 && (g->n & (g->n - 1)) == 0)) {
+		size_t cap = 2;
+		while (cap <= g->n)
+			cap *= 2;
+		bool fresh = !g->q;
+		g->q = xreallocarray(g->q, cap, sizeof *g->q);
+		if (fresh)
+			memset(g->q, 0, g->n * sizeof *g->q);
 	}
 	struct given *it = &g->q[g->n++];
 	memset(it, 0, sizeof *it);
-	if (glen != alen || memcmp(given, addr, alen) != 0) {
+	if (!same) {
 		it->text = xmalloc(glen + 1);
 		memcpy(it->text, given, glen);
 		it->text[glen] = '\0';
@@ -187,15 +245,18 @@ void output_given(struct output *o, const char *addr, size_t alen,
 /* The next queued form of the address r was probed as; false when none was registered. */
 static bool pop_given(struct output *o, const struct probe_result *r, struct given *out)
 {
-	struct map_entry *e = map_find(&o->givens, r->input ? r->input : "", r->input ? r->input_len : 0);
-	struct givens *g = e ? e->val : NULL;
+	struct givens *g = givens_find(&o->givens, r->input ? r->input : "", r->input ? r->input_len : 0);
 	if (!g || g->head == g->n)
 		return false;
-	*out = g->q[g->head++];
-	if (g->head == g->n) {   /* every occurrence is out: forget them */
+	if (g->q)
+		*out = g->q[g->head];
+	else
+		memset(out, 0, sizeof *out);
+	g->head++;
+	if (g->head == g->n && g->q) {   /* every occurrence is out: forget the list */
 		free(g->q);
 		g->q = NULL;
-		g->head = g->n = g->cap = 0;
+		g->head = g->n = 0;
 	}
 	return true;
 }

@@ -151,6 +151,46 @@ static void test_given(void **state)
 	output_free(o);
 }
 
+/* Many occurrences of one address, given in different forms: shown in queue order. */
+static void test_given_order(void **state)
+{
+	(void)state;
+	struct output_config c = { .format = OUTPUT_LINE };
+	struct output *o = output_new(&c);
+	const char *addr = "a@example.org";
+	/* plain, plain, named, plain, named, ... : the list starts after two plain ones. */
+	char want[40][40];
+	for (int i = 0; i < 40; i++) {
+		if (i < 2 || i % 3 == 0)
+			snprintf(want[i], sizeof want[i], "%s", addr);
+		else
+			snprintf(want[i], sizeof want[i], "N%d <%s>", i, addr);
+		output_given(o, addr, strlen(addr), want[i], strlen(want[i]), NULL);
+	}
+	struct fake f;
+	fake_init(&f, addr, FAIL_NONE, "192.0.2.1", NULL);
+	for (int i = 0; i < 40; i++) {
+		struct strbuf rec = STRBUF_INIT, out = STRBUF_INIT, err = STRBUF_INIT;
+		output_render(o, &f.r, &rec);
+		output_write(o, strbuf_str(&rec), rec.len, &out, &err);
+		char prefix[64];
+		snprintf(prefix, sizeof prefix, "accepted\t%s\t", want[i]);
+		assert_true(strncmp(strbuf_str(&out), prefix, strlen(prefix)) == 0);
+		strbuf_free(&rec);
+		strbuf_free(&out);
+		strbuf_free(&err);
+	}
+	/* More results than were queued: the address as probed. */
+	struct strbuf rec = STRBUF_INIT, out = STRBUF_INIT, err = STRBUF_INIT;
+	output_render(o, &f.r, &rec);
+	output_write(o, strbuf_str(&rec), rec.len, &out, &err);
+	assert_true(strncmp(strbuf_str(&out), "accepted\ta@example.org\t", 23) == 0);
+	strbuf_free(&rec);
+	strbuf_free(&out);
+	strbuf_free(&err);
+	output_free(o);
+}
+
 /* Several records in one write, and the CSV header first. */
 static void test_csv_records(void **state)
 {
@@ -209,6 +249,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tls_once),
 		cmocka_unit_test(test_given),
+		cmocka_unit_test(test_given_order),
 		cmocka_unit_test(test_csv_records),
 		cmocka_unit_test(test_summary),
 	};
