@@ -192,6 +192,47 @@ static int read_input(struct queue *q, const char *path)
 	return ret;
 }
 
+/* The addresses of the command line, then those of --input. */
+static void queue_all(struct run *run, struct batch *b)
+{
+	struct queue q = { run, b, 0 };
+	for (int i = 0; i < run->cli.naddresses; i++)
+		queue_argument(&q, run->cli.addresses[i]);
+	if (run->cli.input && read_input(&q, run->cli.input) < 0)
+		run->status = result_exit_combine(run->status, EXIT_USAGE);
+	else if (q.queued == 0)   /* an empty list is no error, but silence would puzzle */
+		fprintf(stderr, "smtpprobe: %s \"%s\"\n", _("no address to probe in --input"), run->cli.input);
+}
+
+/* What comes before the results (the CSV header). */
+static void start_output(struct run *run)
+{
+	struct output_config oc = {
+		.format = run->cli.format,
+		.color = run->color,
+		.transcript = run->cli.verbose > 0,
+		/* A redirect to a file keeps the invalid lines; the terminal is told too. */
+		.notice_invalid = !isatty(STDOUT_FILENO),
+	};
+	run->out = output_new(&oc);
+	struct strbuf begin = STRBUF_INIT;
+	output_begin(run->out, &begin);
+	fwrite(strbuf_str(&begin), 1, begin.len, stdout);
+	strbuf_free(&begin);
+}
+
+/* What comes after: the summary, asked for or for a batch watched on a terminal. */
+static void finish_output(struct run *run, int status)
+{
+	if (!run->cli.summary && !(isatty(STDERR_FILENO) && output_count(run->out) >= 2))
+		return;
+	struct strbuf sum = STRBUF_INIT;
+	output_summary(run->out, status, &sum);
+	fflush(stdout);
+	fwrite(strbuf_str(&sum), 1, sum.len, stderr);
+	strbuf_free(&sum);
+}
+
 struct proxy_lookup {
 	bool done;
 	enum dns_status st;
@@ -360,37 +401,13 @@ int main(int argc, char **argv)
 		.progress = show_progress,
 		.ctx = &run,
 	};
-	struct output_config oc = {
-		.format = run.cli.format,
-		.color = run.color,
-		.transcript = run.cli.verbose > 0,
-		/* A redirect to a file keeps the invalid lines; the terminal is told too. */
-		.notice_invalid = !isatty(STDOUT_FILENO),
-	};
-	run.out = output_new(&oc);
-	struct strbuf begin = STRBUF_INIT;
-	output_begin(run.out, &begin);
-	fwrite(strbuf_str(&begin), 1, begin.len, stdout);
-	strbuf_free(&begin);
+	start_output(&run);
 	su.batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
-	struct queue q = { &run, su.batch, 0 };
-	for (int i = 0; i < run.cli.naddresses; i++)
-		queue_argument(&q, run.cli.addresses[i]);
-	if (run.cli.input && read_input(&q, run.cli.input) < 0)
-		run.status = result_exit_combine(run.status, EXIT_USAGE);
-	else if (q.queued == 0)   /* an empty list is no error, but silence would puzzle */
-		fprintf(stderr, "smtpprobe: %s \"%s\"\n", _("no address to probe in --input"), run.cli.input);
+	queue_all(&run, su.batch);
 	run.status = result_exit_combine(run.status, batch_run(su.batch));
 	clear_progress(&run);
 	status = run.status;
-	/* For a person: asked for, or a batch watched on a terminal. */
-	if (run.cli.summary || (isatty(STDERR_FILENO) && output_count(run.out) >= 2)) {
-		struct strbuf sum = STRBUF_INIT;
-		output_summary(run.out, status, &sum);
-		fflush(stdout);
-		fwrite(strbuf_str(&sum), 1, sum.len, stderr);
-		strbuf_free(&sum);
-	}
+	finish_output(&run, status);
 
 out:
 	batch_free(su.batch);
