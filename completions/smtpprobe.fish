@@ -48,6 +48,7 @@ complete -c smtpprobe -l allow-unverified-auth -d 'Allow AUTH over TLS whose cer
 complete -c smtpprobe -l proxy -x -d 'SOCKS5 proxy: socks5://[user:pass@]host:port'
 complete -c smtpprobe -l json -d 'Print JSON Lines, one object per address'
 complete -c smtpprobe -l format -x -a 'text line csv json' -d 'Output format'
+complete -c smtpprobe -l summary -d 'Counts by verdict, category and blame on stderr at the end'
 complete -c smtpprobe -s v -l verbose -d 'Show the SMTP transcript (twice: state changes)'
 complete -c smtpprobe -l color -x -a 'auto always never' -d 'Colour the report'
 complete -c smtpprobe -s h -l help -d 'Show the help'

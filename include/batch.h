@@ -42,11 +42,11 @@ struct batch_config {
 	/*
 	 * One input line into its addresses, each passed to emit; NULL: the
 	 * line trimmed of blanks is one address. Lines that are blank or start
-	 * with '#' never reach it.
+	 * with '#' never reach it; a line over 4,096 octets reaches it with its
+	 * first 4,097. The hook queues what --shard keeps (batch_in_shard).
 	 */
-	void (*split)(const char *line, size_t len, void (*emit)(void *ectx, const char *a, size_t n), void *ectx);
-	/* --resume: true when this input already has a result (not probed again); may be NULL. */
-	bool (*skip)(void *ctx, const char *input, size_t len);
+	void (*split)(void *ctx, const char *line, size_t len, void (*emit)(void *ectx, const char *a, size_t n),
+	              void *ectx);
 	void *ctx;
 };
 
@@ -68,5 +68,7 @@ void batch_free(struct batch *b);
 
 /* The shard (1..n) of a domain: a stable hash, the same on every machine. */
 int batch_shard_of(const char *key, int n);
+/* Whether --shard keeps this address (its domain's shard; an invalid one by its text). */
+bool batch_in_shard(const struct batch *b, const char *input, size_t len);
 
 #endif

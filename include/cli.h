@@ -9,13 +9,15 @@
 #include <stdio.h>
 
 #include "address.h"
+#include "output.h"
 #include "probe.h"
 
 enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 
 struct cli {
 	struct probe_options probe;
-	bool json;
+	enum output_format format;  /* --format; --json is OUTPUT_JSON */
+	bool summary;               /* --summary */
 	int verbose;
 	enum cli_color color;
 	const char *resolver;

@@ -105,7 +105,8 @@ enum verdict {
 /* sysexits.h values, spelled out so the contract is visible here. */
 enum exit_status {
 	EXIT_OK_ = 0,
-	EXIT_USAGE = 64,
+	EXIT_USAGE = 64,             /* bad options */
+	EXIT_DATAERR = 65,           /* bad data in the input: an address that does not parse */
 	EXIT_NOUSER = 67,
 	EXIT_NOHOST = 68,
 	EXIT_UNAVAILABLE = 69,

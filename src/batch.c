@@ -198,18 +198,7 @@ static void enqueue(struct batch *b, const char *input, size_t len)
 {
 	char key[ADDR_DOMAIN_MAX + 320];
 	politeness_key(&b->o, input, len, key, sizeof key);
-	/* --shard: a stable hash of the domain (or, for a line that is no address, of the line). */
-	if (b->cfg.shard_n > 0) {
-		char whole[INPUT_LINE_MAX + 1];
-		const char *k = key;
-		if (!key[0]) {
-			snprintf(whole, sizeof whole, "%.*s", (int)(len < INPUT_LINE_MAX ? len : INPUT_LINE_MAX), input);
-			k = whole;
-		}
-		if (batch_shard_of(k, b->cfg.shard_n) != b->cfg.shard_k)
-			return;
-	}
-	if (b->cfg.skip && b->cfg.skip(b->cfg.ctx, input, len))
+	if (!b->cfg.split && !batch_in_shard(b, input, len))
 		return;
 	uint64_t seq = b->read_next++;
 	struct item *it = item_at(b, seq);
@@ -229,6 +218,18 @@ static void enqueue(struct batch *b, const char *input, size_t len)
 	d->queued++;
 	b->prog.total++;
 	make_ready(b, it->domain);
+}
+
+bool batch_in_shard(const struct batch *b, const char *input, size_t len)
+{
+	if (b->cfg.shard_n <= 0)
+		return true;
+	/* a stable hash of the domain (or, for something that is no address, of its text) */
+	char key[INPUT_LINE_MAX + 1];
+	politeness_key(&b->o, input, len, key, sizeof key);
+	if (!key[0])
+		snprintf(key, sizeof key, "%.*s", (int)(len < INPUT_LINE_MAX ? len : INPUT_LINE_MAX), input);
+	return batch_shard_of(key, b->cfg.shard_n) == b->cfg.shard_k;
 }
 
 static bool window_full(const struct batch *b)
@@ -281,14 +282,12 @@ static void take_line(struct batch *b, const char *line, size_t len)
 		len--;
 	if (start == len || line[start] == '#')
 		return;
-	if (len - start > INPUT_LINE_MAX) {
-		/* Too long to be an address: reported as one that does not parse (its first octets). */
-		enqueue(b, line + start, INPUT_LINE_MAX + 1);
-		return;
-	}
+	/* Too long to be an address: reported as one that does not parse (from its first octets). */
+	if (len - start > INPUT_LINE_MAX)
+		len = start + INPUT_LINE_MAX + 1;
 	struct emit_ctx e = { b };
 	if (b->cfg.split)
-		b->cfg.split(line + start, len - start, emit_address, &e);
+		b->cfg.split(b->cfg.ctx, line + start, len - start, emit_address, &e);
 	else
 		enqueue(b, line + start, len - start);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include "auth.h"
 #include "config.h"
@@ -16,7 +17,7 @@
 
 enum {
 	OPT_FROM = 256, OPT_HELO, OPT_SERVER, OPT_PORT, OPT_RESOLVER, OPT_ALL_MX,
-	OPT_TIMEOUT, OPT_SIZE, OPT_INPUT, OPT_JSON, OPT_COLOR,
+	OPT_TIMEOUT, OPT_SIZE, OPT_INPUT, OPT_JSON, OPT_FORMAT, OPT_SUMMARY, OPT_COLOR,
 	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_ALLOW_UNVERIFIED, OPT_PROXY,
 	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
@@ -46,7 +47,7 @@ static const struct {
 	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", N_("when greylisted, wait (default 300 s) and try once more") },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", N_("timeout for every step (default: DNS 10, connect 10, replies 30)") },
 	{ "size", required_argument, OPT_SIZE, "N", N_("declare SIZE=N at MAIL FROM when the server supports SIZE") },
-	{ "input", required_argument, OPT_INPUT, "FILE", N_("read addresses from FILE, one per line ('-' for stdin)") },
+	{ "input", required_argument, OPT_INPUT, "FILE", N_("read addresses from FILE ('-' for stdin): one per line, or several separated by , or ;") },
 	{ "concurrency", required_argument, 'j', "N", N_("probe up to N addresses at once (default 8); results keep input order") },
 	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", N_("at most N sessions at once to one domain or --server (default 1)") },
 	{ "rcpt-per-session", required_argument, OPT_RCPT_PER_SESSION, "N", N_("recipients of one domain probed in one SMTP session, at most (default 50)") },
@@ -66,7 +67,9 @@ static const struct {
 	{ "allow-plaintext-auth", no_argument, OPT_ALLOW_PLAIN, NULL, N_("allow AUTH on an unencrypted connection") },
 	{ "allow-unverified-auth", no_argument, OPT_ALLOW_UNVERIFIED, NULL, N_("allow AUTH over TLS whose certificate did not verify for the server's name") },
 	{ "proxy", required_argument, OPT_PROXY, "URL", N_("connect through socks5://[user:pass@]host:port (socks5h:// resolves there); also SMTPPROBE_PROXY") },
-	{ "json", no_argument, OPT_JSON, NULL, N_("print JSON Lines, one object per address (docs/output.md)") },
+	{ "format", required_argument, OPT_FORMAT, "FORMAT", N_("text (default: a report for people), line (one line per address, for grep), csv (for spreadsheets) or json") },
+	{ "json", no_argument, OPT_JSON, NULL, N_("the same as --format json: JSON Lines, one object per address (docs/output.md)") },
+	{ "summary", no_argument, OPT_SUMMARY, NULL, N_("at the end, counts by verdict, category and blame on stderr (the default on a terminal with several addresses)") },
 	{ "verbose", no_argument, 'v', NULL, N_("show the SMTP transcript (stderr; in JSON as \"transcript\"); twice: state changes") },
 	{ "color", required_argument, OPT_COLOR, "WHEN", N_("colour the report: auto (default; honours NO_COLOR), always, never") },
 	{ "help", no_argument, 'h', NULL, N_("show this help") },
@@ -92,8 +95,8 @@ void cli_help(FILE *out)
 	fputs(_("\nExit status: 0 all accepted, 67 the mailbox refused, 77 refused because of\n"
 	      "this client, its sender or a policy (not the mailbox), 68 no mail host,\n"
 	      "69 refused otherwise, 75 temporary failure, 76 protocol error, 79 mailbox\n"
-	      "unverifiable (--require-mailbox), 64 usage or invalid address, 70 internal error\n"
-	      "(docs/output.md).\n"), out);
+	      "unverifiable (--require-mailbox), 65 an address that does not parse, 64 bad\n"
+	      "option, 70 internal error (docs/output.md).\n"), out);
 }
 
 static enum cli_result usage(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -156,6 +159,47 @@ static bool parse_server(struct cli *c, const char *arg)
 	return true;
 }
 
+/*
+ * --resolver: IP addresses only, "IP", "IP:PORT", "[IPv6]:PORT" or a bare
+ * IPv6 address, comma-separated (what c-ares takes). A host name such as
+ * dns.google would need a resolver to find the resolver.
+ */
+static bool valid_resolvers(const char *list)
+{
+	char entry[128];
+	for (const char *p = list;; p++) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof entry)
+			return false;
+		memcpy(entry, p, n);
+		entry[n] = '\0';
+		unsigned char addr[16];
+		long port;
+		char *host = entry, *portstr = NULL;
+		int family = AF_INET;
+		if (entry[0] == '[') {
+			char *close = strchr(entry, ']');
+			if (!close || (close[1] && close[1] != ':'))
+				return false;
+			*close = '\0';
+			host = entry + 1;
+			portstr = close[1] ? close + 2 : NULL;
+			family = AF_INET6;
+		} else if (strchr(entry, ':') != strrchr(entry, ':')) {
+			family = AF_INET6;      /* a bare IPv6 address: no port */
+		} else if ((portstr = strchr(entry, ':'))) {
+			*portstr++ = '\0';
+		}
+		if (inet_pton(family, host, addr) != 1)
+			return false;
+		if (portstr && !parse_long(portstr, 1, 65535, &port))
+			return false;
+		p += n;
+		if (!*p)
+			return true;
+	}
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_t errsz)
 {
 	struct option longopts[NOPTIONS + 1];
@@ -174,9 +218,17 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	int ch;
 	long v;
 	bool port_given = false, no_catch_all = false;
-	while ((ch = getopt_long(argc, argv, ":46vhVj:", longopts, NULL)) != -1) {
+	int li = -1;
+	while ((ch = getopt_long(argc, argv, ":46vhVj:", longopts, &li)) != -1) {
+		/* Name the option: "-j" for a short one, "--helo" for a long one. */
+		char name[40];
+		if (li >= 0)
+			snprintf(name, sizeof name, "--%s", longopts[li].name);
+		else
+			snprintf(name, sizeof name, "-%c", ch);
+		li = -1;
 		if (optarg && has_control(optarg))
-			return usage(err, errsz, _("option argument contains a control character (CR, LF, ...)"));
+			return usage(err, errsz, _("the argument of %s contains a control character (CR, LF, ...)"), name);
 		switch (ch) {
 		case OPT_FROM: {
 			enum addr_error ae = addr_parse(optarg, strlen(optarg), true, &c->from);
@@ -205,6 +257,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			port_given = true;
 			break;
 		case OPT_RESOLVER:
+			if (!valid_resolvers(optarg))
+				return usage(err, errsz, _("invalid --resolver \"%s\": give IP addresses (IP, IP:PORT or [IPv6]:PORT, separated by commas), not host names"), optarg);
 			c->resolver = optarg;
 			c->probe.resolver_given = true;
 			break;
@@ -292,7 +346,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			break;
 		case OPT_AUTH:
 			if (!optarg[0] || strlen(optarg) > 255)
-				return usage(err, errsz, _("invalid --auth user name"));
+				return usage(err, errsz, _("invalid --auth: give a user name of 1 to 255 octets"));
 			c->probe.auth_user = optarg;
 			break;
 		case OPT_AUTH_MECH:
@@ -313,8 +367,24 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			c->proxy = optarg;
 			break;
 		case OPT_JSON:
-			c->json = true;
+			c->format = OUTPUT_JSON;
 			break;
+		case OPT_SUMMARY:
+			c->summary = true;
+			break;
+		case OPT_FORMAT: {
+			static const char *const formats[] = {
+				[OUTPUT_TEXT] = "text", [OUTPUT_LINE] = "line",
+				[OUTPUT_CSV] = "csv", [OUTPUT_JSON] = "json",
+			};
+			size_t i = 0;
+			while (i < sizeof formats / sizeof formats[0] && strcmp(optarg, formats[i]) != 0)
+				i++;
+			if (i == sizeof formats / sizeof formats[0])
+				return usage(err, errsz, _("invalid --format \"%s\": use text, line, csv or json"), optarg);
+			c->format = (enum output_format)i;
+			break;
+		}
 		case 'j':
 			if (!parse_long(optarg, 1, 256, &v))
 				return usage(err, errsz, _("invalid --concurrency \"%s\": use 1 to 256"), optarg);
@@ -393,9 +463,9 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	if (c->probe.auth_user && c->probe.tls.mode == TLS_NONE && !c->probe.allow_plaintext_auth)
 		return usage(err, errsz, _("--auth with --tls none would send credentials in clear text (add --allow-plaintext-auth to do it anyway)"));
 	if (c->probe.tls.verify && c->probe.tls.mode == TLS_NONE)
-		return usage(err, errsz, _("--tls-verify makes no sense with --tls none"));
+		return usage(err, errsz, _("--tls-verify needs TLS: drop --tls none"));
 	c->probe.verbose = c->verbose;
-	c->probe.keep_transcript = c->verbose > 0 && c->json;
+	c->probe.keep_transcript = c->verbose > 0 && c->format == OUTPUT_JSON;
 	c->addresses = argv + optind;
 	c->naddresses = argc - optind;
 	if (c->naddresses == 0 && !c->input)

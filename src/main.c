@@ -16,21 +16,25 @@
 #include "config.h"
 #include "dns.h"
 #include "i18n.h"
+#include "input.h"
 #include "loop.h"
+#include "mem.h"
+#include "output.h"
 #include "report.h"
 #include "resume.h"
 #include "secret.h"
 #include "socks.h"
 #include "tls.h"
 
-
 struct run {
 	struct cli cli;
 	struct batch *batch;
 	struct resume *resume;
 	bool output_failed;
+	size_t queued;              /* addresses handed to the batch */
 	struct loop *loop;
 	struct dns *dns;
+	struct output *out;
 	bool color;
 	bool progress;
 	bool progress_shown;
@@ -80,49 +84,141 @@ static void show_progress(void *ctx, const struct batch_progress *p)
 	run->progress_shown = true;
 }
 
-/*
- * A finished result into what stdout will get, in input order. An invalid
- * address is one line on stderr in text mode, written at once.
- */
+/* A finished result into its record (any order: output.h). */
 static void render_result(void *ctx, const struct probe_result *r, struct strbuf *out)
 {
 	struct run *run = ctx;
-	if (run->cli.json) {
-		report_json(r, run->cli.verbose > 0, out);
-	} else if (r->failure == FAIL_INVALID_ADDRESS) {
-		/* One line, on stderr: the address names itself, made safe to print. */
-		struct strbuf a = STRBUF_INIT, e = STRBUF_INIT;
-		report_sanitize(&a, r->input ? r->input : "", r->input_len);
-		strbuf_puts(&e, "smtpprobe: ");
-		strbuf_printf(&e, _("invalid address \"%s\": %s\n"), strbuf_str(&a),
-		              _(addr_strerror(r->addr_error)));
-		clear_progress(run);
-		fwrite(e.data, 1, e.len, stderr);
-		strbuf_free(&a);
-		strbuf_free(&e);
-	} else {
-		report_text(r, run->color, out);
-	}
+	output_render(run->out, r, out);
 }
 
-/* A failed write (EPIPE after `| head`, ENOSPC) stops the run: nothing more can reach the reader. */
+/*
+ * Records in input order: results to stdout, notices to stderr. A failed
+ * write (EPIPE after `| head`, ENOSPC) stops the run: nothing more can
+ * reach the reader.
+ */
 static int write_stdout(void *ctx, const char *data, size_t len)
 {
 	struct run *run = ctx;
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	output_write(run->out, data, len, &out, &err);
 	clear_progress(run);
-	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+	if (err.len) {
+		fflush(stdout);
+		fwrite(err.data, 1, err.len, stderr);
+	}
+	int ret = 0;
+	if (out.len && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0)) {
 		if (!run->output_failed && errno != EPIPE)
 			fprintf(stderr, "smtpprobe: %s: %s\n", _("cannot write the results"), strerror(errno));
 		run->output_failed = true;
-		return -1;
+		ret = -1;
 	}
-	return 0;
+	strbuf_free(&out);
+	strbuf_free(&err);
+	return ret;
 }
 
-static bool skip_resumed(void *ctx, const char *input, size_t len)
+/* Where the pieces of one line (or argument) go: the batch, through emit. */
+struct pieces {
+	struct run *run;
+	void (*emit)(void *ectx, const char *a, size_t n);
+	void *ectx;
+};
+
+/*
+ * One address as given: the output shows it, the probe gets the address
+ * in it (input.h). Addresses of another shard, or with a result in the
+ * --resume file (which holds them as given), are not queued at all.
+ */
+static void queue_piece(void *ctx, const char *given, size_t glen)
 {
-	struct run *run = ctx;
-	return resume_has(run->resume, input, len);
+	struct pieces *q = ctx;
+	struct run *run = q->run;
+	char *addr = xmalloc(glen + 1);
+	size_t alen = input_address(given, glen, addr, glen + 1);
+	if (batch_in_shard(run->batch, addr, alen) && !resume_has(run->resume, given, glen)) {
+		output_given(run->out, addr, alen, given, glen, NULL);
+		q->emit(q->ectx, addr, alen);
+		run->queued++;
+	}
+	free(addr);
+}
+
+/*
+ * A line too long to be addresses is one invalid address, shown by its
+ * beginning; the probe gets the line cut to INPUT_LINE_MAX octets, which
+ * no address parser accepts (an address has at most 320).
+ */
+_Static_assert(INPUT_LINE_MAX == 4096, "the message below says 4096");
+
+static void queue_overlong(struct pieces *q, const char *line, size_t len)
+{
+	size_t show = 64;
+	while (show > 0 && ((unsigned char)line[show] & 0xc0) == 0x80)
+		show--;  /* not inside a UTF-8 sequence */
+	char given[64 + 4];
+	memcpy(given, line, show);
+	memcpy(given + show, "...", 3);
+	size_t cut = len < INPUT_LINE_MAX ? len : INPUT_LINE_MAX;
+	output_given(q->run->out, line, cut, given, show + 3, N_("the line is longer than 4096 octets"));
+	q->emit(q->ectx, line, cut);
+	q->run->queued++;
+}
+
+/* batch.h's split hook: one --input line (trimmed, not blank, no comment) into its addresses. */
+static void split_line(void *ctx, const char *line, size_t len, void (*emit)(void *ectx, const char *a, size_t n),
+                       void *ectx)
+{
+	struct pieces q = { ctx, emit, ectx };
+	if (len > INPUT_LINE_MAX)
+		queue_overlong(&q, line, len);
+	else
+		input_split(line, len, queue_piece, &q);
+}
+
+static void emit_to_batch(void *ectx, const char *a, size_t n)
+{
+	batch_add(ectx, a, n);
+}
+
+/* The command line's addresses; an argument may hold several too, an empty one is reported. */
+static void queue_arguments(struct run *run)
+{
+	struct pieces q = { run, emit_to_batch, run->batch };
+	for (int i = 0; i < run->cli.naddresses; i++) {
+		const char *arg = run->cli.addresses[i];
+		if (input_split(arg, strlen(arg), queue_piece, &q) == 0)
+			queue_piece(&q, arg, strlen(arg));
+	}
+}
+
+/* What comes before the results (the CSV header). */
+static void start_output(struct run *run)
+{
+	struct output_config oc = {
+		.format = run->cli.format,
+		.color = run->color,
+		.transcript = run->cli.verbose > 0,
+		/* A redirect to a file keeps the invalid lines; the terminal is told too. */
+		.notice_invalid = !isatty(STDOUT_FILENO),
+	};
+	run->out = output_new(&oc);
+	struct strbuf begin = STRBUF_INIT;
+	output_begin(run->out, &begin);
+	fwrite(strbuf_str(&begin), 1, begin.len, stdout);
+	strbuf_free(&begin);
+}
+
+/* What comes after: the summary, asked for or for a batch watched on a terminal. */
+static void finish_output(struct run *run, int status)
+{
+	if (!run->cli.summary && !(isatty(STDERR_FILENO) && output_count(run->out) >= 2))
+		return;
+	struct strbuf sum = STRBUF_INIT;
+	output_summary(run->out, status, &sum);
+	fflush(stdout);
+	fwrite(strbuf_str(&sum), 1, sum.len, stderr);
+	strbuf_free(&sum);
 }
 
 /* SIGINT and SIGTERM through a signalfd, so that the loop ends the run in order. */
@@ -252,7 +348,7 @@ int main(int argc, char **argv)
 	const char *nc = getenv("NO_COLOR");
 	run.color = run.cli.color == CLI_COLOR_ALWAYS ||
 		(run.cli.color == CLI_COLOR_AUTO && isatty(STDOUT_FILENO) && !(nc && nc[0]));
-	if (run.cli.verbose > 0 && !run.cli.json) {
+	if (run.cli.verbose > 0 && run.cli.format != OUTPUT_JSON) {
 		run.cli.probe.trace = trace_stderr;
 		run.cli.probe.trace_ctx = &run;
 	}
@@ -331,21 +427,25 @@ int main(int argc, char **argv)
 		.shard_k = run.cli.shard_k,
 		.shard_n = run.cli.shard_n,
 		.input = run.cli.input,
-		.skip = run.resume ? skip_resumed : NULL,
+		.split = split_line,
 		.render = render_result,
 		.write = write_stdout,
 		.progress = show_progress,
 		.ctx = &run,
 	};
+	start_output(&run);
 	su.batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
 	run.batch = su.batch;
-	for (int i = 0; i < run.cli.naddresses; i++)
-		batch_add(su.batch, run.cli.addresses[i], strlen(run.cli.addresses[i]));
+	queue_arguments(&run);
 	int bs = batch_run(su.batch);
 	/* Interrupted: 130 (SIGINT) or 143 (SIGTERM), as a shell reports it. */
 	run.status = bs >= 128 ? bs : result_exit_combine(run.status, bs);
+	if (run.cli.input && run.queued == 0 && !bs)
+		/* an empty list is no error, but silence would puzzle */
+		fprintf(stderr, "smtpprobe: %s \"%s\"\n", _("no address to probe in --input"), run.cli.input);
 	clear_progress(&run);
 	status = run.status;
+	finish_output(&run, status);
 
 out:
 	batch_free(su.batch);
@@ -354,6 +454,7 @@ out:
 		close(su.sigfd);
 	}
 	resume_free(run.resume);
+	output_free(run.out);
 	dns_free(run.dns);
 	loop_free(run.loop);
 	SSL_CTX_free(su.tls_ctx);

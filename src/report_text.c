@@ -18,6 +18,11 @@ static const struct {
 	[VERDICT_ERROR] = { N_("ERROR"), "\033[1;35m" },
 };
 
+const char *report_verdict_color(enum verdict v)
+{
+	return verdict_style[(unsigned)v < 4 ? (unsigned)v : VERDICT_ERROR].color;
+}
+
 __attribute__((format_arg(1)))
 static const char *tr(const char *s)
 {
@@ -83,7 +88,64 @@ static void field(struct strbuf *out, const char *name, const char *value, size_
 	}
 }
 
+/*
+ * How an attempt ended, in words, for the "tried" lines: "accepted at
+ * RCPT TO", not the failure class "none". %s is the step, where a format
+ * has one.
+ */
+static const char *const attempt_outcomes[FAIL_COUNT] = {
+	[FAIL_NONE] = N_("accepted at %s"),
+	[FAIL_REJECTED] = N_("refused at %s"),
+	[FAIL_TEMPFAIL] = N_("temporarily refused at %s"),
+	[FAIL_TIMEOUT] = N_("no answer in time at %s"),
+	[FAIL_REFUSED] = N_("connection refused"),
+	[FAIL_UNREACHABLE] = N_("unreachable"),
+	[FAIL_CLOSED] = N_("connection closed at %s"),
+	[FAIL_PROTOCOL] = N_("not SMTP at %s (protocol error)"),
+	[FAIL_SMTPUTF8] = N_("no SMTPUTF8 for this address"),
+	[FAIL_INTERNAL] = N_("failed on this machine at %s"),
+	[FAIL_TLS] = N_("TLS handshake failed"),
+	[FAIL_TLS_VERIFY] = N_("certificate not verified"),
+	[FAIL_STARTTLS_MISSING] = N_("no STARTTLS offered"),
+	[FAIL_AUTH_CLEARTEXT] = N_("AUTH not sent over clear text"),
+	[FAIL_AUTH_UNSUPPORTED] = N_("no AUTH mechanism in common"),
+	[FAIL_PROXY] = N_("the proxy failed"),
+	[FAIL_SIZE_EXCEEDED] = N_("--size is over the server's limit"),
+};
+
+static void attempt_outcome(const struct probe_attempt *a, struct strbuf *out)
+{
+	const char *fmt = (unsigned)a->failure < FAIL_COUNT ? attempt_outcomes[a->failure] : NULL;
+	struct msg m;
+	if (fmt)
+		msg_set(&m, fmt, "t", step_label(a->step));
+	else   /* a failure class that ends a probe, not an attempt */
+		msg_set(&m, "%s at %s", "st", failure_name(a->failure), step_label(a->step));
+	msg_format(&m, true, out);
+}
+
+void report_server(const struct probe_attempt *a, struct strbuf *out)
+{
+	if (strcmp(a->host, a->ip) == 0)
+		strbuf_printf(out, "[%s]:%d", a->ip, a->port);
+	else if (a->ip[0])
+		strbuf_printf(out, "%s [%s]:%d", a->host, a->ip, a->port);
+	else
+		strbuf_printf(out, "%s:%d", a->host, a->port);
+}
+
 void report_text(const struct probe_result *r, bool color, struct strbuf *out)
+{
+	struct strbuf tls = STRBUF_INIT, tail = STRBUF_INIT;
+	report_text_parts(r, color, out, &tls, &tail);
+	strbuf_append(out, strbuf_str(&tls), tls.len);
+	strbuf_append(out, strbuf_str(&tail), tail.len);
+	strbuf_free(&tls);
+	strbuf_free(&tail);
+}
+
+void report_text_parts(const struct probe_result *r, bool color, struct strbuf *out,
+                       struct strbuf *tls, struct strbuf *tail)
 {
 	unsigned v = (unsigned)r->verdict < 4 ? (unsigned)r->verdict : VERDICT_ERROR;
 	if (color)
@@ -103,12 +165,7 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 	const struct probe_attempt *dec = probe_decided(r);
 	if (probe_have_server(r)) {
 		struct strbuf s = STRBUF_INIT;
-		if (strcmp(dec->host, dec->ip) == 0)
-			strbuf_printf(&s, "[%s]:%d", dec->ip, dec->port);
-		else if (dec->ip[0])
-			strbuf_printf(&s, "%s [%s]:%d", dec->host, dec->ip, dec->port);
-		else
-			strbuf_printf(&s, "%s:%d", dec->host, dec->port);
+		report_server(dec, &s);
 		if (r->nmx > 0 && !r->mx[0].implicit) {
 			for (int i = 0; i < r->nmx; i++)
 				if (strcmp(r->mx[i].host, dec->host) == 0)
@@ -140,18 +197,24 @@ void report_text(const struct probe_result *r, bool color, struct strbuf *out)
 			const char *b = tr(blame_label(r->blame));
 			field(out, N_("blame"), b, strlen(b));
 		}
-		const char *m = tr(mailbox_label(r->mailbox));
+		/* "A made-up address is refused" is only true when one was tried. */
+		const char *m = r->mailbox == MAILBOX_EXISTS && r->catch_all == CATCH_ALL_UNTESTED
+			? _("exists (accepted; not compared with a made-up address: --no-catch-all)")
+			: tr(mailbox_label(r->mailbox));
 		field(out, N_("mailbox"), m, strlen(m));
 	}
 	if (dec)
-		report_tls_text(&dec->tls, out);
+		report_tls_text(&dec->tls, tls);
+	out = tail;
 	/* Earlier hosts that did not answer explain why a backup decided. */
 	for (int i = 0; i < r->nattempts; i++) {
 		if (i == r->decided)
 			continue;
 		const struct probe_attempt *a = &r->attempts[i];
 		struct strbuf s = STRBUF_INIT;
-		strbuf_printf(&s, _("%s [%s]:%d: %s at %s"), a->host, a->ip, a->port, failure_name(a->failure), tr(step_label(a->step)));
+		report_server(a, &s);
+		strbuf_puts(&s, ": ");
+		attempt_outcome(a, &s);
 		if (a->have_reply)
 			strbuf_printf(&s, " (%d)", a->reply.code);
 		field(out, N_("tried"), s.data, s.len);

@@ -61,9 +61,16 @@ void report_tls_text(const struct tls_info *t, struct strbuf *out)
 	report_sanitize(out, t->subject, strlen(t->subject));
 	strbuf_puts(out, _(", issuer "));
 	report_sanitize(out, t->issuer, strlen(t->issuer));
-	strbuf_printf(out, dngettext(I18N_DOMAIN, ", expires %s (%d day)\n", ", expires %s (%d days)\n",
-	                             (unsigned long)labs((long)t->days_left)),
-	              t->not_after, t->days_left);
+	if (t->days_left < 0)
+		strbuf_printf(out, dngettext(I18N_DOMAIN, ", expired %s (%d day ago)\n", ", expired %s (%d days ago)\n",
+		                             (unsigned long)-(long)t->days_left),
+		              t->not_after, -t->days_left);
+	else if (t->days_left == 0)
+		strbuf_printf(out, _(", expires %s (today)\n"), t->not_after);
+	else
+		strbuf_printf(out, dngettext(I18N_DOMAIN, ", expires %s (in %d day)\n", ", expires %s (in %d days)\n",
+		                             (unsigned long)t->days_left),
+		              t->not_after, t->days_left);
 	report_label(out, N_("verify"));
 	strbuf_puts(out, t->verified ? _("chain trusted") : t->verify_error);
 	strbuf_puts(out, "; ");
@@ -72,4 +79,14 @@ void report_tls_text(const struct tls_info *t, struct strbuf *out)
 		strbuf_printf(out, _("name %s matches\n"), name);
 	else
 		strbuf_printf(out, _("name %s does NOT match\n"), name);
+}
+
+void report_tls_same(const char *server, struct strbuf *out)
+{
+	struct strbuf s = STRBUF_INIT;
+	strbuf_printf(&s, _("as above for %s"), server);
+	report_label(out, N_("tls"));
+	report_sanitize(out, strbuf_str(&s), s.len);
+	strbuf_putc(out, '\n');
+	strbuf_free(&s);
 }

@@ -50,7 +50,7 @@ static const struct {
 	[FAIL_DNS_TIMEOUT] = { "dns_timeout", VERDICT_TEMPFAIL, EXIT_TEMPFAIL },
 	[FAIL_DNS_ERROR] = { "dns_error", VERDICT_TEMPFAIL, EXIT_TEMPFAIL },
 	[FAIL_SMTPUTF8] = { "smtputf8", VERDICT_REJECTED, EXIT_UNAVAILABLE },
-	[FAIL_INVALID_ADDRESS] = { "invalid_address", VERDICT_ERROR, EXIT_USAGE },
+	[FAIL_INVALID_ADDRESS] = { "invalid_address", VERDICT_ERROR, EXIT_DATAERR },
 	[FAIL_INTERNAL] = { "internal", VERDICT_ERROR, EXIT_SOFTWARE },
 	[FAIL_TLS] = { "tls", VERDICT_TEMPFAIL, EXIT_TEMPFAIL },
 	[FAIL_TLS_VERIFY] = { "tls_verify", VERDICT_REJECTED, EXIT_UNAVAILABLE },
@@ -107,7 +107,7 @@ static const struct {
 	[MAILBOX_NOT_FOUND] = { "not_found", N_("not found") },
 	[MAILBOX_DISABLED] = { "disabled", N_("disabled") },
 	[MAILBOX_FULL] = { "full", N_("full") },
-	[MAILBOX_UNVERIFIABLE] = { "unverifiable", N_("unverifiable: the server would accept any address") },
+	[MAILBOX_UNVERIFIABLE] = { "unverifiable", N_("unverifiable: accepted, but that does not prove it exists") },
 };
 
 static const char *const verdicts[] = {
@@ -119,7 +119,7 @@ static const char *const verdicts[] = {
 
 /* Most severe first; see docs/output.md for why. */
 static const int severity[] = {
-	EXIT_SOFTWARE, EXIT_IOERR, EXIT_USAGE, EXIT_NOHOST, EXIT_UNAVAILABLE, EXIT_NOPERM,
+	EXIT_SOFTWARE, EXIT_IOERR, EXIT_USAGE, EXIT_DATAERR, EXIT_NOHOST, EXIT_UNAVAILABLE, EXIT_NOPERM,
 	EXIT_PROTOCOL, EXIT_NOUSER, EXIT_TEMPFAIL, EXIT_UNVERIFIED, EXIT_OK_,
 };
 

@@ -439,10 +439,11 @@ int socks_reply_code(const struct socks_session *s)
 
 /* --- proxy URLs --------------------------------------------------------- */
 
+/* msg is marked with N_(): the command line's errors are in the user's language. */
 static bool url_fail(char *err, size_t errsz, const char *msg)
 {
 	if (err && errsz)
-		snprintf(err, errsz, "%s", msg);
+		snprintf(err, errsz, "%s", _(msg));
 	return false;
 }
 
@@ -483,10 +484,18 @@ static enum decode_result pct_decode(const char *in, size_t len, char out[256])
 
 /* One message per outcome and field; none of them quotes the input. */
 static const char *const decode_msg[2][4] = {
-	{ NULL, "proxy user name has a bad %-escape", "proxy user name contains a NUL (%00)",
-	  "proxy user name is longer than 255 octets" },
-	{ NULL, "proxy password has a bad %-escape", "proxy password contains a NUL (%00)",
-	  "proxy password is longer than 255 octets" },
+	{ NULL,
+	  /* xgettext:no-c-format */
+	  N_("proxy user name has a bad %-escape"),
+	  /* xgettext:no-c-format */
+	  N_("proxy user name contains a NUL (%00)"),
+	  N_("proxy user name is longer than 255 octets") },
+	{ NULL,
+	  /* xgettext:no-c-format */
+	  N_("proxy password has a bad %-escape"),
+	  /* xgettext:no-c-format */
+	  N_("proxy password contains a NUL (%00)"),
+	  N_("proxy password is longer than 255 octets") },
 };
 
 static bool host_char(unsigned char c)
@@ -530,7 +539,7 @@ static bool parse_url(const char *url, struct socks_proxy *out, char *err, size_
 		}
 	}
 	if (!p)
-		return url_fail(err, errsz, "proxy URL must start with socks5:// or socks5h://");
+		return url_fail(err, errsz, N_("proxy URL must start with socks5:// or socks5h://"));
 
 	/*
 	 * RFC 3986 3.2: the authority ends at '/', '?' or '#'. The user info
@@ -541,7 +550,7 @@ static bool parse_url(const char *url, struct socks_proxy *out, char *err, size_
 	const char *end = p + alen;
 	if (*end && strcmp(end, "/") != 0)
 		return url_fail(err, errsz,
-		                "proxy URL must not have a path, query or fragment (percent-encode '/', '?' and '#' in a password)");
+		                N_("proxy URL must not have a path, query or fragment (percent-encode '/', '?' and '#' in a password)"));
 
 	const char *at = NULL;
 	for (const char *q = p; q < end; q++)
@@ -559,7 +568,7 @@ static bool parse_url(const char *url, struct socks_proxy *out, char *err, size_
 				return url_fail(err, errsz, decode_msg[1][r]);
 		}
 		if (!out->user[0] && out->pass[0])
-			return url_fail(err, errsz, "proxy URL has a password but no user name");
+			return url_fail(err, errsz, N_("proxy URL has a password but no user name"));
 		p = at + 1;
 	}
 
@@ -568,42 +577,42 @@ static bool parse_url(const char *url, struct socks_proxy *out, char *err, size_
 	if (*p == '[') {
 		const char *close = memchr(p, ']', (size_t)(end - p));
 		if (!close)
-			return url_fail(err, errsz, "proxy IPv6 address lacks its closing ']'");
+			return url_fail(err, errsz, N_("proxy IPv6 address lacks its closing ']'"));
 		host = p + 1;
 		hlen = (size_t)(close - host);
 		unsigned char a6[16];
 		char tmp[64];
 		if (hlen == 0 || hlen >= sizeof tmp)
-			return url_fail(err, errsz, "proxy IPv6 address is not valid");
+			return url_fail(err, errsz, N_("proxy IPv6 address is not valid"));
 		memcpy(tmp, host, hlen);
 		tmp[hlen] = '\0';
 		if (inet_pton(AF_INET6, tmp, a6) != 1)
-			return url_fail(err, errsz, "proxy IPv6 address is not valid");
+			return url_fail(err, errsz, N_("proxy IPv6 address is not valid"));
 		if (close + 1 < end && close[1] != ':')
-			return url_fail(err, errsz, "proxy URL has junk after the ']'");
+			return url_fail(err, errsz, N_("proxy URL has junk after the ']'"));
 		if (close + 1 < end)
 			port = close + 2;
 	} else {
 		const char *colon = memchr(p, ':', (size_t)(end - p));
 		hlen = colon ? (size_t)(colon - p) : (size_t)(end - p);
 		if (colon && memchr(colon + 1, ':', (size_t)(end - colon - 1)))
-			return url_fail(err, errsz, "proxy IPv6 address must be in brackets, e.g. socks5://[::1]:1080");
+			return url_fail(err, errsz, N_("proxy IPv6 address must be in brackets, e.g. socks5://[::1]:1080"));
 		if (hlen == 0)
-			return url_fail(err, errsz, "proxy URL has no host");
+			return url_fail(err, errsz, N_("proxy URL has no host"));
 		for (size_t i = 0; i < hlen; i++)
 			if (!host_char((unsigned char)host[i]))
-				return url_fail(err, errsz, "proxy host name has a character that no host name has");
+				return url_fail(err, errsz, N_("proxy host name has a character that no host name has"));
 		if (colon)
 			port = colon + 1;
 	}
 	if (hlen > 255)
-		return url_fail(err, errsz, "proxy host name is longer than 255 octets");
+		return url_fail(err, errsz, N_("proxy host name is longer than 255 octets"));
 	memcpy(out->host, host, hlen);
 	out->host[hlen] = '\0';
 
 	out->port = SOCKS_DEFAULT_PORT;
 	if (port && !parse_port(port, (size_t)(end - port), &out->port))
-		return url_fail(err, errsz, "proxy port must be a number from 1 to 65535");
+		return url_fail(err, errsz, N_("proxy port must be a number from 1 to 65535"));
 	return true;
 }
 
@@ -613,7 +622,7 @@ bool socks_parse_url(const char *url, struct socks_proxy *out, char *err, size_t
 		err[0] = '\0';
 	memset(out, 0, sizeof *out);
 	if (!url)
-		return url_fail(err, errsz, "no proxy URL");
+		return url_fail(err, errsz, N_("no proxy URL"));
 	if (parse_url(url, out, err, errsz))
 		return true;
 	/* A half-filled result may hold the password. */

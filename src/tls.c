@@ -1,13 +1,17 @@
 /* tls.c - OpenSSL context and certificate audit (see tls.h). */
 #include "tls.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+
+#include "i18n.h"
 
 void tls_last_error(char *buf, size_t len)
 {
@@ -50,11 +54,20 @@ SSL_CTX *tls_ctx_new(const struct tls_config *cfg, char *err, size_t errsz)
 	}
 	/* Verification runs in every mode and is judged afterwards; see tls.h. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	/* A file that is not there is the usual mistake: say so, not OpenSSL's error code. */
+	const char *const opts[2][2] = { { "--ca-file", cfg->ca_file }, { "--ca-path", cfg->ca_path } };
+	for (int i = 0; i < 2; i++) {
+		if (opts[i][1] && access(opts[i][1], R_OK) != 0) {
+			snprintf(err, errsz, _("cannot read %s %s: %s"), opts[i][0], opts[i][1], strerror(errno));
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+	}
 	if ((cfg->ca_file || cfg->ca_path) &&
 	    SSL_CTX_load_verify_locations(ctx, cfg->ca_file, cfg->ca_path) != 1) {
 		char why[160];
 		tls_last_error(why, sizeof why);
-		snprintf(err, errsz, "cannot load trust anchors from %s: %s",
+		snprintf(err, errsz, _("no certificates found in %s (PEM expected): %s"),
 		         cfg->ca_file ? cfg->ca_file : cfg->ca_path, why);
 		SSL_CTX_free(ctx);
 		return NULL;

@@ -18,7 +18,7 @@ expect_jq "first accepted" "$(line 1)" .verdict accepted
 expect_jq "first address trimmed" "$(line 1)" .address 'good@[127.0.0.1]'
 expect_jq "second invalid" "$(line 2)" .failure invalid_address
 expect_jq "third rejected at rcpt" "$(line 3)" '.step + " " + (.reply.code|tostring)' 'rcpt 550'
-expect_eq "invalid input outranks a rejection: exit 64" "$PROBE_RC" 64
+expect_eq "invalid input outranks a rejection: exit 65" "$PROBE_RC" 65
 expect_eq "fakesmtp saw one session with both recipients" "$FAKE_RC" 0
 
 # Without the invalid line the rejection decides: exit 67.

@@ -13,7 +13,7 @@ line() { printf '%s\n' "$PROBE_OUT" | sed -n "${1}p"; }
 expect_jq "first line is the slow probe" "$(line 1)" '.address + " " + .failure' 'slow@[127.0.0.51] timeout'
 expect_jq "second line is the refused one" "$(line 2)" '.address + " " + .failure' 'fast@[127.0.0.52] refused'
 expect_jq "third line is the invalid one" "$(line 3)" .failure invalid_address
-expect_eq "exit: invalid input outranks the rest" "$PROBE_RC" 64
+expect_eq "exit: invalid input outranks the rest" "$PROBE_RC" 65
 
 run_probe -j 0 a@b.test
 expect_eq "-j 0 is a usage error" "$PROBE_RC" 64

@@ -39,5 +39,5 @@ for j in "$a" "$r" "$i"; do
 	expect_jq_true "attempts carry detail and plain_retry" "$j" '[.attempts[] | has("detail") and has("plain_retry")] | all'
 done
 expect_jq "invalid address: blame" "$i" .blame local
-expect_jq "invalid address: exit_status" "$i" .exit_status 64
+expect_jq "invalid address: exit_status" "$i" .exit_status 65
 assert_done

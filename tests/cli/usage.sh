@@ -1,5 +1,5 @@
 #!/bin/bash
-# Bad command lines and bad addresses: one line on stderr, exit 64, no network.
+# Bad command lines: one line on stderr, exit 64, no network. Bad addresses: exit 65.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Each row: label | arguments (one per line after the label, joined by \x1f)
@@ -29,13 +29,22 @@ check_usage "from without @" --from nobody a@b.test
 check_usage "server with bad port" --server 127.0.0.1:99999 a@b.test
 check_usage "server unbalanced" --server '[::1' a@b.test
 check_usage "resolver garbage" --resolver 'not-an-ip' a@b.test
-check_usage "missing @" not-an-address
-check_usage "doubled @" 'a@@b.test'
-check_usage "CR LF in address" $'a@b.test\r\nRCPT TO:<x@y.test>'
-check_usage "space in address" 'a b@c.test'
-check_usage "empty local part" '@b.test'
-check_usage "local part over 64" "$(printf 'x%.0s' {1..65})@b.test"
-check_usage "invalid IDN" 'a@xn--zz.test'
+
+# An address that does not parse is bad data, not a bad command line: exit 65.
+check_invalid() {
+	local label=$1
+	shift
+	run_probe "$@"
+	expect_eq "$label: exit 65" "$PROBE_RC" 65
+	expect_match "$label: says smtpprobe" "$PROBE_ERR" '^smtpprobe: '
+}
+check_invalid "missing @" not-an-address
+check_invalid "doubled @" 'a@@b.test'
+check_invalid "CR LF in address" $'a@b.test\r\nRCPT TO:<x@y.test>'
+check_invalid "space in address" 'a b@c.test'
+check_invalid "empty local part" '@b.test'
+check_invalid "local part over 64" "$(printf 'x%.0s' {1..65})@b.test"
+check_invalid "invalid IDN" 'a@xn--zz.test'
 
 # The error names the address, with control characters made visible.
 run_probe $'a@b.test\r\nDATA'
@@ -43,7 +52,7 @@ expect_match "CR LF shown escaped" "$PROBE_ERR" 'a@b\.test\\x0d\\x0aDATA'
 
 # --json reports an invalid address as a result object on stdout instead.
 run_probe --json 'a b@c.test'
-expect_eq "json invalid: exit 64" "$PROBE_RC" 64
+expect_eq "json invalid: exit 65" "$PROBE_RC" 65
 expect_jq "json invalid: verdict" "$PROBE_OUT" .verdict error
 expect_jq "json invalid: step" "$PROBE_OUT" .step input
 expect_jq "json invalid: failure" "$PROBE_OUT" .failure invalid_address

@@ -6,7 +6,8 @@
 #
 #   dns_setup ZONE.conf...     start unbound with fixtures/dns/ZONE.conf...
 #   probe ARGS...              run_probe with --json --timeout 3 --resolver
-#   fake_start IP DIALOG       run fakesmtp on IP:<any port>; sets FAKE_PORT
+#   fake_start IP DIALOG [ARG...]  run fakesmtp on IP:<any port> (ARGs: more
+#                              options, e.g. --cert/--key); sets FAKE_PORT
 #   fake_finish                wait (bounded) for fakesmtp; sets FAKE_RC
 # Everything started is stopped by PID on exit.
 
@@ -60,13 +61,14 @@ _fake_gone() {
 
 fake_start() {
 	local ip=$1 dialog=$2
+	shift 2
 	fake_stop # a script may run several fake servers one after another
 	if [ -z "$FAKESMTP" ] || [ ! -x "$FAKESMTP" ]; then
 		skip_test "fakesmtp not built (pass its path as the first argument)"
 	fi
 	FAKE_DIR=$(mktemp -d /tmp/smtpprobe-fake.XXXXXX)
 	"$FAKESMTP" --listen "$ip:0" --script "$dialog" --log "$FAKE_DIR/log" \
-		--timeout 10 </dev/null >"$FAKE_DIR/port" 2>"$FAKE_DIR/err" &
+		--timeout 10 "$@" </dev/null >"$FAKE_DIR/port" 2>"$FAKE_DIR/err" &
 	FAKE_PID=$!
 	# It prints its port once it listens: bounded wait for that line.
 	if ! wait_until 100 _fake_ready; then

@@ -43,10 +43,10 @@ expect_eq "build tree, ru: no note" "$(notes)" 0
 # --- A language without a catalogue: one English line with -v, none without.
 export LANGUAGE=de
 run_probe no-at-sign
-expect_eq "de without -v: exit 64" "$PROBE_RC" 64
+expect_eq "de without -v: exit 65" "$PROBE_RC" 65
 expect_eq "de without -v: no note" "$(notes)" 0
 run_probe -v no-at-sign
-expect_eq "de -v: exit 64" "$PROBE_RC" 64
+expect_eq "de -v: exit 65" "$PROBE_RC" 65
 expect_eq "de -v: one note" "$(notes)" 1
 expect_match "de -v: the note" "$PROBE_ERR" "^smtpprobe: no message catalogue for \"de\" in $build_po: messages stay in English"$'\n'
 expect_match "de -v: then the usage line, in English" "$PROBE_ERR" $'\nsmtpprobe: invalid address "no-at-sign": '
@@ -96,7 +96,7 @@ cp "$mo" "$work/tree/po/ru/LC_MESSAGES/"
 SMTPPROBE=$work/tree/src/smtpprobe
 export LANGUAGE=de
 run_probe -v no-at-sign
-expect_eq "copy without marker: exit 64" "$PROBE_RC" 64
+expect_eq "copy without marker: exit 65" "$PROBE_RC" 65
 expect_eq "copy without marker: does not look beside itself" "$(grep -c "$work/tree/po" <<<"$PROBE_ERR")" 0
 mkdir "$work/tree/meson-private"
 run_probe -v no-at-sign

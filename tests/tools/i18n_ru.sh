@@ -67,7 +67,7 @@ expect_match "ru usage: message" "$PROBE_ERR" '^smtpprobe: неверное зн
 run_probe --json --color sometimes user@example.test
 expect_match "ru usage with --json: Russian too" "$PROBE_ERR" '^smtpprobe: неверное значение --color '
 run_probe --timeout 3 'no-at-sign'
-expect_eq "ru invalid address: exit 64" "$PROBE_RC" 64
+expect_eq "ru invalid address: exit 65" "$PROBE_RC" 65
 expect_match "ru invalid address: line" "$PROBE_ERR" '^smtpprobe: неверный адрес "no-at-sign": нет @ между именем и доменом$'
 run_probe --json --timeout 3 'no-at-sign'
 expect_match "ru invalid address json: English" "$(jq -r .message <<<"$PROBE_OUT")" '^invalid address: '

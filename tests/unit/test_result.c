@@ -46,7 +46,7 @@ static void test_exit_status(void **state)
 		{ FAIL_TIMEOUT, BLAME_NETWORK, MAILBOX_UNKNOWN, false, 75, VERDICT_TEMPFAIL },
 		{ FAIL_CLOSED, BLAME_SERVER, MAILBOX_UNKNOWN, false, 75, VERDICT_TEMPFAIL },
 		{ FAIL_PROTOCOL, BLAME_SERVER, MAILBOX_UNKNOWN, false, 76, VERDICT_ERROR },
-		{ FAIL_INVALID_ADDRESS, BLAME_LOCAL, MAILBOX_UNKNOWN, false, 64, VERDICT_ERROR },
+		{ FAIL_INVALID_ADDRESS, BLAME_LOCAL, MAILBOX_UNKNOWN, false, 65, VERDICT_ERROR },
 		{ FAIL_INTERNAL, BLAME_LOCAL, MAILBOX_UNKNOWN, false, 70, VERDICT_ERROR },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -62,6 +62,8 @@ static void test_combine(void **state)
 	assert_int_equal(result_exit_combine(75, 67), 67);   /* permanent over temporary */
 	assert_int_equal(result_exit_combine(67, 69), 69);   /* whole server over one mailbox */
 	assert_int_equal(result_exit_combine(69, 68), 68);
+	assert_int_equal(result_exit_combine(68, 65), 65);   /* broken input over what the network said */
+	assert_int_equal(result_exit_combine(65, 64), 64);   /* bad options over bad data */
 	assert_int_equal(result_exit_combine(68, 64), 64);
 	assert_int_equal(result_exit_combine(64, 70), 70);
 	assert_int_equal(result_exit_combine(76, 67), 76);
