@@ -55,8 +55,12 @@ struct probe_options {
 	const struct dns_addr *proxy_addr;   /* the proxy's address, resolved by the caller */
 	int verbose;                 /* 1: C:/S: lines, 2: plus state changes */
 	bool keep_transcript;
-	/* live -v output: a transcript line (prefix "C: ", "S: ") or an event (msg, prefix "*** ") */
-	void (*trace)(void *ctx, const char *prefix, const char *line, size_t len, const struct msg *m);
+	/*
+	 * live -v output: a transcript line (prefix "C: ", "S: ") or an event
+	 * (msg, prefix "*** "); who names the probe (its domain and a number
+	 * in the run), for a batch where several sessions interleave
+	 */
+	void (*trace)(void *ctx, const char *who, const char *prefix, const char *line, size_t len, const struct msg *m);
 	void *trace_ctx;
 };
 

@@ -42,12 +42,16 @@ struct run {
 };
 
 /* -v in text mode: the transcript live on stderr, events in the user's language. */
-static void trace_stderr(void *ctx, const char *prefix, const char *line, size_t len, const struct msg *m)
+static void trace_stderr(void *ctx, const char *who, const char *prefix, const char *line, size_t len,
+                         const struct msg *m)
 {
 	struct run *run = ctx;
 	struct strbuf sb = STRBUF_INIT, text = STRBUF_INIT;
 	if (run->color)
 		strbuf_puts(&sb, prefix[0] == 'C' ? "\033[36m" : prefix[0] == 'S' ? "\033[0m" : "\033[2m");
+	/* In a batch the sessions interleave: each line says whose it is. */
+	if (run->cli.input || run->cli.naddresses > 1)
+		strbuf_printf(&text, "[%s] ", who);
 	strbuf_puts(&text, prefix);
 	if (m)
 		msg_format(m, true, &text);

@@ -37,7 +37,7 @@ static void trace(struct probe *p, const char *prefix, const char *line, size_t 
 {
 	const struct probe_options *o = p->o;
 	if (o->trace)
-		o->trace(o->trace_ctx, prefix, line, len, m);
+		o->trace(o->trace_ctx, p->who, prefix, line, len, m);
 	if (!o->keep_transcript)
 		return;
 	struct strbuf *t = &p->common.transcript;
@@ -778,6 +778,8 @@ struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe
 		if (!p->have_addr) {
 			p->addr = r->addr;
 			p->have_addr = true;
+			static unsigned serial;
+			snprintf(p->who, sizeof p->who, "%s#%u", r->addr.domain, ++serial);
 		}
 		for (int k = 0; k < i; k++)
 			if (p->slots[k].r->addr_ok && strcmp(p->slots[k].rcpt, s->rcpt) == 0 && p->slots[k].dup_of < 0) {
@@ -806,6 +808,9 @@ struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe
 		p->route.nhosts = 1;
 		probe_resolve_hosts(p, false);
 	} else if (!probe_dns_cached(p)) {
+		struct msg m;
+		msg_set(&m, N_("looking up the MX of %s"), "s", p->addr.domain);
+		probe_event(p, &m);
 		dns_query_mx(d, p->addr.domain, probe_on_mx, p);
 	}
 	return p;

@@ -10,7 +10,15 @@
 #include "i18n.h"
 #include "mem.h"
 
+#include <arpa/inet.h>
 #include <sys/socket.h>
+
+/* An IP address needs no lookup, and the transcript need not show one. */
+static bool is_ip(const char *s)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
 
 struct mx_sort {
 	struct dns_mx mx;
@@ -71,6 +79,9 @@ bool probe_dns_cached(struct probe *p)
 	const struct cached_route *c = facts_route(p->o->facts, p->addr.domain, &len);
 	if (!c)
 		return false;
+	struct msg m;
+	msg_set(&m, N_("DNS answers for %s known from earlier in this run"), "s", p->addr.domain);
+	probe_event(p, &m);
 	loop_timer_cancel(p->l, &p->dns_timer);
 	p->common.null_mx = c->null_mx;
 	p->common.nmx = c->nmx;
@@ -146,6 +157,18 @@ static void on_addr(void *ctx, enum dns_status st, const struct dns_addr *a, int
 	struct host_lookup *hl = ctx;
 	struct probe *p = hl->p;
 	struct route_host *h = &p->route.hosts[hl->host];
+	if (!is_ip(h->name)) {
+		struct strbuf ips = STRBUF_INIT;
+		for (int i = 0; i < n; i++)
+			strbuf_printf(&ips, "%s%s", i ? ", " : "", a[i].ip);
+		struct msg m;
+		if (n > 0)
+			msg_set(&m, N_("%s has %s"), "ss", h->name, strbuf_str(&ips));
+		else
+			msg_set(&m, N_("%s has no address: %s"), "st", h->name, dns_status_text(st));
+		probe_event(p, &m);
+		strbuf_free(&ips);
+	}
 	h->st = st;
 	h->why = why;
 	for (int i = 0; i < n && h->naddrs < DNS_ADDR_MAX; i++)
@@ -175,6 +198,11 @@ void probe_resolve_hosts(struct probe *p, bool absolute)
 		size_t len = strlen(h->name);
 		/* A trailing dot keeps c-ares from trying search domains on MX names. */
 		snprintf(name, sizeof name, "%s%s", h->name, absolute && len && h->name[len - 1] != '.' ? "." : "");
+		if (!is_ip(h->name)) {
+			struct msg m;
+			msg_set(&m, N_("looking up the addresses of %s"), "s", h->name);
+			probe_event(p, &m);
+		}
 		dns_query_addr(p->d, name, p->o->family, on_addr, &p->lookups[i]);
 		if (p->done)
 			return;
@@ -197,6 +225,11 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 	struct route *rt = &p->route;
 	struct msg detail;
 
+	struct msg m;
+	if (st != DNS_OK) {
+		msg_set(&m, N_("MX of %s: %s"), "st", domain, dns_status_text(st));
+		probe_event(p, &m);
+	}
 	if (st == DNS_NODATA) {
 		/* RFC 5321 5.1: no MX, the domain itself is the implicit MX. */
 		snprintf(r->mx[0].host, sizeof r->mx[0].host, "%s", domain);
@@ -241,7 +274,6 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 		return;
 	}
 	if (nnull > 0) {
-		struct msg m;
 		msg_set(&m, N_("a null MX is published beside other MX records (RFC 7505 says it must stand alone); it was ignored"), "");
 		probe_note(r, &m);
 	}
@@ -255,6 +287,12 @@ void probe_on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n, 
 	}
 	r->nmx = nreal;
 	rt->nhosts = nreal;
+	struct strbuf list = STRBUF_INIT;
+	for (int i = 0; i < nreal; i++)
+		strbuf_printf(&list, "%s%d %s", i ? ", " : "", r->mx[i].preference, r->mx[i].host);
+	msg_set(&m, N_("MX of %s: %s"), "ss", domain, nnull && !nreal ? "0 ." : strbuf_str(&list));
+	probe_event(p, &m);
+	strbuf_free(&list);
 	probe_resolve_hosts(p, true);
 }
 

@@ -51,6 +51,7 @@ struct probe {
 	/* What every recipient's result shares: MX, notes, timings, transcript. */
 	struct probe_result common;
 	struct address addr;         /* the domain's, from the first valid address */
+	char who[ADDR_DOMAIN_MAX + 16]; /* "example.org#3": this probe in a -v transcript */
 	bool have_addr;
 	char catch_all_address[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
 

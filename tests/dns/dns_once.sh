@@ -15,6 +15,14 @@ queries() { grep -c "info: 127\.0\.0\.1 $1 IN" "$UNBOUND_DIR/unbound.log"; }
 expect_eq "one MX query for order.test" "$(queries 'order\.test\. MX')" 1
 expect_eq "one A query for its first MX host" "$(queries 'mx1\.order\.test\. A')" 1
 
+# -v in a batch: every transcript line says whose it is, and the DNS step shows.
+fake_start 127.0.0.11 "$DNS_TEST_DIR/accepted.dialog"
+run_probe -v --timeout 3 --resolver "127.0.0.1:$UNBOUND_PORT" --port "$FAKE_PORT" a@order.test 'not an address'
+fake_finish
+expect_match "-v batch: lines name their probe" "$PROBE_ERR" '\[order\.test#[0-9]+\] C: RCPT TO:<a@order\.test>'
+expect_match "-v batch: the DNS step shows" "$PROBE_ERR" '\[order\.test#[0-9]+\] \*\*\* MX of order\.test: 10 mx1\.order\.test, 20 mx2\.order\.test'
+expect_match "-v batch: the hosts' addresses show" "$PROBE_ERR" '\*\*\* mx1\.order\.test has 127\.0\.0\.11'
+
 probe --rcpt-per-session 1 a@no-such-domain.test b@no-such-domain.test
 expect_eq "NXDOMAIN twice" "$(jq -s 'map(select(.failure == "nxdomain")) | length' <<<"$PROBE_OUT")" 2
 expect_eq "one MX query for the missing domain" "$(queries 'no-such-domain\.test\. MX')" 1
