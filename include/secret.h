@@ -18,4 +18,17 @@ int secret_read(const char *file, const char *user, char **out, char *err, size_
 /* Wipe and free. Accepts NULL. */
 void secret_free(char *secret);
 
+/*
+ * Take a variable out of the environment for good: its value is wiped in
+ * place (unsetenv alone leaves it readable in /proc/PID/environ), then it
+ * is unset, so children do not inherit it either.
+ */
+void secret_scrub_env(const char *name);
+
+/*
+ * Wipe the user:password@ of a URL in place (an argv string), leaving
+ * the scheme and host as they were (/proc/PID/cmdline shows argv's memory).
+ */
+void secret_scrub_userinfo(char *url);
+
 #endif

@@ -397,7 +397,12 @@ int main(int argc, char **argv)
 
 	const char *proxy_url = run.cli.proxy ? run.cli.proxy : getenv("SMTPPROBE_PROXY");
 	if (proxy_url && proxy_url[0]) {
-		if (!socks_parse_url(proxy_url, &su.proxy, err, sizeof err)) {
+		bool parsed = socks_parse_url(proxy_url, &su.proxy, err, sizeof err);
+		/* The proxy's password leaves the process list and the environment once parsed. */
+		if (run.cli.proxy)
+			secret_scrub_userinfo((char *)run.cli.proxy);
+		secret_scrub_env("SMTPPROBE_PROXY");
+		if (!parsed) {
 			fprintf(stderr, "smtpprobe: %s\n", err);
 			status = EXIT_USAGE;
 			goto out;

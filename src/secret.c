@@ -111,8 +111,8 @@ int secret_read(const char *file, const char *user, char **out, char *err, size_
 	} else {
 		r = from_tty(user, buf, SECRET_MAX, err, errsz);
 	}
-	/* Children need not inherit it. */
-	unsetenv("SMTPPROBE_PASSWORD");
+	/* Children need not inherit it, and /proc/PID/environ need not show it. */
+	secret_scrub_env("SMTPPROBE_PASSWORD");
 	if (r == 0) {
 		for (const char *c = buf; *c; c++) {
 			if ((unsigned char)*c < 0x20 || *c == 0x7f) {
@@ -129,4 +129,25 @@ int secret_read(const char *file, const char *user, char **out, char *err, size_
 	}
 	*out = buf;
 	return 0;
+}
+
+void secret_scrub_env(const char *name)
+{
+	char *v = getenv(name);
+	if (v)
+		OPENSSL_cleanse(v, strlen(v));
+	unsetenv(name);
+}
+
+void secret_scrub_userinfo(char *url)
+{
+	char *s = url ? strstr(url, "://") : NULL;
+	if (!s)
+		return;
+	s += 3;
+	char *at = strchr(s, '@');
+	size_t host = strcspn(s, "/?#");
+	if (!at || (size_t)(at - s) > host)
+		return;
+	memset(s, '*', (size_t)(at - s));
 }
