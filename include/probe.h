@@ -72,6 +72,7 @@ struct probe_options {
  */
 #define PROBE_RCPT_PER_SESSION 50
 #define PROBE_MAX_TIME_DEFAULT 300  /* --max-time: five minutes per address */
+#define PROBE_TRANSCRIPT_MAX 65536  /* octets of -v transcript a probe keeps for JSON */
 
 /* One connection: where to, how it ended, and what the server showed. */
 struct probe_attempt {

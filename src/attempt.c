@@ -159,6 +159,54 @@ static void fail_before_session(struct attempt *a, enum step step, enum attempt_
 	finish(a);
 }
 
+/*
+ * What a result keeps of a long reply: its first and last lines. A hostile
+ * server with 200-line replies on 16 MX hosts would otherwise make one
+ * result megabytes long (and -j multiplies it).
+ */
+#define KEEP_HEAD 8
+#define KEEP_TAIL 3
+#define KEEP_OCTETS 4096
+
+static void keep(struct attempt *a, struct reply *r)
+{
+	if (r->nlines <= KEEP_HEAD + KEEP_TAIL && r->text.len <= KEEP_OCTETS)
+		return;
+	const char *t = strbuf_str(&r->text);
+	/* line starts */
+	size_t starts[REPLY_LINES_MAX + 1];
+	int n = 0;
+	starts[n++] = 0;
+	for (size_t i = 0; i < r->text.len && n <= REPLY_LINES_MAX; i++)
+		if (t[i] == '\n')
+			starts[n++] = i + 1;
+	struct strbuf out = STRBUF_INIT;
+	int head = n > KEEP_HEAD + KEEP_TAIL ? KEEP_HEAD : n;
+	for (int i = 0; i < head; i++) {
+		size_t end = i + 1 < n ? starts[i + 1] - 1 : r->text.len;
+		size_t len = end - starts[i];
+		strbuf_append(&out, t + starts[i], len > KEEP_OCTETS / (KEEP_HEAD + KEEP_TAIL) ? KEEP_OCTETS / (KEEP_HEAD + KEEP_TAIL) : len);
+		if (i + 1 < n)
+			strbuf_putc(&out, '\n');
+	}
+	if (head < n) {
+		strbuf_printf(&out, "[%d lines cut]\n", n - head - KEEP_TAIL);
+		for (int i = n - KEEP_TAIL; i < n; i++) {
+			size_t end = i + 1 < n ? starts[i + 1] - 1 : r->text.len;
+			size_t len = end - starts[i];
+			strbuf_append(&out, t + starts[i], len > KEEP_OCTETS / (KEEP_HEAD + KEEP_TAIL) ? KEEP_OCTETS / (KEEP_HEAD + KEEP_TAIL) : len);
+			if (i + 1 < n)
+				strbuf_putc(&out, '\n');
+		}
+	}
+	struct msg m;
+	msg_set(&m, N_("a reply of %d lines and %d octets was cut to its first %d and last %d lines"), "dddd", r->nlines,
+	        (int)r->text.len, KEEP_HEAD, KEEP_TAIL);
+	a->ops->note(a->ctx, &m);
+	strbuf_free(&r->text);
+	r->text = out;
+}
+
 /* The session ended: take what it learnt into out. */
 static void end_session(struct attempt *a)
 {
@@ -169,12 +217,15 @@ static void end_session(struct attempt *a)
 	if (oc->have_reply) {
 		out->have_reply = true;
 		reply_copy(&out->reply, &oc->reply);
+		keep(a, &out->reply);
 	}
 	out->detail = oc->detail;
 	out->auth_mech = smtp_auth_mech(a->s);
 	out->catch_all = oc->catch_all;
-	if (oc->catch_all != CATCH_ALL_UNTESTED)
+	if (oc->catch_all != CATCH_ALL_UNTESTED) {
 		reply_copy(&out->catch_all_reply, &oc->catch_all_reply);
+		keep(a, &out->catch_all_reply);
+	}
 	out->starttls_offered = smtp_starttls_offered(a->s);
 	a->mail_accepted = smtp_mail_accepted(a->s);
 	a->cut = oc->cut;
@@ -185,8 +236,10 @@ static void end_session(struct attempt *a)
 		a->rcpt_results[i] = *rc;
 		memset(&a->rcpt_results[i].reply, 0, sizeof a->rcpt_results[i].reply);
 		memset(&a->rcpt_results[i].lost_reply, 0, sizeof a->rcpt_results[i].lost_reply);
-		if (rc->answered)
+		if (rc->answered) {
 			reply_copy(&a->rcpt_results[i].reply, &rc->reply);
+			keep(a, &a->rcpt_results[i].reply);
+		}
 		if (rc->lost_reply.code)
 			reply_copy(&a->rcpt_results[i].lost_reply, &rc->lost_reply);
 	}

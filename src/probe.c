@@ -41,6 +41,14 @@ static void trace(struct probe *p, const char *prefix, const char *line, size_t 
 	if (!o->keep_transcript)
 		return;
 	struct strbuf *t = &p->common.transcript;
+	/* A budget per probe: a hostile server cannot make the JSON transcript megabytes long. */
+	if (t->len >= PROBE_TRANSCRIPT_MAX) {
+		if (!p->transcript_cut) {
+			p->transcript_cut = true;
+			strbuf_printf(t, "*** transcript cut at %d octets\n", PROBE_TRANSCRIPT_MAX);
+		}
+		return;
+	}
 	strbuf_puts(t, prefix);
 	if (m)
 		msg_format(m, false, t);

@@ -75,6 +75,7 @@ struct probe {
 	struct loop_timer wait_timer; /* greylisting retry, back-off */
 	struct loop_timer max_timer;  /* --max-time */
 	int backoffs;
+	bool transcript_cut;
 	struct single *single;       /* probe_start's adapter, freed with the probe */
 };
 
