@@ -57,6 +57,7 @@ struct attempt {
 	struct socks_session *socks;
 	struct loop_timer timer;      /* connect, handshake and per-step deadlines */
 	bool handshaking;
+	bool resuming;                /* a kept TLS session was offered */
 	struct msg proxy_why;         /* the SOCKS5 failure, for classify() */
 	/* After the attempt: what became of each recipient (nrcpts entries). */
 	struct smtp_rcpt *rcpt_results;

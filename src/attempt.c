@@ -11,6 +11,7 @@
 #include "i18n.h"
 #include "mem.h"
 #include "tls.h"
+#include "tls_session.h"
 
 static void flush(struct attempt *a);
 static void start_handshake(struct attempt *a);
@@ -367,7 +368,10 @@ static void handshake_ok(struct attempt *a)
 	a->handshaking = false;
 	add_time(a, STEP_TLS);
 	struct msg m;
-	msg_set(&m, N_("TLS established: %s, %s"), "ss", a->out->tls.version, a->out->tls.cipher);
+	if (SSL_session_reused(a->c.ssl))
+		msg_set(&m, N_("TLS resumed: %s, %s"), "ss", a->out->tls.version, a->out->tls.cipher);
+	else
+		msg_set(&m, N_("TLS established: %s, %s"), "ss", a->out->tls.version, a->out->tls.cipher);
 	event(a, &m);
 	if (!a->s) {
 		start_session(a, true);  /* implicit TLS: the SMTP session starts now */
@@ -470,6 +474,10 @@ static void start_handshake(struct attempt *a)
 		handshake_failed(a, EV_TLS, "cannot set up TLS");
 		return;
 	}
+	/* The same server (name and address) later in the run resumes its session. */
+	char key[600];
+	snprintf(key, sizeof key, "%s|%s|%d", name, a->out->ip, a->out->port);
+	a->resuming = tls_session_prepare(a->c.ssl, key);
 	struct msg m;
 	if (ip)
 		msg_set(&m, N_("starting TLS"), "");

@@ -25,6 +25,7 @@
 #include "secret.h"
 #include "socks.h"
 #include "tls.h"
+#include "tls_session.h"
 
 struct run {
 	struct cli cli;
@@ -467,6 +468,7 @@ out:
 	dns_free(run.dns);
 	loop_free(run.loop);
 	SSL_CTX_free(su.tls_ctx);
+	tls_session_clear();
 	secret_free(su.secret);
 	OPENSSL_cleanse(&su.proxy, sizeof su.proxy);
 	return status;

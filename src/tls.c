@@ -1,5 +1,10 @@
 /* tls.c - OpenSSL context and certificate audit (see tls.h). */
 #include "tls.h"
+#include "tls_session.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdlib.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -79,6 +84,7 @@ SSL_CTX *tls_ctx_new(const struct tls_config *cfg, char *err, size_t errsz)
 	}
 	/* Our output buffer moves as it grows and may be written in parts. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	tls_session_attach(ctx);
 	return ctx;
 }
 
@@ -87,12 +93,46 @@ SSL_CTX *tls_ctx_new(const struct tls_config *cfg, char *err, size_t errsz)
  * parsing the CA bundle costs ~60 ms, most of a probe's CPU time, and most
  * probes never see STARTTLS. Honours SSL_CERT_FILE and SSL_CERT_DIR.
  */
+/* Whether dir holds c_rehash links ("5ad8a5d6.0"): OpenSSL then reads only the issuers it needs. */
+static bool hashed_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	bool found = false;
+	for (struct dirent *e; !found && (e = readdir(d)) != NULL;) {
+		const char *n = e->d_name;
+		size_t i = 0;
+		while (i < 8 && isxdigit((unsigned char)n[i]))
+			i++;
+		found = i == 8 && n[8] == '.' && isdigit((unsigned char)n[9]);
+	}
+	closedir(d);
+	return found;
+}
+
 void tls_ctx_load_system_trust(SSL_CTX *ctx)
 {
 	static SSL_CTX *loaded;
 	if (loaded == ctx)
 		return;
-	SSL_CTX_set_default_verify_paths(ctx);
+	/*
+	 * The whole bundle (~140 certificates) costs most of a STARTTLS
+	 * probe's CPU: look issuers up in the hashed directory instead, one
+	 * file per handshake (Debian's /etc/ssl/certs is hashed by
+	 * update-ca-certificates). SSL_CERT_FILE, or a directory without
+	 * hashes, falls back to reading the file.
+	 */
+	const char *file = getenv(X509_get_default_cert_file_env());
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	if (!dir)
+		dir = X509_get_default_cert_dir();
+	if (file && file[0])
+		SSL_CTX_load_verify_file(ctx, file);
+	if (hashed_dir(dir))
+		SSL_CTX_load_verify_dir(ctx, dir);
+	else if (!file || !file[0])
+		SSL_CTX_set_default_verify_paths(ctx);
 	ERR_clear_error();
 	loaded = ctx;
 }

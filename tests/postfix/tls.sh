@@ -30,6 +30,18 @@ expect_jq "name matched" "$j" .tls.name_matched true
 expect_jq "SAN listed" "$j" '.tls.san | index("DNS:mx.tls.test") != null' true
 expect_jq "issuer is the test CA" "$j" '.tls.issuer | test("smtpprobe test CA")' true
 expect_jq_true "days left positive" "$j" '.tls.days_left > 300'
+
+# Three sessions to the same server in one run (one recipient each): the
+# first handshake is in full and hands out a TLS 1.3 ticket, the second
+# resumes with it (Postfix gives one ticket per full handshake, none after a
+# resumption, and takes each once: the third is in full again), and every
+# result still has its verified certificate.
+run_probe -v --timeout 3 --resolver "$PF_RESOLVER" --server "127.0.0.1:$POSTFIX_PORT" --rcpt-per-session 1 \
+	--tls-name mx.tls.test --ca-file "$certs/ca.pem" --tls-verify alice@postfix.test postmaster@postfix.test nobody@postfix.test
+expect_eq "resumption: exit 67 (nobody)" "$PROBE_RC" 67
+expect_match "resumption: the first handshake in full" "$(grep -m1 '\*\*\* TLS ' <<<"$PROBE_ERR")" 'TLS established'
+expect_eq "resumption: the second resumed" "$(grep '\*\*\* TLS ' <<<"$PROBE_ERR" | sed -n 2p | grep -c 'TLS resumed')" 1
+expect_eq "resumption: still verified, shown once per server" "$(grep -c '^  verify   chain trusted; name mx.tls.test matches' <<<"$PROBE_OUT")" 1
 expect_jq "ehlo.starttls: offered before TLS (the EHLO after it does not)" "$j" .ehlo.starttls true
 expect_eq "the EHLO after TLS offers no STARTTLS" "$(jq -r '.ehlo.keywords | map(select(. == "STARTTLS")) | length' <<<"$j")" 0
 
