@@ -91,8 +91,8 @@ if [[ -n $cert || ${one[certs]:-no} == yes ]]; then
 	use_certs=1
 	cert=${cert:-valid}
 	case $cert in
-	valid | expired | wrongname | selfsigned) ;;
-	*) harness_error "$fixture: cert: wants valid, expired, wrongname or selfsigned, got '$cert'" ;;
+	valid | expired | wrongname | selfsigned | partialwild | cnonly | wildcard) ;;
+	*) harness_error "$fixture: cert: wants valid, expired, wrongname, selfsigned, partialwild, cnonly or wildcard, got '$cert'" ;;
 	esac
 elif [[ -n ${one[certs]:-} && ${one[certs]} != no ]]; then
 	harness_error "$fixture: certs: wants yes or no"
