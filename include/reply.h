@@ -34,9 +34,10 @@ enum reply_note {
 	REPLY_NOTE_BARE_LF = 1 << 0,
 	REPLY_NOTE_LINE_CUT = 1 << 1,
 	REPLY_NOTE_NON_ASCII = 1 << 2,
-	REPLY_NOTE_CONTROL = 1 << 3,
+	REPLY_NOTE_CONTROL = 1 << 3,           /* C0, DEL, or C1 as UTF-8 */
 	REPLY_NOTE_ENHANCED_MISMATCH = 1 << 4, /* enhanced class differs from the code's */
 	REPLY_NOTE_NONSTANDARD_CODE = 1 << 5,  /* second digit 6-9: outside RFC 5321 4.2's grammar */
+	REPLY_NOTE_INVISIBLE = 1 << 6,         /* bidi controls, zero-width characters (utf8_is_invisible) */
 };
 
 struct reply {

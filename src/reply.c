@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "utf8.h"
 
 static const struct {
 	enum reply_note note;
@@ -16,6 +17,7 @@ static const struct {
 	{ REPLY_NOTE_CONTROL, N_("reply holds control characters") },
 	{ REPLY_NOTE_ENHANCED_MISMATCH, N_("enhanced status code class differs from the reply code") },
 	{ REPLY_NOTE_NONSTANDARD_CODE, N_("the reply code is outside RFC 5321's grammar") },
+	{ REPLY_NOTE_INVISIBLE, N_("reply holds invisible characters (bidi controls, zero-width or format characters)") },
 };
 
 const char *reply_note_text(enum reply_note note)
@@ -130,12 +132,27 @@ static enum reply_status take_line(struct reply_reader *rr, const char *line, si
 	if (rr->on_line)
 		rr->on_line(rr->ctx, line, len);
 
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len;) {
 		unsigned char c = (unsigned char)line[i];
-		if (c >= 0x80)
-			r->notes |= REPLY_NOTE_NON_ASCII;
-		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				r->notes |= REPLY_NOTE_CONTROL;
+			i++;
+			continue;
+		}
+		r->notes |= REPLY_NOTE_NON_ASCII;
+		/* What a terminal would act on, hidden in UTF-8: C1 controls, bidi overrides. */
+		uint32_t cp;
+		size_t n = utf8_seq_len((const unsigned char *)line + i, len - i, &cp);
+		if (n == 0) {
+			i++;
+			continue;
+		}
+		if (utf8_is_control(cp))
 			r->notes |= REPLY_NOTE_CONTROL;
+		else if (utf8_is_invisible(cp))
+			r->notes |= REPLY_NOTE_INVISIBLE;
+		i += n;
 	}
 
 	if (len < 3 || !is_digit(line[0]) || !is_digit(line[1]) || !is_digit(line[2]) ||
