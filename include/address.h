@@ -5,7 +5,10 @@
  * quoted-string local part (UTF-8 allowed, RFC 6531), and a domain that is a
  * host name (Unicode converted to A-labels with libidn2, IDNA2008 + UTS #46
  * non-transitional mapping) or an address literal ([192.0.2.1], [IPv6:...]).
- * Everything is rejected before any network activity.
+ * Everything is rejected before any network activity, including what a
+ * person cannot see (zero-width spaces, a byte order mark, bidi controls:
+ * the address shown would not be the address probed) and a path longer
+ * than RFC 5321 allows (a server may cut it or refuse it).
  */
 #ifndef SMTPPROBE_ADDRESS_H
 #define SMTPPROBE_ADDRESS_H
@@ -15,6 +18,7 @@
 
 #define ADDR_LOCAL_MAX 64   /* RFC 5321 4.5.3.1.1, octets */
 #define ADDR_DOMAIN_MAX 253 /* octets, without the trailing dot */
+#define ADDR_PATH_MAX 256   /* RFC 5321 4.5.3.1.3: "<local@domain>", brackets included */
 
 enum addr_error {
 	ADDR_OK = 0,
@@ -32,6 +36,8 @@ enum addr_error {
 	ADDR_ERR_IDN,            /* libidn2 refused the Unicode domain */
 	ADDR_ERR_BRACKETS,       /* unbalanced < > */
 	ADDR_ERR_UTF8,           /* bytes that are not valid UTF-8 */
+	ADDR_ERR_INVISIBLE,      /* an invisible character: U+200B, U+FEFF, a bidi control (utf8_is_invisible) */
+	ADDR_ERR_PATH_TOO_LONG,  /* "<local@domain>" (A-labels) over ADDR_PATH_MAX octets */
 };
 
 struct address {

@@ -22,7 +22,16 @@ enum conn_io {
 struct conn {
 	int fd;
 	SSL *ssl;            /* NULL until TLS starts */
-	unsigned wants;      /* LOOP_READ / LOOP_WRITE the last AGAIN waits for */
+	unsigned wants;      /* LOOP_READ / LOOP_WRITE the last AGAIN waits for (any call) */
+	/*
+	 * The same per direction of the caller: what the last conn_read (or
+	 * handshake step) that returned AGAIN waits for, and the last
+	 * conn_write's; 0 once the call got through. Over TLS a read may wait
+	 * for writability (a KeyUpdate to answer, a renegotiation) and a write
+	 * for readability: conn_events() puts them together.
+	 */
+	unsigned read_wants;
+	unsigned write_wants;
 	bool tls_failed;     /* no close_notify after a fatal TLS error */
 	/* Why the last CONN_IO_ERROR happened: OpenSSL's reason, else errno. */
 	int err;
@@ -43,6 +52,14 @@ int conn_tls_handshake(struct conn *c, char *err, size_t errsz);
 ssize_t conn_read(struct conn *c, char *buf, size_t len);
 /* Bytes written (>= 0) or a conn_io value. */
 ssize_t conn_write(struct conn *c, const char *buf, size_t len);
+/*
+ * What to wait for before calling conn_read again (and conn_write, when
+ * output is pending): exactly what the last calls asked for, LOOP_READ and
+ * LOOP_WRITE by default. On readiness, retry both calls, whichever event
+ * came: a read waiting for LOOP_WRITE goes on when the fd is writable.
+ */
+unsigned conn_events(const struct conn *c, bool output_pending);
+
 /* Close, with a TLS close_notify when the session ended cleanly. */
 void conn_close(struct conn *c);
 /* "[127.0.0.1]" or "[IPv6:::1]": the local address as an EHLO address literal. */

@@ -59,4 +59,18 @@ void dns_forget(struct dns *d, void *ctx);
 
 const char *dns_status_text(enum dns_status st);
 
+/*
+ * What the lookups make of c-ares' answers, apart so that the unit tests
+ * and the fuzz targets can feed them: an MX answer packet as the ares_query
+ * callback gets it (status, abuf, alen; parsed with ares_parse_mx_reply),
+ * and an ares_getaddrinfo result (not freed). They fill at most
+ * DNS_MX_MAX / DNS_ADDR_MAX entries (addresses without duplicates), set *n,
+ * and *why to c-ares' words or NULL.
+ */
+struct ares_addrinfo;
+enum dns_status dns_mx_from_answer(int ares_status, const unsigned char *abuf, int alen, struct dns_mx *mx, int *n,
+                                   const char **why);
+enum dns_status dns_addrs_from_addrinfo(int ares_status, const struct ares_addrinfo *res, struct dns_addr *a, int *n,
+                                        const char **why);
+
 #endif

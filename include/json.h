@@ -2,8 +2,11 @@
  * json.h - a small JSON writer for JSON Lines output.
  *
  * Strings are written as valid UTF-8 whatever bytes they hold: invalid
- * sequences become U+FFFD, control characters \u00XX escapes. A server may
- * send anything, so nothing unescaped ever reaches the output.
+ * sequences become U+FFFD (one per byte), control characters (C0, DEL, C1)
+ * and the invisible characters of utf8_is_invisible() (bidi overrides,
+ * zero-width and line separators) \uXXXX escapes, a surrogate pair above
+ * U+FFFF. A server may send anything, so nothing a terminal would act on
+ * ever reaches the output unescaped.
  */
 #ifndef SMTPPROBE_JSON_H
 #define SMTPPROBE_JSON_H

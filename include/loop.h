@@ -38,7 +38,14 @@ struct loop;
 struct loop *loop_new(void);   /* NULL on failure (errno set) */
 void loop_free(struct loop *l);
 
-/* Watch fd for events (LOOP_READ|LOOP_WRITE), replacing earlier ones; 0 events = unwatch. */
+/*
+ * Watch fd for events (LOOP_READ|LOOP_WRITE), replacing earlier ones; 0
+ * events = unwatch. Returns 0, or -1 with errno from epoll_ctl. Each watch
+ * is its own registration: once unwatched (or its fd closed and the number
+ * watched anew), no event reported for it reaches a callback any more, not
+ * even one already in the batch being dispatched; and a callback gets only
+ * the events its watch still asks for (LOOP_ERROR always).
+ */
 int loop_watch(struct loop *l, int fd, unsigned events, loop_fd_fn fn, void *ctx);
 void loop_unwatch(struct loop *l, int fd);
 
@@ -48,7 +55,12 @@ void loop_timer_cancel(struct loop *l, struct loop_timer *t);
 
 void loop_set_hook(struct loop *l, const struct loop_hook *h);
 
-/* Run passes until *stop becomes true. Returns -1 on an epoll failure. */
+/*
+ * Run passes until *stop becomes true. A pass sleeps until an fd event, the
+ * next timer or the hook's timeout, whichever comes first: there is no
+ * periodic wake-up, so whatever waits must say so (a watch, a timer).
+ * Returns -1 on an epoll failure.
+ */
 int loop_run(struct loop *l, const bool *stop);
 
 int64_t loop_now_ms(void);

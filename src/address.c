@@ -2,9 +2,10 @@
  * address.c - mail address parser (see address.h).
  *
  * The checks run in a fixed order so one input always gets the same error:
- * whole-input byte checks (control characters, UTF-8), then structure
- * (white space, brackets, quotes, where the @ is), then the local part,
- * then the domain. Nothing here allocates except libidn2, whose results are
+ * whole-input byte checks (control characters, UTF-8, invisible
+ * characters), then structure (white space, brackets, quotes, where the @
+ * is), then the local part, then the domain, then the length of the whole
+ * path. Nothing here allocates except libidn2, whose results are
  * released with idn2_free before returning.
  */
 #include "address.h"
@@ -40,10 +41,14 @@ static const char *const error_texts[] = {
 	[ADDR_ERR_IDN] = N_("the domain is not a valid internationalised domain name"),
 	[ADDR_ERR_BRACKETS] = N_("the angle brackets < > are unbalanced or misplaced"),
 	[ADDR_ERR_UTF8] = N_("contains bytes that are not valid UTF-8"),
+	[ADDR_ERR_INVISIBLE] = N_("contains an invisible character (a zero-width space, a byte order mark, "
+				  "a bidi control such as U+202E): retype the address"),
+	[ADDR_ERR_PATH_TOO_LONG] = N_("is longer than 254 octets (its domain in A-labels): with < and > "
+				      "that is over the 256 octets RFC 5321 allows for a path"),
 };
 
 /* A new enum value at the end must come with its text. */
-_Static_assert(sizeof error_texts / sizeof error_texts[0] == ADDR_ERR_UTF8 + 1,
+_Static_assert(sizeof error_texts / sizeof error_texts[0] == ADDR_ERR_PATH_TOO_LONG + 1,
 	       "error_texts must cover every enum addr_error value");
 
 const char *addr_strerror(enum addr_error err)
@@ -95,20 +100,24 @@ static bool has_ascii_control(const unsigned char *s, size_t n)
 /*
  * Strict UTF-8 over the whole input. C1 controls (U+0080..U+009F) are also
  * control characters: U+0085 (NEL) is a line break to some software, so the
- * same injection reasoning applies.
+ * same injection reasoning applies. Invisible characters (zero-width
+ * space, BOM, bidi controls) come last, so a control character or broken
+ * UTF-8 anywhere is reported as such whatever comes before it.
  */
 static enum addr_error check_utf8(const unsigned char *s, size_t n)
 {
+	bool invisible = false;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t k = utf8_seq_len(s + i, n - i, &cp);
 		if (k == 0)
 			return ADDR_ERR_UTF8;
-		if (cp >= 0x80 && cp <= 0x9f)
+		if (utf8_is_control(cp))
 			return ADDR_ERR_CONTROL;
+		invisible |= utf8_is_invisible(cp);
 		i += k;
 	}
-	return ADDR_OK;
+	return invisible ? ADDR_ERR_INVISIBLE : ADDR_OK;
 }
 
 /* What one quote-aware pass over the input found. */
@@ -472,7 +481,13 @@ static enum addr_error parse(const unsigned char *s, size_t n, bool allow_null, 
 	err = parse_local(s, at, out);
 	if (err != ADDR_OK)
 		return err;
-	return parse_domain(s + at + 1, n - at - 1, out);
+	err = parse_domain(s + at + 1, n - at - 1, out);
+	if (err != ADDR_OK)
+		return err;
+	/* As it goes on the wire: "<" local "@" A-label domain ">". */
+	if (strlen(out->local) + 1 + strlen(out->domain) + 2 > ADDR_PATH_MAX)
+		return ADDR_ERR_PATH_TOO_LONG;
+	return ADDR_OK;
 }
 
 enum addr_error addr_parse(const char *in, size_t len, bool allow_null, struct address *out)

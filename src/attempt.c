@@ -294,7 +294,13 @@ static void on_io(void *ctx, int fd, unsigned events)
 {
 	(void)fd;
 	struct attempt *a = ctx;
-	if (events & (LOOP_READ | LOOP_ERROR)) {
+	/*
+	 * Read whatever woke us: over TLS a read may have been waiting for the
+	 * socket to become writable (renegotiation); conn_read says AGAIN when
+	 * there is nothing.
+	 */
+	(void)events;
+	{
 		char buf[4096];
 		for (;;) {
 			ssize_t n = conn_read(&a->c, buf, sizeof buf);
@@ -344,10 +350,8 @@ static void flush(struct attempt *a)
 		start_handshake(a);
 		return;
 	}
-	unsigned ev = LOOP_READ;
-	if (len > 0)
-		ev |= LOOP_WRITE | a->c.wants;
-	watch(a, ev, on_io);
+	/* What each direction waits for, as OpenSSL asked (conn.h). */
+	watch(a, conn_events(&a->c, len > 0), on_io);
 }
 
 /* The name that SNI carries and the certificate must match. */

@@ -1,4 +1,4 @@
-/* conn.c - non-blocking TCP (see conn.h). */
+/* conn.c - non-blocking TCP and TLS (see conn.h). */
 #include "conn.h"
 
 #include <openssl/err.h>
@@ -20,6 +20,8 @@ int conn_start(struct conn *c, const struct sockaddr *sa, socklen_t salen)
 {
 	c->ssl = NULL;
 	c->wants = 0;
+	c->read_wants = 0;
+	c->write_wants = 0;
 	c->tls_failed = false;
 	c->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
@@ -101,11 +103,14 @@ int conn_tls_handshake(struct conn *c, char *err, size_t errsz)
 	int ret = SSL_do_handshake(c->ssl);
 	if (ret == 1) {
 		c->wants = 0;
+		c->read_wants = 0;
 		return 1;
 	}
 	ssize_t r = tls_result(c, ret);
-	if (r == CONN_IO_AGAIN)
+	if (r == CONN_IO_AGAIN) {
+		c->read_wants = c->wants;
 		return CONN_IO_AGAIN;
+	}
 	if (ERR_peek_error())
 		tls_last_error(err, errsz);
 	else if (r == CONN_IO_EOF || errno == 0)
@@ -116,7 +121,7 @@ int conn_tls_handshake(struct conn *c, char *err, size_t errsz)
 	return CONN_IO_ERROR;
 }
 
-ssize_t conn_read(struct conn *c, char *buf, size_t len)
+static ssize_t do_read(struct conn *c, char *buf, size_t len)
 {
 	if (c->ssl) {
 		ERR_clear_error();
@@ -140,7 +145,14 @@ ssize_t conn_read(struct conn *c, char *buf, size_t len)
 	return io_error(c);
 }
 
-ssize_t conn_write(struct conn *c, const char *buf, size_t len)
+ssize_t conn_read(struct conn *c, char *buf, size_t len)
+{
+	ssize_t n = do_read(c, buf, len);
+	c->read_wants = n == CONN_IO_AGAIN ? c->wants : 0;
+	return n;
+}
+
+static ssize_t do_write(struct conn *c, const char *buf, size_t len)
 {
 	if (c->ssl) {
 		ERR_clear_error();
@@ -160,6 +172,21 @@ ssize_t conn_write(struct conn *c, const char *buf, size_t len)
 	if (errno == EPIPE || errno == ECONNRESET)
 		return CONN_IO_EOF;
 	return io_error(c);
+}
+
+ssize_t conn_write(struct conn *c, const char *buf, size_t len)
+{
+	ssize_t n = do_write(c, buf, len);
+	c->write_wants = n == CONN_IO_AGAIN ? c->wants : 0;
+	return n;
+}
+
+unsigned conn_events(const struct conn *c, bool output_pending)
+{
+	unsigned ev = c->read_wants ? c->read_wants : LOOP_READ;
+	if (output_pending)
+		ev |= c->write_wants ? c->write_wants : LOOP_WRITE;
+	return ev;
 }
 
 void conn_close(struct conn *c)

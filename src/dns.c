@@ -180,37 +180,43 @@ void dns_forget(struct dns *d, void *ctx)
 			r->ctx = NULL;
 }
 
+enum dns_status dns_mx_from_answer(int status, const unsigned char *abuf, int alen, struct dns_mx *mx, int *n,
+                                   const char **why)
+{
+	enum dns_status st = map_status(status);
+	*n = 0;
+	*why = status == ARES_SUCCESS ? NULL : ares_strerror(status);
+	if (st != DNS_OK)
+		return st;
+	struct ares_mx_reply *list = NULL;
+	int pst = ares_parse_mx_reply(abuf, alen, &list);
+	if (pst == ARES_ENODATA)
+		return DNS_NODATA;
+	if (pst != ARES_SUCCESS) {
+		*why = ares_strerror(pst);
+		return DNS_ERROR;
+	}
+	for (struct ares_mx_reply *m = list; m && *n < DNS_MX_MAX; m = m->next) {
+		struct dns_mx *x = &mx[*n];
+		snprintf(x->host, sizeof x->host, "%s", m->host ? m->host : "");
+		/* c-ares may render the root as "." or "": both are the null MX. */
+		if (strcmp(x->host, ".") == 0)
+			x->host[0] = '\0';
+		x->preference = m->priority;
+		(*n)++;
+	}
+	ares_free_data(list);
+	return *n == 0 ? DNS_NODATA : DNS_OK;
+}
+
 static void on_mx(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	(void)timeouts;
 	struct dns_req *r = arg;
 	struct dns_mx mx[DNS_MX_MAX];
-	int n = 0;
-	enum dns_status st = map_status(status);
-	const char *why = status == ARES_SUCCESS ? NULL : ares_strerror(status);
-
-	if (st == DNS_OK) {
-		struct ares_mx_reply *list = NULL;
-		int pst = ares_parse_mx_reply(abuf, alen, &list);
-		if (pst == ARES_ENODATA) {
-			st = DNS_NODATA;
-		} else if (pst != ARES_SUCCESS) {
-			st = DNS_ERROR;
-			why = ares_strerror(pst);
-		} else {
-			for (struct ares_mx_reply *m = list; m && n < DNS_MX_MAX; m = m->next) {
-				snprintf(mx[n].host, sizeof mx[n].host, "%s", m->host ? m->host : "");
-				/* c-ares may render the root as "." or "": both are the null MX. */
-				if (strcmp(mx[n].host, ".") == 0)
-					mx[n].host[0] = '\0';
-				mx[n].preference = m->priority;
-				n++;
-			}
-			ares_free_data(list);
-			if (n == 0)
-				st = DNS_NODATA;
-		}
-	}
+	int n;
+	const char *why;
+	enum dns_status st = dns_mx_from_answer(status, abuf, alen, mx, &n, &why);
 	if (r->ctx)
 		r->mx_fn(r->ctx, st, mx, n, why);
 	req_free(r);
@@ -223,43 +229,51 @@ void dns_query_mx(struct dns *d, const char *domain, dns_mx_fn fn, void *ctx)
 	ares_query(d->channel, domain, ns_c_in, ns_t_mx, on_mx, r);
 }
 
-static void on_addr(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+enum dns_status dns_addrs_from_addrinfo(int status, const struct ares_addrinfo *res, struct dns_addr *a, int *n,
+                                        const char **why)
 {
-	(void)timeouts;
-	struct dns_req *r = arg;
-	struct dns_addr a[DNS_ADDR_MAX];
-	int n = 0;
 	enum dns_status st = map_status(status);
-	const char *why = status == ARES_SUCCESS ? NULL : ares_strerror(status);
-
+	*n = 0;
+	*why = status == ARES_SUCCESS ? NULL : ares_strerror(status);
 	if (st == DNS_OK && res) {
-		for (struct ares_addrinfo_node *node = res->nodes; node && n < DNS_ADDR_MAX; node = node->ai_next) {
+		for (const struct ares_addrinfo_node *node = res->nodes; node && *n < DNS_ADDR_MAX; node = node->ai_next) {
 			if (node->ai_family != AF_INET && node->ai_family != AF_INET6)
 				continue;
-			struct dns_addr *x = &a[n];
+			struct dns_addr *x = &a[*n];
 			memset(x, 0, sizeof *x);
 			x->family = node->ai_family;
 			x->salen = node->ai_addrlen <= sizeof x->sa ? node->ai_addrlen : sizeof x->sa;
 			memcpy(&x->sa, node->ai_addr, x->salen);
 			const void *src = node->ai_family == AF_INET
-				? (const void *)&((struct sockaddr_in *)node->ai_addr)->sin_addr
-				: (const void *)&((struct sockaddr_in6 *)node->ai_addr)->sin6_addr;
+				? (const void *)&((const struct sockaddr_in *)node->ai_addr)->sin_addr
+				: (const void *)&((const struct sockaddr_in6 *)node->ai_addr)->sin6_addr;
 			inet_ntop(node->ai_family, src, x->ip, sizeof x->ip);
 			bool dup = false;
-			for (int k = 0; k < n; k++)
+			for (int k = 0; k < *n; k++)
 				if (strcmp(a[k].ip, x->ip) == 0)
 					dup = true;
 			if (!dup)
-				n++;
+				(*n)++;
 		}
-		if (n == 0)
+		if (*n == 0)
 			st = DNS_NODATA;
 	}
-	if (res)
-		ares_freeaddrinfo(res);
 	/* getaddrinfo says "not found" for a name without addresses too. */
 	if (st == DNS_NXDOMAIN)
-		why = "no address found";
+		*why = "no address found";
+	return st;
+}
+
+static void on_addr(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	(void)timeouts;
+	struct dns_req *r = arg;
+	struct dns_addr a[DNS_ADDR_MAX];
+	int n;
+	const char *why;
+	enum dns_status st = dns_addrs_from_addrinfo(status, res, a, &n, &why);
+	if (res)
+		ares_freeaddrinfo(res);
 	if (r->ctx)
 		r->addr_fn(r->ctx, st, a, n, why);
 	req_free(r);

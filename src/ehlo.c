@@ -29,7 +29,17 @@ const char *ehlo_ext_name(enum ehlo_ext ext)
 	return "?";
 }
 
-/* Append the mechanisms in params to caps->auth, once each, upper case. */
+/* RFC 4422 3.1: a mechanism name is letters, digits, '-' and '_' (some servers send lower case). */
+static bool is_mech_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/*
+ * Append the mechanisms in params to caps->auth, once each, upper case.
+ * A word that is no mechanism name (a NUL, a control or non-ASCII byte in
+ * it) is skipped: it would hide in the list, or repeat one that is there.
+ */
 static void add_auth(struct ehlo_caps *caps, const char *params, size_t len)
 {
 	size_t i = 0;
@@ -40,7 +50,10 @@ static void add_auth(struct ehlo_caps *caps, const char *params, size_t len)
 		while (i < len && params[i] != ' ' && params[i] != '\t')
 			i++;
 		size_t n = i - start;
-		if (n == 0 || n > 40)
+		bool name = n > 0 && n <= 40;
+		for (size_t k = 0; name && k < n; k++)
+			name = is_mech_char((unsigned char)params[start + k]);
+		if (!name)
 			continue;
 		char mech[41];
 		for (size_t k = 0; k < n; k++)

@@ -6,6 +6,17 @@
 
 #include "utf8.h"
 
+/* \uXXXX, or a surrogate pair above U+FFFF (RFC 8259 7). */
+static void escape_cp(struct strbuf *sb, uint32_t cp)
+{
+	if (cp < 0x10000) {
+		strbuf_printf(sb, "\\u%04x", (unsigned)cp);
+		return;
+	}
+	cp -= 0x10000;
+	strbuf_printf(sb, "\\u%04x\\u%04x", (unsigned)(0xd800 + (cp >> 10)), (unsigned)(0xdc00 + (cp & 0x3ff)));
+}
+
 void json_escape(struct strbuf *sb, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -35,6 +46,10 @@ void json_escape(struct strbuf *sb, const char *s, size_t len)
 				/* A server may send Latin-1 or binary; the output stays valid JSON. */
 				strbuf_puts(sb, "\xef\xbf\xbd");
 				i++;
+			} else if (utf8_unsafe(cp)) {
+				/* C1 controls, bidi overrides and the like: valid JSON, but not for a terminal. */
+				escape_cp(sb, cp);
+				i += n;
 			} else {
 				strbuf_append(sb, (const char *)p + i, n);
 				i += n;

@@ -10,19 +10,41 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * A watch is found by its fd, but an fd number is not an identity: within
+ * one epoll_wait batch a callback may unwatch and close fd 7, and open and
+ * watch another fd 7 for someone else; an event of the batch for the old
+ * fd 7 is not for the new owner. So every registration gets a generation,
+ * carried in the epoll data next to the fd, and an event whose generation
+ * is not the watch's current one is dropped.
+ */
 struct watch {
 	loop_fd_fn fn;
 	void *ctx;
 	unsigned events;
+	uint32_t gen;           /* the registration this watch is; 0 = none */
 };
 
 struct loop {
 	int epfd;
 	struct watch *watches;  /* indexed by fd */
 	int nwatches;
+	uint32_t last_gen;
 	struct loop_timer *timers;
 	struct loop_hook hook;
 };
+
+static uint64_t event_data(int fd, uint32_t gen)
+{
+	return (uint64_t)gen << 32 | (uint32_t)fd;
+}
+
+static uint32_t next_gen(struct loop *l)
+{
+	if (++l->last_gen == 0)  /* after 2^32 registrations; 0 means none */
+		l->last_gen = 1;
+	return l->last_gen;
+}
 
 int64_t loop_now_ms(void)
 {
@@ -69,15 +91,24 @@ int loop_watch(struct loop *l, int fd, unsigned events, loop_fd_fn fn, void *ctx
 		l->nwatches = n;
 	}
 	struct epoll_event ev = { 0 };
-	ev.data.fd = fd;
 	if (events & LOOP_READ)
 		ev.events |= EPOLLIN | EPOLLRDHUP;
 	if (events & LOOP_WRITE)
 		ev.events |= EPOLLOUT;
-	int op = l->watches[fd].events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-	if (epoll_ctl(l->epfd, op, fd, &ev) < 0)
+	struct watch *w = &l->watches[fd];
+	/* Changing what an fd is watched for keeps its registration... */
+	uint32_t gen = w->events ? w->gen : next_gen(l);
+	ev.data.u64 = event_data(fd, gen);
+	int r = epoll_ctl(l->epfd, w->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+	if (r < 0 && w->events && errno == ENOENT) {
+		/* ... unless the fd was closed without loop_unwatch (epoll forgot it) and is a new one now. */
+		gen = next_gen(l);
+		ev.data.u64 = event_data(fd, gen);
+		r = epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev);
+	}
+	if (r < 0)
 		return -1;
-	l->watches[fd] = (struct watch){ fn, ctx, events };
+	*w = (struct watch){ fn, ctx, events, gen };
 	return 0;
 }
 
@@ -143,9 +174,9 @@ static int next_timeout(struct loop *l)
 		if (h >= 0 && (best < 0 || h < best))
 			best = h;
 	}
-	/* Wake at least once a second: a safety net, never a correctness need. */
-	if (best < 0 || best > 1000)
-		best = 1000;
+	/* Nothing due: wait for an fd (every deadline is a timer or the hook's). */
+	if (best > INT32_MAX)
+		best = INT32_MAX;
 	return (int)best;
 }
 
@@ -179,18 +210,23 @@ int loop_run(struct loop *l, const bool *stop)
 			return -1;
 		}
 		for (int i = 0; i < n && !*stop; i++) {
-			int fd = evs[i].data.fd;
-			if (fd >= l->nwatches || !l->watches[fd].events)
-				continue; /* unwatched by an earlier callback in this batch */
+			int fd = (int)(uint32_t)evs[i].data.u64;
+			uint32_t gen = (uint32_t)(evs[i].data.u64 >> 32);
+			/* Unwatched by an earlier callback of this batch, or the fd is someone else's now. */
+			if (fd >= l->nwatches || !l->watches[fd].events || l->watches[fd].gen != gen)
+				continue;
+			struct watch w = l->watches[fd];
 			unsigned e = 0;
 			if (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
 				e |= LOOP_READ;
 			if (evs[i].events & EPOLLOUT)
 				e |= LOOP_WRITE;
+			/* Only what is still asked for: an earlier callback may have changed it. */
+			e &= w.events;
 			if (evs[i].events & (EPOLLERR | EPOLLHUP))
 				e |= LOOP_ERROR;
-			struct watch w = l->watches[fd];
-			w.fn(w.ctx, fd, e);
+			if (e)
+				w.fn(w.ctx, fd, e);
 		}
 		if (l->hook.after)
 			l->hook.after(l->hook.ctx);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "utf8.h"
 
 static const struct {
 	enum reply_note note;
@@ -16,6 +17,7 @@ static const struct {
 	{ REPLY_NOTE_CONTROL, N_("reply holds control characters") },
 	{ REPLY_NOTE_ENHANCED_MISMATCH, N_("enhanced status code class differs from the reply code") },
 	{ REPLY_NOTE_NONSTANDARD_CODE, N_("the reply code is outside RFC 5321's grammar") },
+	{ REPLY_NOTE_INVISIBLE, N_("reply holds invisible characters (bidi controls, zero-width or format characters)") },
 };
 
 const char *reply_note_text(enum reply_note note)
@@ -40,6 +42,7 @@ void reply_free(struct reply *r)
 void reply_reader_free(struct reply_reader *rr)
 {
 	reply_free(&rr->reply);
+	strbuf_free(&rr->cut);
 }
 
 void reply_reader_next(struct reply_reader *rr)
@@ -48,6 +51,8 @@ void reply_reader_next(struct reply_reader *rr)
 	strbuf_reset(&keep);
 	memset(&rr->reply, 0, sizeof rr->reply);
 	rr->reply.text = keep;
+	/* A reply ends with a line, so no line is half read here. */
+	rr->octets = 0;
 }
 
 void reply_copy(struct reply *dst, const struct reply *src)
@@ -96,8 +101,9 @@ size_t reply_enhanced_len(const char *s, size_t len)
 	return i;
 }
 
-/* fmt ends with the excerpt's "%s"; a and b fill its %d's, if any. */
-static enum reply_status fail(struct reply_reader *rr, const char *fmt, const char *line, size_t len, int a, int b)
+/* fmt ends with the excerpt's "%s", after nints "%d"s filled by a and b. */
+static enum reply_status fail(struct reply_reader *rr, const char *fmt, int nints, const char *line, size_t len,
+			      int a, int b)
 {
 	/* Keep a short, printable excerpt of the offending line as evidence. */
 	char excerpt[64];
@@ -109,8 +115,10 @@ static enum reply_status fail(struct reply_reader *rr, const char *fmt, const ch
 	excerpt[n] = '\0';
 	if (len > n)
 		snprintf(excerpt + (n > sizeof excerpt - 4 ? sizeof excerpt - 4 : n), 4, "...");
-	if (strstr(fmt, "%d"))
+	if (nints == 2)
 		msg_set(&rr->error, fmt, "dds", a, b, excerpt);
+	else if (nints == 1)
+		msg_set(&rr->error, fmt, "ds", a, excerpt);
 	else
 		msg_set(&rr->error, fmt, "s", excerpt);
 	return REPLY_BAD;
@@ -124,17 +132,32 @@ static enum reply_status take_line(struct reply_reader *rr, const char *line, si
 	if (rr->on_line)
 		rr->on_line(rr->ctx, line, len);
 
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len;) {
 		unsigned char c = (unsigned char)line[i];
-		if (c >= 0x80)
-			r->notes |= REPLY_NOTE_NON_ASCII;
-		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				r->notes |= REPLY_NOTE_CONTROL;
+			i++;
+			continue;
+		}
+		r->notes |= REPLY_NOTE_NON_ASCII;
+		/* What a terminal would act on, hidden in UTF-8: C1 controls, bidi overrides. */
+		uint32_t cp;
+		size_t n = utf8_seq_len((const unsigned char *)line + i, len - i, &cp);
+		if (n == 0) {
+			i++;
+			continue;
+		}
+		if (utf8_is_control(cp))
 			r->notes |= REPLY_NOTE_CONTROL;
+		else if (utf8_is_invisible(cp))
+			r->notes |= REPLY_NOTE_INVISIBLE;
+		i += n;
 	}
 
 	if (len < 3 || !is_digit(line[0]) || !is_digit(line[1]) || !is_digit(line[2]) ||
 	    line[0] < '2' || line[0] > '5')
-		return fail(rr, N_("not an SMTP reply: \"%s\""), line, len, 0, 0);
+		return fail(rr, N_("not an SMTP reply: \"%s\""), 0, line, len, 0, 0);
 	/*
 	 * RFC 5321 allows only 0-5 as the second digit, but servers answer 571,
 	 * 554x-style site codes and the like: the first digit still says what
@@ -143,13 +166,13 @@ static enum reply_status take_line(struct reply_reader *rr, const char *line, si
 	if (line[1] > '5')
 		r->notes |= REPLY_NOTE_NONSTANDARD_CODE;
 	if (len > 3 && line[3] != ' ' && line[3] != '-')
-		return fail(rr, N_("not an SMTP reply: \"%s\""), line, len, 0, 0);
+		return fail(rr, N_("not an SMTP reply: \"%s\""), 0, line, len, 0, 0);
 
 	int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 	if (r->nlines > 0 && code != r->code)
-		return fail(rr, N_("reply code changed from %d to %d within one reply: \"%s\""), line, len, r->code, code);
+		return fail(rr, N_("reply code changed from %d to %d within one reply: \"%s\""), 2, line, len, r->code, code);
 	if (++r->nlines > REPLY_LINES_MAX)
-		return fail(rr, N_("reply has too many lines: \"%s\""), line, len, 0, 0);
+		return fail(rr, N_("reply has too many lines: \"%s\""), 0, line, len, 0, 0);
 	r->code = code;
 
 	const char *text = len > 4 ? line + 4 : line + len;
@@ -179,6 +202,27 @@ static enum reply_status take_line(struct reply_reader *rr, const char *line, si
 	return last ? REPLY_DONE : REPLY_MORE;
 }
 
+/* Count n more octets of this reply; false once it passes REPLY_OCTETS_MAX. */
+static bool count_octets(struct reply_reader *rr, size_t n)
+{
+	rr->octets += n;
+	return rr->octets <= REPLY_OCTETS_MAX;
+}
+
+static enum reply_status too_long(struct reply_reader *rr, const char *line, size_t len)
+{
+	return fail(rr, N_("reply longer than %d octets: \"%s\""), 1, line, len, REPLY_OCTETS_MAX, 0);
+}
+
+/*
+ * A line is taken only once its LF has come: a line longer than
+ * REPLY_LINE_MAX keeps its first REPLY_LINE_MAX octets in rr->cut, the rest
+ * is dropped as it arrives, and the line - maybe the last of its reply -
+ * counts when it ends. So a reply is never complete in the middle of a
+ * line, and what the server sends after it is never taken for the next
+ * reply. An end that never comes is the caller's step timeout, or, sooner,
+ * REPLY_OCTETS_MAX.
+ */
 enum reply_status reply_reader_feed(struct reply_reader *rr, const char *buf, size_t len, size_t *used)
 {
 	size_t pos = 0;
@@ -190,39 +234,63 @@ enum reply_status reply_reader_feed(struct reply_reader *rr, const char *buf, si
 
 		if (rr->discarding) {
 			if (!lf) {
+				rr->cut_cr = start[avail - 1] == '\r';
 				*used = len;
+				if (!count_octets(rr, avail))
+					return too_long(rr, rr->cut.data, rr->cut.len);
 				return REPLY_MORE;
 			}
+			size_t advance = (size_t)(lf - start) + 1;
+			bool cr = lf > start ? lf[-1] == '\r' : rr->cut_cr;
+			pos += advance;
+			if (!count_octets(rr, advance)) {
+				*used = pos;
+				return too_long(rr, rr->cut.data, rr->cut.len);
+			}
+			if (!cr)
+				rr->reply.notes |= REPLY_NOTE_BARE_LF;
 			rr->discarding = false;
-			pos += (size_t)(lf - start) + 1;
+			enum reply_status st = take_line(rr, rr->cut.data, rr->cut.len);
+			strbuf_reset(&rr->cut);
+			if (st != REPLY_MORE) {
+				*used = pos;
+				return st;
+			}
 			continue;
 		}
 
-		size_t linelen;
-		size_t advance;
 		if (!lf) {
 			if (avail <= REPLY_LINE_MAX) {
 				*used = pos;
 				return REPLY_MORE;
 			}
-			/* No end in sight: cut here and drop the rest of the line when it comes. */
-			linelen = REPLY_LINE_MAX;
-			advance = avail;
+			/* No end in sight: keep the start, drop the rest until the LF comes. */
+			strbuf_reset(&rr->cut);
+			strbuf_append(&rr->cut, start, REPLY_LINE_MAX);
 			rr->discarding = true;
+			rr->cut_cr = start[avail - 1] == '\r';
 			rr->reply.notes |= REPLY_NOTE_LINE_CUT;
-		} else {
-			linelen = (size_t)(lf - start);
-			advance = linelen + 1;
-			if (linelen > 0 && start[linelen - 1] == '\r')
-				linelen--;
-			else
-				rr->reply.notes |= REPLY_NOTE_BARE_LF;
-			if (linelen > REPLY_LINE_MAX) {
-				linelen = REPLY_LINE_MAX;
-				rr->reply.notes |= REPLY_NOTE_LINE_CUT;
-			}
+			*used = len;
+			if (!count_octets(rr, avail))
+				return too_long(rr, start, REPLY_LINE_MAX);
+			return REPLY_MORE;
+		}
+
+		size_t linelen = (size_t)(lf - start);
+		size_t advance = linelen + 1;
+		if (linelen > 0 && start[linelen - 1] == '\r')
+			linelen--;
+		else
+			rr->reply.notes |= REPLY_NOTE_BARE_LF;
+		if (linelen > REPLY_LINE_MAX) {
+			linelen = REPLY_LINE_MAX;
+			rr->reply.notes |= REPLY_NOTE_LINE_CUT;
 		}
 		pos += advance;
+		if (!count_octets(rr, advance)) {
+			*used = pos;
+			return too_long(rr, start, linelen);
+		}
 		enum reply_status st = take_line(rr, start, linelen);
 		if (st != REPLY_MORE) {
 			*used = pos;

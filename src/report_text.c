@@ -48,7 +48,7 @@ void report_sanitize(struct strbuf *out, const char *s, size_t len)
 	while (i < len) {
 		uint32_t cp;
 		size_t n = utf8_seq_len(p + i, len - i, &cp);
-		if (n == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+		if (n == 0 || utf8_unsafe(cp)) {
 			if (p[i] == '\t')
 				strbuf_putc(out, ' ');
 			else

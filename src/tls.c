@@ -18,6 +18,14 @@
 
 #include "i18n.h"
 
+/*
+ * Host-name matching as RFC 9525 wants it: a wildcard only as
+ * the whole left-most label ("*.example.org", never "m*.example.org"), and
+ * never the subject's CN as a fallback when the certificate has no DNS
+ * SAN. OpenSSL's defaults (flags 0) allow both.
+ */
+#define TLS_HOST_FLAGS (X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT)
+
 void tls_last_error(char *buf, size_t len)
 {
 	unsigned long e = ERR_get_error();
@@ -224,10 +232,10 @@ void tls_info_collect(SSL *ssl, const char *name, struct tls_info *info)
 		snprintf(info->verify_error, sizeof info->verify_error, "%s", X509_verify_cert_error_string(vr));
 
 	if (name && name[0]) {
-		/* An IP address is matched against IP SANs, a name against DNS SANs and CN. */
+		/* An IP address is matched against IP SANs, a name against DNS SANs only. */
 		int m = X509_check_ip_asc(cert, name, 0);
 		if (m < 0)
-			m = X509_check_host(cert, name, 0, 0, NULL);
+			m = X509_check_host(cert, name, 0, TLS_HOST_FLAGS, NULL);
 		info->name_matched = m == 1;
 	}
 	X509_free(cert);

@@ -46,4 +46,11 @@ expect_one_json "json -v: one line"
 expect_jq_true "json -v: transcript has RCPT" "$PROBE_OUT" '.transcript | any(startswith("C: RCPT TO:"))'
 expect_jq_true "json -v: escapes kept as data" "$PROBE_OUT" '.reply.text | contains("\u001b[2J")'
 expect_eq "json -v: stderr empty" "$PROBE_ERR" ""
+# The text report escapes what a terminal would act on or hide: a bidi
+# override (U+202E) and C1 controls come out as \xNN, never raw.
+fake_start 127.0.0.1 "$FIXTURES/smtp/json-bidi-c1.dialog"
+run_probe --timeout 3 --server "127.0.0.1:$FAKE_PORT" user@example.test
+fake_finish
+expect_match "text: U+202E escaped" "$PROBE_OUT" 'no such user \\xe2\\x80\\xaegpj\.exe\\xc2\\x85\\xc2\\x9b31m'
+expect_eq "text: no raw U+202E" "$(grep -c $'\xe2\x80\xae' <<<"$PROBE_OUT")" 0
 assert_done

@@ -44,6 +44,7 @@ fixture_dir=$(cd "$(dirname "$fixture")" && pwd)
 declare -A one=()
 single_keys=" description args address listen certs cert expect-exit expect-verdict expect-step expect-failure expect-code expect-enhanced "
 expect_text=() expect_note=() expect_client=() expect_no_client=() expect_jq=() expect_absent=() env_vars=()
+expect_json_text=() expect_absent_bytes=()
 
 lineno=0
 saw_separator=0
@@ -70,6 +71,15 @@ while IFS= read -r line || [[ -n $line ]]; do
 		[[ -n $value ]] || harness_error "$fixture:$lineno: expect-absent wants a text"
 		expect_absent+=("$value")
 		;;
+	expect-json-text)
+		[[ -n $value ]] || harness_error "$fixture:$lineno: expect-json-text wants a text"
+		expect_json_text+=("$value")
+		;;
+	expect-absent-bytes)
+		[[ $value =~ ^[0-9A-Fa-f]{2}([[:blank:]]*[0-9A-Fa-f]{2})*$ ]] ||
+			harness_error "$fixture:$lineno: expect-absent-bytes wants hex pairs, as !raw"
+		expect_absent_bytes+=("${value//[[:blank:]]/}")
+		;;
 	env)
 		[[ $value =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || harness_error "$fixture:$lineno: want 'env: NAME=VALUE', got: $value"
 		env_vars+=("$value")
@@ -91,8 +101,8 @@ if [[ -n $cert || ${one[certs]:-no} == yes ]]; then
 	use_certs=1
 	cert=${cert:-valid}
 	case $cert in
-	valid | expired | wrongname | selfsigned) ;;
-	*) harness_error "$fixture: cert: wants valid, expired, wrongname or selfsigned, got '$cert'" ;;
+	valid | expired | wrongname | selfsigned | partialwild | cnonly | wildcard) ;;
+	*) harness_error "$fixture: cert: wants valid, expired, wrongname, selfsigned, partialwild, cnonly or wildcard, got '$cert'" ;;
 	esac
 elif [[ -n ${one[certs]:-} && ${one[certs]} != no ]]; then
 	harness_error "$fixture: certs: wants yes or no"
@@ -290,6 +300,17 @@ for s in ${expect_absent[@]+"${expect_absent[@]}"}; do
 	if grep -qF -- "$s" "$tmp/out" "$tmp/err"; then
 		mismatch "absent from stdout and stderr" "$(jq_string "$s") nowhere" "$(cat "$tmp/out" "$tmp/err" | grep -cF -- "$s") line(s) hold it"
 	fi
+done
+# The JSON as printed, before any parser decodes its escapes.
+for s in ${expect_json_text[@]+"${expect_json_text[@]}"}; do
+	grep -qF -- "$s" "$tmp/out" || mismatch "stdout (the JSON text) contains" "$s" "$(head -c 300 "$tmp/out")"
+done
+# Raw bytes (a bidi override, a C1 control) nowhere in stdout: compared as
+# blank-separated hex pairs, so a match always starts on a byte.
+out_hex=" $(od -An -v -tx1 "$tmp/out" | tr -s ' \n' '  ') "
+for h in ${expect_absent_bytes[@]+"${expect_absent_bytes[@]}"}; do
+	h=$(sed 's/../& /g; s/ $//' <<<"${h,,}")
+	[[ $out_hex == *" $h "* ]] && mismatch "bytes absent from stdout" "no $h" "present: $(head -c 300 "$tmp/out")"
 done
 if grep -q '^FORBIDDEN: ' "$tmp/fake.log" 2>/dev/null; then
 	mismatch "no DATA or BDAT" "none" "$(grep '^FORBIDDEN: ' "$tmp/fake.log" | head -3 | tr '\n' ' ')"

@@ -10,10 +10,18 @@
 #   wrongname.pem, .key    wrong.example.test only (SAN DNS:wrong.example.test),
 #                          by the CA, valid
 #   selfsigned.pem, .key   mx.tls.test, self-signed (no CA), valid
+#   partialwild.pem, .key  by the CA, valid, SAN DNS:m*.tls.test only: a partial
+#                          wildcard, which RFC 9525 does not let match
+#                          mx.tls.test (OpenSSL's default flags would)
+#   cnonly.pem, .key       by the CA, valid, CN=mx.tls.test and no SAN at all:
+#                          the CN is no host name (RFC 9525 has no CN-ID), no match
+#   wildcard.pem, .key     by the CA, valid, SAN DNS:*.tls.test: a wildcard as
+#                          the whole left-most label, which does match
 #
 # Each server .pem holds the leaf only. Idempotent: once DIR/.complete
-# exists nothing is redone, and concurrent runs (meson runs tests in
-# parallel) serialise on DIR/.lock. Dates in the past are set with
+# exists and every file above is there, nothing is redone (a directory made
+# by an older version of this script is completed); concurrent runs (meson
+# runs tests in parallel) serialise on DIR/.lock. Dates in the past are set with
 # `openssl ca -startdate/-enddate` (the x509 command of OpenSSL 3.0 cannot).
 #
 # Exit status: 0 the files are there; 1 openssl failed (its messages on stderr).
@@ -26,7 +34,17 @@ dir=$(cd "$dir" && pwd)
 exec {lock}>"$dir/.lock"
 flock -w 60 "$lock"
 
-[[ -e $dir/.complete ]] && exit 0
+files=(ca.pem valid.pem valid.key expired.pem expired.key wrongname.pem wrongname.key
+	selfsigned.pem selfsigned.key partialwild.pem partialwild.key cnonly.pem cnonly.key
+	wildcard.pem wildcard.key)
+complete() {
+	[[ -e $dir/.complete ]] || return 1
+	local f
+	for f in "${files[@]}"; do
+		[[ -e $dir/$f ]] || return 1
+	done
+}
+complete && exit 0
 
 work=$(mktemp -d "$dir/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -91,6 +109,29 @@ subjectAltName = DNS:wrong.example.test
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 
+[ server_partialwild ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:m*.tls.test
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ server_cnonly ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ server_wildcard ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:*.tls.test
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
 [ self_mx ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -119,6 +160,9 @@ sign() { # NAME CN EXTENSIONS START END
 sign valid mx.tls.test server_mx "$yesterday" "$in10y"
 sign expired mx.tls.test server_mx 20200101000000Z 20210101000000Z
 sign wrongname wrong.example.test server_wrong "$yesterday" "$in10y"
+sign partialwild partial-wildcard.tls.test server_partialwild "$yesterday" "$in10y"
+sign cnonly mx.tls.test server_cnonly "$yesterday" "$in10y"
+sign wildcard wildcard.tls.test server_wildcard "$yesterday" "$in10y"
 
 newkey selfsigned.key
 openssl req -new -config ca.cnf -key selfsigned.key -subj "/O=smtpprobe tests/CN=mx.tls.test" -out selfsigned.csr
@@ -128,6 +172,12 @@ openssl ca -batch -config ca.cnf -selfsign -keyfile selfsigned.key -extensions s
 # Sanity: the CA-signed ones chain (expiry aside), the self-signed one does not.
 openssl verify -CAfile ca.pem -verify_hostname mx.tls.test valid.pem >/dev/null
 openssl verify -CAfile ca.pem -no_check_time wrongname.pem >/dev/null
+openssl verify -CAfile ca.pem -verify_hostname mx.tls.test wildcard.pem >/dev/null
+# OpenSSL's default name check accepts both of these: the fixtures that use
+# them test smtpprobe's flags, not OpenSSL's defaults.
+for f in partialwild cnonly; do
+	openssl verify -CAfile ca.pem -verify_hostname mx.tls.test "$f.pem" >/dev/null
+done
 for bad in expired selfsigned; do
 	if openssl verify -CAfile ca.pem "$bad.pem" >/dev/null 2>&1; then
 		echo "gen-certs.sh: $bad.pem verifies, but must not" >&2
@@ -135,8 +185,7 @@ for bad in expired selfsigned; do
 	fi
 done
 
-for f in ca.pem valid.pem valid.key expired.pem expired.key wrongname.pem wrongname.key \
-	selfsigned.pem selfsigned.key; do
+for f in "${files[@]}"; do
 	chmod 0644 "$f"
 	mv -f "$f" "$dir/$f"
 done

@@ -24,8 +24,16 @@
 #define A61 A16 A16 A16 "aaaaaaaaaaaaa"
 #define A62 A61 "a"
 #define A54 A16 A16 A16 "aaaaaa"
+#define A60 A16 A16 A16 "aaaaaaaaaaaa"
+#define DOMAIN252 A63 "." A63 "." A63 "." A60
 #define DOMAIN253 A63 "." A63 "." A63 "." A61 /* 3 * 64 + 61 */
 #define DOMAIN254 A63 "." A63 "." A63 "." A62
+#define A48 A16 A16 A16
+#define A47 A16 A16 "aaaaaaaaaaaaaaa"
+#define DOMAIN189 A63 "." A63 "." A61
+#define DOMAIN190 A63 "." A63 "." A62
+/* "b\xc3\xbccher" (7 octets) is "xn--bcher-kva" (13) in A-labels. */
+#define BUECHER_DOMAIN(tail) "b\xc3\xbc" "cher." A63 "." A63 "." tail
 
 struct parse_case {
 	const char *name;
@@ -99,8 +107,11 @@ static const struct parse_case cases[] = {
 	OK("64-octet local", A64 "@x.org", A64, "x.org", "x.org"),
 	ERR("65-octet local", A65 "@x.org", ADDR_ERR_LOCAL_TOO_LONG),
 	ERR("65-octet quoted local", "\"" A63 "\"@x.org", ADDR_ERR_LOCAL_TOO_LONG),
-	OK("253-octet domain", "u@" DOMAIN253, "u", DOMAIN253, DOMAIN253),
-	OK("253-octet domain plus dot", "u@" DOMAIN253 ".", "u", DOMAIN253, DOMAIN253),
+	OK("252-octet domain", "u@" DOMAIN252, "u", DOMAIN252, DOMAIN252),
+	OK("252-octet domain plus dot", "u@" DOMAIN252 ".", "u", DOMAIN252, DOMAIN252),
+	/* A valid domain, but "<u@" + 253 + ">" is one octet over the path limit. */
+	ERR("253-octet domain", "u@" DOMAIN253, ADDR_ERR_PATH_TOO_LONG),
+	ERR("253-octet domain plus dot", "u@" DOMAIN253 ".", ADDR_ERR_PATH_TOO_LONG),
 	ERR("254-octet domain", "u@" DOMAIN254, ADDR_ERR_DOMAIN_TOO_LONG),
 	OK("63-octet label", "u@" A63 ".org", "u", A63 ".org", A63 ".org"),
 	ERR("64-octet label", "u@" A64 ".org", ADDR_ERR_DOMAIN_SYNTAX),
@@ -183,6 +194,32 @@ static const struct parse_case cases[] = {
 	ERR("truncated sequence", "user@x.org\xe7\x94", ADDR_ERR_UTF8),
 	ERR("lone continuation", "\x80@x.org", ADDR_ERR_UTF8),
 
+	/* Invisible characters: what is shown would not be what is probed. */
+	ERR("zero-width space", "us\xe2\x80\x8b" "er@x.org", ADDR_ERR_INVISIBLE),
+	ERR("BOM in front", "\xef\xbb\xbf" "user@x.org", ADDR_ERR_INVISIBLE),
+	ERR("BOM at the end", "user@x.org\xef\xbb\xbf", ADDR_ERR_INVISIBLE),
+	ERR("right-to-left override", "\xe2\x80\xae" "gro.x@resu", ADDR_ERR_INVISIBLE),
+	ERR("bidi isolate quoted", "\"a\xe2\x81\xa6" "b\"@x.org", ADDR_ERR_INVISIBLE),
+	ERR("RLM in domain", "user@x\xe2\x80\x8f.org", ADDR_ERR_INVISIBLE),
+	/* UTS #46 would map it away and probe example.org without a word. */
+	ERR("soft hyphen in domain", "user@exam\xc2\xad" "ple.org", ADDR_ERR_INVISIBLE),
+	ERR("word joiner", "user\xe2\x81\xa0@x.org", ADDR_ERR_INVISIBLE),
+	ERR("tag character", "user\xf3\xa0\x80\x81@x.org", ADDR_ERR_INVISIBLE),
+	ERR("control beats invisible", "\xe2\x80\x8b" "a\xc2\x85@x.org", ADDR_ERR_CONTROL),
+	ERR("broken UTF-8 beats invisible", "\xe2\x80\x8b" "a\xff@x.org", ADDR_ERR_UTF8),
+	OK8("zero-width non-joiner is a letter's business", "a\xe2\x80\x8c" "b@x.org", "a\xe2\x80\x8c" "b", "x.org", "x.org"),
+
+	/* The whole path, "<" local "@" domain ">", is at most 256 octets (RFC 5321 4.5.3.1.3). */
+	OK("path of 256 octets", A64 "@" DOMAIN189, A64, DOMAIN189, DOMAIN189),
+	OK("path of 256 octets, bracketed", "<" A64 "@" DOMAIN189 ">", A64, DOMAIN189, DOMAIN189),
+	ERR("path of 257 octets", A64 "@" DOMAIN190, ADDR_ERR_PATH_TOO_LONG),
+	ERR("path of 257 octets, bracketed", "<" A64 "@" DOMAIN190 ">", ADDR_ERR_PATH_TOO_LONG),
+	ERR("path of 257 octets, quoted local", "\"" A62 "\"@" DOMAIN190, ADDR_ERR_PATH_TOO_LONG),
+	ERR("path of 257 octets in A-labels", A64 "@" BUECHER_DOMAIN(A48), ADDR_ERR_PATH_TOO_LONG),
+	OK("path of 256 octets in A-labels", A64 "@" BUECHER_DOMAIN(A47), A64,
+	   "xn--bcher-kva." A63 "." A63 "." A47, "b\xc3\xbc" "cher." A63 "." A63 "." A47),
+	{ .name = "long sender path", .in = A64 "@" DOMAIN190, .allow_null = true, .err = ADDR_ERR_PATH_TOO_LONG },
+
 	/* Empty and null. */
 	ERR("empty", "", ADDR_ERR_EMPTY),
 	ERR("null path refused", "<>", ADDR_ERR_EMPTY),
@@ -232,12 +269,12 @@ static void test_parse_case(void **state)
 /* Every code in the table above is exercised, so a new code needs a row. */
 static void test_every_error_covered(void **state)
 {
-	bool seen[ADDR_ERR_UTF8 + 1] = { false };
+	bool seen[ADDR_ERR_PATH_TOO_LONG + 1] = { false };
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		seen[cases[i].err] = true;
-	for (int e = ADDR_OK; e <= ADDR_ERR_UTF8; e++)
+	for (int e = ADDR_OK; e <= ADDR_ERR_PATH_TOO_LONG; e++)
 		if (!seen[e])
 			fail_msg("no test case expects error %d (%s)", e, addr_strerror((enum addr_error)e));
 }
@@ -245,7 +282,7 @@ static void test_every_error_covered(void **state)
 static void test_strerror(void **state)
 {
 	(void)state;
-	for (int e = ADDR_OK; e <= ADDR_ERR_UTF8; e++) {
+	for (int e = ADDR_OK; e <= ADDR_ERR_PATH_TOO_LONG; e++) {
 		const char *t = addr_strerror((enum addr_error)e);
 		assert_non_null(t);
 		assert_true(strlen(t) > 0);
@@ -256,7 +293,9 @@ static void test_strerror(void **state)
 	}
 	assert_string_equal(addr_strerror(ADDR_ERR_LOCAL_TOO_LONG), "the local part is longer than 64 octets");
 	assert_non_null(strstr(addr_strerror(ADDR_ERR_CONTROL), "control character"));
-	assert_string_equal(addr_strerror((enum addr_error)(ADDR_ERR_UTF8 + 1)), "unknown address error");
+	assert_non_null(strstr(addr_strerror(ADDR_ERR_INVISIBLE), "invisible character"));
+	assert_non_null(strstr(addr_strerror(ADDR_ERR_PATH_TOO_LONG), "256 octets"));
+	assert_string_equal(addr_strerror((enum addr_error)(ADDR_ERR_PATH_TOO_LONG + 1)), "unknown address error");
 	assert_string_equal(addr_strerror((enum addr_error)-1), "unknown address error");
 }
 

@@ -88,6 +88,22 @@ static void test_keyword_overflow(void **state)
 	assert_true(c.ext & EHLO_8BITMIME); /* still recognised past the stored list */
 }
 
+/* Words that are no mechanism names (a NUL, controls, non-ASCII) stay out of the AUTH list. */
+static void test_auth_names_only(void **state)
+{
+	(void)state;
+	static const char wire[] = "250-x\r\n250-AUTH A\0XOA plain \x01x l\xc3\xa9gin\r\n250 AUTH a\0XOA LOGIN\r\n";
+	struct reply_reader rr;
+	reply_reader_init(&rr);
+	size_t used;
+	assert_int_equal(reply_reader_feed(&rr, wire, sizeof wire - 1, &used), REPLY_DONE);
+	struct ehlo_caps c;
+	ehlo_parse(&rr.reply, false, &c);
+	assert_string_equal(c.auth, "PLAIN LOGIN");
+	assert_true(c.ext & EHLO_AUTH);
+	reply_reader_free(&rr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +113,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_is_not_keyword),
 		cmocka_unit_test(test_helo_only),
 		cmocka_unit_test(test_keyword_overflow),
+		cmocka_unit_test(test_auth_names_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,6 +33,24 @@ static void test_escape(void **state)
 	check_escape("\xed\xa0\x80", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* surrogate */
 }
 
+/* What a terminal would act on never leaves the writer raw: C1, bidi, separators, tags. */
+static void test_escape_unsafe(void **state)
+{
+	(void)state;
+	check_escape("\xc2\x9b" "31m", 5, "\"\\u009b31m\"");             /* C1 CSI */
+	check_escape("\xc2\x85", 2, "\"\\u0085\"");                       /* NEL */
+	check_escape("a\xe2\x80\xae" "b", 5, "\"a\\u202eb\"");            /* RLO */
+	check_escape("\xe2\x81\xa6\xe2\x81\xa9", 6, "\"\\u2066\\u2069\""); /* LRI PDI */
+	check_escape("\xe2\x80\x8f", 3, "\"\\u200f\"");                   /* RLM */
+	check_escape("\xd8\x9c", 2, "\"\\u061c\"");                       /* ALM */
+	check_escape("\xe2\x80\xa8\xe2\x80\xa9", 6, "\"\\u2028\\u2029\""); /* LS PS */
+	check_escape("\xe2\x80\x8b\xef\xbb\xbf", 6, "\"\\u200b\\ufeff\""); /* ZWSP BOM */
+	check_escape("\xf3\xa0\x80\x81", 4, "\"\\udb40\\udc01\"");       /* U+E0001, a surrogate pair */
+	/* Visible text and the joiners stay as they are. */
+	check_escape("\xc2\xa0\xe2\x80\x8c\xe2\x80\x8d", 8, "\"\xc2\xa0\xe2\x80\x8c\xe2\x80\x8d\"");
+	check_escape("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", 8, "\"\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\""); /* Hebrew */
+}
+
 static void test_structure(void **state)
 {
 	(void)state;
@@ -66,6 +84,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_escape_unsafe),
 		cmocka_unit_test(test_structure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

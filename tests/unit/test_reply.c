@@ -38,6 +38,10 @@ static const struct reply_case cases[] = {
 	{ "not enhanced", "250 2.0 short\r\n", REPLY_DONE, 250, "", "2.0 short", 0 },
 	{ "non-ascii", "220 h\xc3\xa9llo\r\n", REPLY_DONE, 220, "", "h\xc3\xa9llo", REPLY_NOTE_NON_ASCII },
 	{ "control", "220 a\x01" "b\r\n", REPLY_DONE, 220, "", "a\x01" "b", REPLY_NOTE_CONTROL },
+	{ "C1 control", "220 a\xc2\x9b" "b\r\n", REPLY_DONE, 220, "", "a\xc2\x9b" "b", REPLY_NOTE_NON_ASCII | REPLY_NOTE_CONTROL },
+	{ "bidi override", "550 a\xe2\x80\xae" "b\r\n", REPLY_DONE, 550, "", "a\xe2\x80\xae" "b", REPLY_NOTE_NON_ASCII | REPLY_NOTE_INVISIBLE },
+	{ "zero-width space", "550 a\xe2\x80\x8b" "b\r\n", REPLY_DONE, 550, "", "a\xe2\x80\x8b" "b", REPLY_NOTE_NON_ASCII | REPLY_NOTE_INVISIBLE },
+	{ "Latin-1 is no C1", "220 \x9b\xe9\r\n", REPLY_DONE, 220, "", "\x9b\xe9", REPLY_NOTE_NON_ASCII },
 	{ "incomplete line", "250 OK", REPLY_MORE, 0, "", "", 0 },
 	{ "incomplete reply", "250-one\r\n", REPLY_MORE, 0, "", "", 0 },
 	{ "garbage", "HTTP/1.1 400 Bad Request\r\n", REPLY_BAD, 0, "", "", 0 },
@@ -154,8 +158,13 @@ static void test_overlong_line(void **state)
 	strbuf_free(&in);
 }
 
-/* A line with no end in sight is cut without waiting for LF: memory stays bounded. */
-static void test_endless_line_is_bounded(void **state)
+/*
+ * A line with no end in sight is cut, its rest dropped as it comes (memory
+ * stays bounded), but the reply is complete only when the line ends: a
+ * client that took it for complete would send EHLO while the server is
+ * still mid-line, and read the rest of the line as the EHLO reply.
+ */
+static void test_cut_line_waits_for_its_end(void **state)
 {
 	(void)state;
 	char chunk[3000];
@@ -164,17 +173,176 @@ static void test_endless_line_is_bounded(void **state)
 	struct reply_reader rr;
 	reply_reader_init(&rr);
 	size_t used;
-	assert_int_equal(reply_reader_feed(&rr, chunk, sizeof chunk, &used), REPLY_DONE);
+	assert_int_equal(reply_reader_feed(&rr, chunk, sizeof chunk, &used), REPLY_MORE);
 	assert_int_equal(used, sizeof chunk);
-	assert_true(rr.reply.notes & REPLY_NOTE_LINE_CUT);
-	reply_reader_next(&rr);
-	/* Still inside the cut line: everything up to LF is dropped. */
+	assert_true(rr.reply.notes & REPLY_NOTE_LINE_CUT);  /* noted at once, for a timeout's report */
 	memset(chunk, 'z', sizeof chunk);
 	assert_int_equal(reply_reader_feed(&rr, chunk, sizeof chunk, &used), REPLY_MORE);
 	assert_int_equal(used, sizeof chunk);
 	assert_int_equal(reply_reader_feed(&rr, "zz\r\n250 ok\r\n", 12, &used), REPLY_DONE);
+	assert_int_equal(used, 4);
+	assert_int_equal(rr.reply.code, 220);
+	assert_int_equal(rr.reply.text.len, REPLY_LINE_MAX - 4);
+	assert_int_equal(strspn(strbuf_str(&rr.reply.text), "y"), REPLY_LINE_MAX - 4);
+	assert_false(rr.reply.notes & REPLY_NOTE_BARE_LF);
+	reply_reader_next(&rr);
+	assert_int_equal(reply_reader_feed(&rr, "250 ok\r\n", 8, &used), REPLY_DONE);
 	assert_int_equal(rr.reply.code, 250);
+	assert_string_equal(strbuf_str(&rr.reply.text), "ok");
+	assert_false(rr.reply.notes & REPLY_NOTE_LINE_CUT);
 	reply_reader_free(&rr);
+}
+
+/*
+ * Feed `in` in pieces of `chunk` octets, as a socket would deliver it, the
+ * caller keeping what the reader did not use (as smtp.c does). Returns the
+ * offset in `in` at which each reply completed, in want[] order.
+ */
+static void feed_in_pieces(const struct strbuf *in, size_t chunk, size_t *done_at, int ndone,
+			   struct reply *replies)
+{
+	struct reply_reader rr;
+	reply_reader_init(&rr);
+	struct strbuf buf = STRBUF_INIT;
+	int got = 0;
+	for (size_t off = 0; off < in->len;) {
+		size_t n = in->len - off < chunk ? in->len - off : chunk;
+		strbuf_append(&buf, in->data + off, n);
+		off += n;
+		for (;;) {
+			size_t used;
+			enum reply_status st = reply_reader_feed(&rr, buf.data, buf.len, &used);
+			assert_true(used <= buf.len);
+			/* Only the unfinished start of one short line is ever left to the caller. */
+			strbuf_consume(&buf, used);
+			if (st == REPLY_MORE)
+				break;
+			assert_int_equal(st, REPLY_DONE);
+			assert_true(got < ndone);
+			/* Complete exactly where its last line ended: nothing of it is left over. */
+			done_at[got] = off - buf.len;
+			reply_copy(&replies[got], &rr.reply);
+			got++;
+			reply_reader_next(&rr);
+		}
+		assert_true(buf.len <= REPLY_LINE_MAX);
+	}
+	assert_int_equal(got, ndone);
+	strbuf_free(&buf);
+	reply_reader_free(&rr);
+}
+
+static void test_cut_line_in_pieces(void **state)
+{
+	(void)state;
+	struct strbuf in = STRBUF_INIT;
+	/* The cut line is the last of its reply: the reply ends where the line does. */
+	strbuf_puts(&in, "220-first\r\n220 ");
+	for (int i = 0; i < 1500; i++)
+		strbuf_putc(&in, 'x');
+	strbuf_puts(&in, "\r\n");
+	size_t first_end = in.len;
+	strbuf_puts(&in, "250 next\r\n");
+	static const size_t chunks[] = { 1, 2, 3, 7, 999, 1000, 1001, 1003, 1014, 1015, 1516, 1517, 4096 };
+	for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+		size_t done_at[2];
+		struct reply replies[2] = { 0 };
+		feed_in_pieces(&in, chunks[c], done_at, 2, replies);
+		if (done_at[0] != first_end)
+			fail_msg("pieces of %zu: first reply complete at %zu, want %zu", chunks[c], done_at[0], first_end);
+		assert_int_equal(done_at[1], in.len);
+		assert_int_equal(replies[0].code, 220);
+		assert_int_equal(replies[0].nlines, 2);
+		assert_int_equal(replies[0].text.len, strlen("first\n") + REPLY_LINE_MAX - 4);
+		assert_true(replies[0].notes & REPLY_NOTE_LINE_CUT);
+		if (replies[0].notes & REPLY_NOTE_BARE_LF)
+			fail_msg("pieces of %zu: a CRLF split across pieces is no bare LF", chunks[c]);
+		assert_int_equal(replies[1].code, 250);
+		assert_string_equal(strbuf_str(&replies[1].text), "next");
+		reply_free(&replies[0]);
+		reply_free(&replies[1]);
+	}
+	strbuf_free(&in);
+}
+
+/* A cut line that ends in a bare LF says so, whichever piece the LF comes in. */
+static void test_cut_line_bare_lf(void **state)
+{
+	(void)state;
+	struct strbuf in = STRBUF_INIT;
+	strbuf_puts(&in, "220 ");
+	for (int i = 0; i < 1996; i++)
+		strbuf_putc(&in, 'x');
+	strbuf_puts(&in, "\n");
+	static const size_t chunks[] = { 1, 1001, 2000, 4096 };
+	for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+		size_t done_at;
+		struct reply r = { 0 };
+		feed_in_pieces(&in, chunks[c], &done_at, 1, &r);
+		assert_int_equal(done_at, in.len);
+		assert_true(r.notes & REPLY_NOTE_BARE_LF);
+		assert_true(r.notes & REPLY_NOTE_LINE_CUT);
+		reply_free(&r);
+	}
+	strbuf_free(&in);
+}
+
+/* An endless line, or endless lines, end as a protocol error at REPLY_OCTETS_MAX. */
+static void test_octet_cap(void **state)
+{
+	(void)state;
+	struct reply_reader rr;
+	reply_reader_init(&rr);
+	char chunk[4096];
+	memset(chunk, 'x', sizeof chunk);
+	memcpy(chunk, "220 ", 4);
+	size_t fed = 0, used;
+	enum reply_status st;
+	do {
+		st = reply_reader_feed(&rr, chunk, sizeof chunk, &used);
+		assert_int_equal(used, sizeof chunk);
+		fed += used;
+		memset(chunk, 'x', 4);
+	} while (st == REPLY_MORE && fed < 10 * REPLY_OCTETS_MAX);
+	assert_int_equal(st, REPLY_BAD);
+	assert_true(fed > REPLY_OCTETS_MAX && fed <= REPLY_OCTETS_MAX + sizeof chunk);
+	struct strbuf m = STRBUF_INIT;
+	msg_format(&rr.error, false, &m);
+	assert_non_null(strstr(strbuf_str(&m), "longer than 65536 octets"));
+	strbuf_free(&m);
+	reply_reader_free(&rr);
+
+	/* Many long lines, fewer than REPLY_LINES_MAX: the same. */
+	struct strbuf in = STRBUF_INIT;
+	for (int i = 0; i < 100; i++) {
+		strbuf_puts(&in, "250-");
+		for (int k = 0; k < 990; k++)
+			strbuf_putc(&in, 'x');
+		strbuf_puts(&in, "\r\n");
+	}
+	strbuf_puts(&in, "250 end\r\n");
+	reply_reader_init(&rr);
+	assert_int_equal(reply_reader_feed(&rr, in.data, in.len, &used), REPLY_BAD);
+	reply_reader_free(&rr);
+
+	/* Just under the cap is a reply like any other. */
+	strbuf_reset(&in);
+	for (int i = 0; i < 65; i++) {
+		strbuf_puts(&in, "250-");
+		for (int k = 0; k < 990; k++)
+			strbuf_putc(&in, 'x');
+		strbuf_puts(&in, "\r\n");
+	}
+	strbuf_puts(&in, "250 end\r\n");
+	assert_true(in.len <= REPLY_OCTETS_MAX);
+	reply_reader_init(&rr);
+	assert_int_equal(reply_reader_feed(&rr, in.data, in.len, &used), REPLY_DONE);
+	assert_int_equal(rr.reply.nlines, 66);
+	/* ... and the count starts again with the next one. */
+	reply_reader_next(&rr);
+	assert_int_equal(reply_reader_feed(&rr, in.data, in.len, &used), REPLY_DONE);
+	reply_reader_free(&rr);
+	strbuf_free(&in);
 }
 
 static void test_too_many_lines(void **state)
@@ -210,7 +378,10 @@ int main(void)
 		cmocka_unit_test(test_byte_at_a_time),
 		cmocka_unit_test(test_two_replies_in_one_buffer),
 		cmocka_unit_test(test_overlong_line),
-		cmocka_unit_test(test_endless_line_is_bounded),
+		cmocka_unit_test(test_cut_line_waits_for_its_end),
+		cmocka_unit_test(test_cut_line_in_pieces),
+		cmocka_unit_test(test_cut_line_bare_lf),
+		cmocka_unit_test(test_octet_cap),
 		cmocka_unit_test(test_too_many_lines),
 		cmocka_unit_test(test_enhanced_len),
 	};
