@@ -68,6 +68,7 @@ struct smtp_session {
 	int catch_all_pos;       /* position of the made-up address, -1 when none */
 	struct smtp_rcpt *rcpt;  /* by the caller's index, the made-up one last */
 	bool any_accepted;       /* a real recipient was accepted */
+	int accepted;            /* RCPTs accepted in this transaction (a full one has some) */
 	int next_pos;            /* the next position to send */
 	int group_last;          /* the size of the last group sent */
 	int errors;              /* refused RCPTs in this session */
@@ -661,6 +662,7 @@ static void on_rcpt_reply(struct smtp_session *s, int pos, const struct reply *r
 	}
 	if (r->code == 421) {
 		/* The server is closing: what it did not answer goes to a new session. */
+		finish(s, STEP_RCPT, FAIL_TEMPFAIL, r, NULL);
 		s->outcome.cut = true;
 		s->outcome.closing = true;
 		ending(s, FAIL_TEMPFAIL, r, NULL);
@@ -668,7 +670,8 @@ static void on_rcpt_reply(struct smtp_session *s, int pos, const struct reply *r
 		return;
 	}
 	struct smtp_rcpt *rc = &s->rcpt[slot(s, pos)];
-	if (too_many_recipients(r)) {
+	/* With none accepted the transaction is not full: the reply is the recipient's own answer. */
+	if (too_many_recipients(r) && s->accepted > 0) {
 		s->stop_sending = true;
 		rc->deferred = true;  /* not its answer: it goes to a new transaction */
 		group_done(s);
@@ -676,6 +679,8 @@ static void on_rcpt_reply(struct smtp_session *s, int pos, const struct reply *r
 	}
 	rc->answered = true;
 	reply_copy(&rc->reply, r);
+	if (r->code / 100 == 2)
+		s->accepted++;
 	if (r->code / 100 != 2) {
 		s->errors++;
 		if (s->order_idx[pos] >= 0)

@@ -2,7 +2,9 @@
  * Fuzz target: the whole SMTP state machine driven by arbitrary server
  * bytes (with STARTTLS and AUTH enabled), checking the one invariant that
  * matters most: whatever the server says, no DATA or BDAT ever goes out,
- * and no secret reaches the transcript.
+ * and no secret reaches the transcript - neither in what is sent nor in
+ * what the server echoes back (raw or in its base64 forms), nor in the
+ * reply kept as the outcome.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,14 +18,29 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static struct strbuf forms[AUTH_FORMS_MAX];
+static int nforms;
+static bool with_auth;   /* the session knows the secret (else it cannot hide it, nor leak it) */
+
+/* Any form of the secret in these bytes? */
+static bool leaks(const char *p, size_t len)
+{
+	for (int i = 0; with_auth && i < nforms; i++)
+		if (forms[i].len && memmem(p, len, forms[i].data, forms[i].len))
+			return true;
+	return false;
+}
+
 static void check_event(void *ctx, const struct smtp_event *ev)
 {
 	(void)ctx;
+	if (ev->type == SMTP_EV_RECEIVED && leaks(ev->line, ev->len))
+		abort();
 	if (ev->type != SMTP_EV_SENT)
 		return;
 	if (ev->len >= 4 && (strncasecmp(ev->line, "DATA", 4) == 0 || strncasecmp(ev->line, "BDAT", 4) == 0))
 		abort();
-	if (memmem(ev->line, ev->len, "s3cr3t", 6))
+	if (leaks(ev->line, ev->len))
 		abort();
 }
 
@@ -31,6 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 2)
 		return 0;
+	if (!nforms)
+		nforms = auth_secret_forms("user", "s3cr3t", forms);
+	with_auth = data[0] & 16;
 	struct smtp_params p = {
 		.helo = "probe.test",
 		.mail_from = "",
@@ -67,6 +87,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	smtp_eof(s);
 	if (smtp_state(s) != SMTP_DONE || !smtp_finished(s))
+		abort();
+	const struct smtp_outcome *oc = smtp_outcome(s);
+	if (oc->have_reply && leaks(strbuf_str(&oc->reply.text), oc->reply.text.len))
 		abort();
 	smtp_free(s);
 	return 0;

@@ -383,6 +383,21 @@ static void test_too_many_and_421(void **state)
 	assert_true(smtp_rcpt_result(s, 0)->answered);
 	assert_false(smtp_rcpt_result(s, 1)->answered);
 	assert_false(smtp_rcpt_result(s, 2)->answered);
+	/* the session ends with an outcome: the 421, at RCPT */
+	assert_true(smtp_finished(s));
+	assert_int_equal(smtp_outcome(s)->step, STEP_RCPT);
+	assert_int_equal(smtp_outcome(s)->reply.code, 421);
+	smtp_free(s);
+
+	/* Nothing accepted yet: the transaction is not full, so the 452 is the first recipient's own answer (else: a new session for ever). */
+	s = smtp_new(&p, NULL, NULL);
+	expect_said(s, "220 x\r\n", "EHLO h\r\n");
+	expect_said(s, "250 mx\r\n", "MAIL FROM:<>\r\n");
+	expect_said(s, "250 ok\r\n", "RCPT TO:<a@x.test>\r\n");
+	expect_said(s, "452 4.5.3 too many recipients\r\n", "RCPT TO:<b@x.test>\r\n");
+	assert_true(smtp_rcpt_result(s, 0)->answered);
+	assert_false(smtp_rcpt_result(s, 0)->deferred);
+	assert_int_equal(smtp_rcpt_result(s, 0)->reply.code, 452);
 	smtp_free(s);
 }
 
