@@ -383,9 +383,20 @@ static void test_too_many_and_421(void **state)
 	assert_true(smtp_rcpt_result(s, 0)->answered);
 	assert_false(smtp_rcpt_result(s, 1)->answered);
 	assert_false(smtp_rcpt_result(s, 2)->answered);
-	/* the session ends with an outcome: the 421, at RCPT */
+	/* the first recipient's answer stays the session's outcome */
+	assert_true(smtp_finished(s));
+	assert_int_equal(smtp_outcome(s)->reply.code, 250);
+	smtp_free(s);
+
+	/* a 421 before any recipient's answer is the outcome: the session does not end without one */
+	s = smtp_new(&p, NULL, NULL);
+	expect_said(s, "220 x\r\n", "EHLO h\r\n");
+	expect_said(s, "250 mx\r\n", "MAIL FROM:<>\r\n");
+	expect_said(s, "250 ok\r\n", "RCPT TO:<a@x.test>\r\n");
+	expect_said(s, "421 4.7.0 closing\r\n", "");
 	assert_true(smtp_finished(s));
 	assert_int_equal(smtp_outcome(s)->step, STEP_RCPT);
+	assert_int_equal(smtp_outcome(s)->failure, FAIL_TEMPFAIL);
 	assert_int_equal(smtp_outcome(s)->reply.code, 421);
 	smtp_free(s);
 
