@@ -529,6 +529,15 @@ static void on_connected(void *ctx, int fd, unsigned events)
 	(void)events;
 	struct attempt *a = ctx;
 	int err = conn_finish(&a->c);
+	if ((err == ECONNRESET || err == EPIPE) && !a->ap.o->proxy) {
+		/*
+		 * The handshake completed, then the server reset: it was reached
+		 * and turned this client away before its greeting (a block on
+		 * the client's address, a full server), not unreachable.
+		 */
+		fail_before_session(a, STEP_BANNER, EV_IO, err, NULL);
+		return;
+	}
 	if (err) {
 		fail_before_session(a, STEP_CONNECT, EV_CONNECT, err, NULL);
 		return;

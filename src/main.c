@@ -1,4 +1,5 @@
 /* main.c - options in, one report per address out, the combined exit status. */
+#include <dirent.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -328,6 +329,33 @@ static int cap_concurrency(int wanted)
 	return wanted > room ? (int)room : wanted;
 }
 
+/* Open descriptors, for SMTPPROBE_FD_CHECK; -1 when /proc is not there. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	int n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * SMTPPROBE_FD_CHECK=1 (the churn test): compare the open descriptors at
+ * the start and at the end, after every session, watch and library is gone;
+ * a difference is a leak, reported as an internal error.
+ */
+static int fd_check(int fds_at_start, int status)
+{
+	if (fds_at_start < 0)
+		return status;
+	int now = count_fds();
+	fprintf(stderr, "smtpprobe: open descriptors: %d at the start, %d at the end\n", fds_at_start, now);
+	return now == fds_at_start ? status : EXIT_SOFTWARE;
+}
+
 int main(int argc, char **argv)
 {
 	struct run run = { 0 };
@@ -335,6 +363,8 @@ int main(int argc, char **argv)
 	char err[512]; /* room for translated messages */
 	int status = EXIT_SOFTWARE;
 	signal(SIGPIPE, SIG_IGN);
+	const char *fdc = getenv("SMTPPROBE_FD_CHECK");
+	int fds_at_start = fdc && fdc[0] == '1' ? count_fds() : -1;
 	/* The locale and the message catalogues (src/i18n.c). */
 	i18n_setup();
 
@@ -471,5 +501,5 @@ out:
 	tls_session_clear();
 	secret_free(su.secret);
 	OPENSSL_cleanse(&su.proxy, sizeof su.proxy);
-	return status;
+	return fd_check(fds_at_start, status);
 }
