@@ -74,6 +74,8 @@ struct attempt {
  */
 void attempt_start(struct attempt *a, struct loop *l, const struct attempt_params *ap, struct probe_attempt *out,
                    const struct attempt_ops *ops, void *ctx);
+/* Where a running attempt is now (STEP_NONE when it is not running). */
+enum step attempt_step(const struct attempt *a);
 /* Stop without reporting (the probe is being freed). Safe when not running. */
 void attempt_stop(struct attempt *a);
 

@@ -744,6 +744,17 @@ void attempt_start(struct attempt *a, struct loop *l, const struct attempt_param
 	watch(a, LOOP_WRITE, on_connected);
 }
 
+enum step attempt_step(const struct attempt *a)
+{
+	if (!a->running)
+		return STEP_NONE;
+	if (a->handshaking)
+		return STEP_TLS;
+	if (a->s)
+		return smtp_state_step(smtp_state(a->s));
+	return STEP_CONNECT;
+}
+
 void attempt_stop(struct attempt *a)
 {
 	free_results(a);

@@ -450,6 +450,13 @@ static bool is_greylisting(const struct probe *p, const struct reply *r)
 	return strcmp(dg.category, "greylisting") == 0;
 }
 
+/* What a recipient waits on, should --max-time end the wait. */
+static void wait_on(struct slot *s, enum failure f, const struct reply *r)
+{
+	s->waiting_failure = f;
+	reply_copy(&s->waiting_on, r);
+}
+
 /* The session reached the envelope: each recipient's answer is its result. */
 static void session_answered(struct probe *p, int a)
 {
@@ -465,6 +472,7 @@ static void session_answered(struct probe *p, int a)
 			if (p->o->retry_greylist_s && !s->greylisted && !p->o->all_mx && is_greylisting(p, &rc->reply)) {
 				s->greylisted = true;
 				s->state = SLOT_WAIT;
+				wait_on(s, FAIL_TEMPFAIL, &rc->reply);
 				continue;
 			}
 			if (is_rate_limit(p, &rc->reply))
@@ -481,6 +489,8 @@ static void session_answered(struct probe *p, int a)
 			if (++s->tries > 2) {
 				struct answer ans = { rc->lost, rc->lost_reply.code ? &rc->lost_reply : NULL, &rc->lost_detail };
 				finalize(p, i, &ans);
+			} else if (rc->lost_reply.code) {
+				wait_on(s, rc->lost, &rc->lost_reply);
 			}
 			continue;
 		}
@@ -713,12 +723,33 @@ static void on_max_time(void *ctx)
 	struct msg m;
 	msg_set(&m, N_("no result within --max-time %d s"), "d", p->o->max_time_s);
 	probe_event(p, &m);
+	enum step now = attempt_step(&p->attempt);
 	attempt_stop(&p->attempt);
-	/* What the running attempt knew stays in its record; the rest times out. */
+	/*
+	 * A session under way times out where it stands. Between sessions (a
+	 * back-off after a 421, a greylisting wait) the last one's answer is
+	 * the evidence: it stays, and the result says why it is the last.
+	 */
+	if (p->natts > 0 && now == STEP_NONE) {
+		probe_done(p);
+		for (int i = 0; i < p->nslots; i++) {
+			struct slot *s = &p->slots[i];
+			if (s->state == SLOT_DONE || s->dup_of >= 0)
+				continue;
+			if (s->natts == 0)
+				slot_add_attempt(s, p->natts - 1);
+			struct answer ans = { FAIL_TIMEOUT, NULL, &m };
+			if (s->waiting_on.code) {
+				ans.failure = s->waiting_failure;
+				ans.reply = &s->waiting_on;
+			}
+			finalize(p, i, &ans);
+		}
+		return;
+	}
 	if (p->natts > 0) {
 		struct probe_attempt *a = &p->atts[p->natts - 1];
-		if (a->step == STEP_NONE)
-			a->step = STEP_CONNECT;
+		a->step = now;
 		a->failure = FAIL_TIMEOUT;
 		a->detail = m;
 		probe_done(p);
@@ -883,8 +914,10 @@ void probe_free(struct probe *p)
 		reply_free(&p->atts[i].catch_all_reply);
 	}
 	free(p->atts);
-	for (int i = 0; i < p->nslots; i++)
+	for (int i = 0; i < p->nslots; i++) {
 		free(p->slots[i].atts);
+		reply_free(&p->slots[i].waiting_on);
+	}
 	free(p->slots);
 	free(p->session);
 	free(p->session_rcpts);

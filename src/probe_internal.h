@@ -33,6 +33,8 @@ struct slot {
 	int dup_of;                  /* an earlier slot with the same address, or -1 */
 	int tries;                   /* sessions cut before it was answered */
 	bool greylisted;             /* --retry-greylist: asked again after the wait */
+	struct reply waiting_on;     /* while it waits for a new session: the answer that made it wait (4xx, 421) */
+	enum failure waiting_failure;
 	int *atts;                   /* the attempts it took part in (indices into probe.atts) */
 	int natts;
 };

@@ -104,6 +104,16 @@ fake_stop
 expect_eq "--max-time: exit 75" "$PROBE_RC" 75
 expect_jq "--max-time: a timeout" "$PROBE_OUT" .failure timeout
 expect_match "--max-time: says which bound" "$(jq -r .message <<<"$PROBE_OUT")" 'max-time 1 s'
+expect_jq "--max-time: at the step it was in (the greeting), not connect" "$PROBE_OUT" .step banner
+
+# --max-time during a 421 back-off: the waiting recipients keep the 421 as their evidence, not a made-up step.
+fake_start 127.0.0.1 "$CLI_TEST_DIR/closing-421.dialog"
+run_probe --json --timeout 3 --max-time 2 --port "$FAKE_PORT" 'a@[127.0.0.1]' 'b@[127.0.0.1]' 'c@[127.0.0.1]'
+fake_stop
+expect_jq "--max-time in a back-off: a keeps its answer" "$(sed -n 1p <<<"$PROBE_OUT")" .verdict accepted
+expect_jq "--max-time in a back-off: b keeps the 421" "$(sed -n 2p <<<"$PROBE_OUT")" '[.step, .reply.code, .verdict] | join(" ")' "rcpt 421 tempfail"
+expect_jq "--max-time in a back-off: c keeps the 421" "$(sed -n 3p <<<"$PROBE_OUT")" '.reply.code' 421
+expect_eq "--max-time in a back-off: exit 75" "$PROBE_RC" 75
 
 # --resume: addresses with a result in the file are skipped; a not_probed one is probed again.
 printf '%s\n' '{"address":"done@[127.0.0.1]","verdict":"accepted","failure":"none"}' \
