@@ -15,6 +15,7 @@
 #include "facts.h"
 #include "i18n.h"
 #include "mem.h"
+#include "text.h"
 
 #define INPUT_LINE_MAX 4096     /* longer lines are an invalid address, not a skipped line */
 #define WINDOW_MIN 1024         /* addresses read ahead of the oldest unwritten one, at least */
@@ -125,21 +126,9 @@ struct batch *batch_new(struct loop *l, struct dns *d, const struct probe_option
 }
 
 /* FNV-1a over the lower-cased key: the same on every machine and every run. */
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = (h ^ c) * 1099511628211ULL;
-	}
-	return h;
-}
-
 int batch_shard_of(const char *key, int n)
 {
-	return n > 0 ? (int)(hash(key) % (uint64_t)n) + 1 : 1;
+	return n > 0 ? (int)(text_hash_folded(key) % (uint64_t)n) + 1 : 1;
 }
 
 /* Which remote side a probe will talk to, as far as it can be known up front; "" for an invalid address. */
@@ -157,7 +146,7 @@ static void table_grow(struct batch *b)
 	size_t cap = b->table_cap ? b->table_cap * 2 : 256;
 	size_t *t = xcalloc(cap, sizeof *t);
 	for (size_t i = 0; i < b->ndomains; i++) {
-		size_t slot = hash(b->domains[i].key) & (cap - 1);
+		size_t slot = text_hash_folded(b->domains[i].key) & (cap - 1);
 		while (t[slot])
 			slot = (slot + 1) & (cap - 1);
 		t[slot] = i + 1;
@@ -172,7 +161,7 @@ static size_t domain_for(struct batch *b, const char *key)
 {
 	if ((b->ndomains + 1) * 2 > b->table_cap)
 		table_grow(b);
-	size_t slot = hash(key) & (b->table_cap - 1);
+	size_t slot = text_hash_folded(key) & (b->table_cap - 1);
 	while (b->table[slot]) {
 		size_t i = b->table[slot] - 1;
 		if (strcmp(b->domains[i].key, key) == 0)

@@ -2,6 +2,7 @@
 #include "facts.h"
 
 #include "mem.h"
+#include "text.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,18 +26,6 @@ struct facts {
 	struct table catch_all;
 	struct table routes;
 };
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a over the lower-cased name */
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = (h ^ c) * 1099511628211ULL;
-	}
-	return h;
-}
 
 struct facts *facts_new(void)
 {
@@ -69,7 +58,7 @@ static struct fact *find(const struct table *f, const char *domain)
 {
 	if (f->cap == 0)
 		return NULL;
-	for (size_t i = hash(domain) & (f->cap - 1);; i = (i + 1) & (f->cap - 1)) {
+	for (size_t i = text_hash_folded(domain) & (f->cap - 1);; i = (i + 1) & (f->cap - 1)) {
 		struct fact *s = &f->slots[i];
 		if (!s->domain)
 			return NULL;
@@ -85,7 +74,7 @@ static void grow(struct table *f)
 	for (size_t i = 0; i < f->cap; i++) {
 		if (!f->slots[i].domain)
 			continue;
-		size_t j = hash(f->slots[i].domain) & (cap - 1);
+		size_t j = text_hash_folded(f->slots[i].domain) & (cap - 1);
 		while (slots[j].domain)
 			j = (j + 1) & (cap - 1);
 		slots[j] = f->slots[i];
@@ -100,7 +89,7 @@ static struct fact *add(struct table *f, const char *domain)
 {
 	if ((f->n + 1) * 2 > f->cap)
 		grow(f);
-	size_t i = hash(domain) & (f->cap - 1);
+	size_t i = text_hash_folded(domain) & (f->cap - 1);
 	while (f->slots[i].domain)
 		i = (i + 1) & (f->cap - 1);
 	struct fact *s = &f->slots[i];

@@ -1,5 +1,6 @@
 /* input.c - addresses as people paste them (see input.h). */
 #include "input.h"
+#include "text.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -180,17 +181,6 @@ size_t input_split(const char *line, size_t len,
 	return n;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* mailto:addr?query: the address, %XX decoded. */
 static size_t from_mailto(const char *s, size_t len, char *buf)
 {
@@ -202,7 +192,7 @@ static size_t from_mailto(const char *s, size_t len, char *buf)
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
 		int hi, lo;
-		if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < len && (hi = text_hexval(s[i + 1])) >= 0 && (lo = text_hexval(s[i + 2])) >= 0) {
 			buf[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else {

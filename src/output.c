@@ -8,6 +8,7 @@
 #include "i18n.h"
 #include "mem.h"
 #include "report.h"
+#include "text.h"
 
 /* ---- a map from byte strings to a pointer ------------------------------ */
 
@@ -22,17 +23,9 @@ struct map {
 	size_t cap, n;
 };
 
-static uint64_t hash(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
 static struct map_entry *map_slot(struct map_entry *e, size_t cap, const char *key, size_t klen)
 {
-	size_t i = hash(key, klen) & (cap - 1);
+	size_t i = text_hash(key, klen) & (cap - 1);
 	while (e[i].key && (e[i].klen != klen || memcmp(e[i].key, key, klen) != 0))
 		i = (i + 1) & (cap - 1);
 	return &e[i];
@@ -112,7 +105,7 @@ struct givens_table {
 static struct givens *givens_slot(struct givens_table *t, struct givens *slot, size_t cap,
                                   const char *key, size_t klen)
 {
-	size_t i = hash(key, klen) & (cap - 1);
+	size_t i = text_hash(key, klen) & (cap - 1);
 	while (slot[i].key && (slot[i].klen != klen || memcmp(t->keys.data + slot[i].key - 1, key, klen) != 0))
 		i = (i + 1) & (cap - 1);
 	return &slot[i];

@@ -9,20 +9,13 @@
 
 #include "i18n.h"
 #include "mem.h"
+#include "text.h"
 
 struct resume {
 	char **keys;               /* open addressing, NULL = empty */
 	size_t *lens;
 	size_t cap, n;
 };
-
-static uint64_t hash(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
 
 static void put_utf8(uint32_t cp, char *out, size_t outsz, size_t *o)
 {
@@ -51,24 +44,13 @@ static void put_utf8(uint32_t cp, char *out, size_t outsz, size_t *o)
 		out[(*o)++] = (char)b[i];
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool hex4(const char *p, const char *end, uint32_t *v)
 {
 	if (end - p < 4)
 		return false;
 	*v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(p[i]);
+		int h = text_hexval(p[i]);
 		if (h < 0)
 			return false;
 		*v = *v * 16 + (uint32_t)h;
@@ -142,7 +124,7 @@ static void grow(struct resume *r)
 	for (size_t i = 0; i < r->cap; i++) {
 		if (!r->keys[i])
 			continue;
-		size_t j = hash(r->keys[i], r->lens[i]) & (cap - 1);
+		size_t j = text_hash(r->keys[i], r->lens[i]) & (cap - 1);
 		while (keys[j])
 			j = (j + 1) & (cap - 1);
 		keys[j] = r->keys[i];
@@ -161,7 +143,7 @@ static void add(struct resume *r, const char *s, size_t len)
 		return;
 	if ((r->n + 1) * 2 > r->cap)
 		grow(r);
-	size_t j = hash(s, len) & (r->cap - 1);
+	size_t j = text_hash(s, len) & (r->cap - 1);
 	while (r->keys[j])
 		j = (j + 1) & (r->cap - 1);
 	r->keys[j] = xmalloc(len + 1);
@@ -175,7 +157,7 @@ bool resume_has(const struct resume *r, const char *input, size_t len)
 {
 	if (!r || r->cap == 0)
 		return false;
-	for (size_t j = hash(input, len) & (r->cap - 1); r->keys[j]; j = (j + 1) & (r->cap - 1))
+	for (size_t j = text_hash(input, len) & (r->cap - 1); r->keys[j]; j = (j + 1) & (r->cap - 1))
 		if (r->lens[j] == len && memcmp(r->keys[j], input, len) == 0)
 			return true;
 	return false;

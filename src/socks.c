@@ -14,6 +14,7 @@
 #include "mem.h"
 #include "msg.h"
 #include "strbuf.h"
+#include "text.h"
 
 #define SOCKS_VERSION 0x05
 #define SOCKS_AUTH_VERSION 0x01     /* RFC 1929 2: the sub-negotiation's own version */
@@ -447,17 +448,6 @@ static bool url_fail(char *err, size_t errsz, const char *msg)
 	return false;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 enum decode_result { DEC_OK, DEC_BAD_ESCAPE, DEC_NUL, DEC_TOO_LONG };
 
 /* RFC 3986 2.1 percent-decoding of in[0..len) into a 256-octet field. */
@@ -467,9 +457,9 @@ static enum decode_result pct_decode(const char *in, size_t len, char out[256])
 	for (size_t i = 0; i < len; i++) {
 		int c = (unsigned char)in[i];
 		if (c == '%') {
-			if (len - i < 3 || hexval((unsigned char)in[i + 1]) < 0 || hexval((unsigned char)in[i + 2]) < 0)
+			if (len - i < 3 || text_hexval(in[i + 1]) < 0 || text_hexval(in[i + 2]) < 0)
 				return DEC_BAD_ESCAPE;
-			c = hexval((unsigned char)in[i + 1]) << 4 | hexval((unsigned char)in[i + 2]);
+			c = text_hexval(in[i + 1]) << 4 | text_hexval(in[i + 2]);
 			i += 2;
 			if (c == 0)
 				return DEC_NUL;
