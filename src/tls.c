@@ -222,9 +222,18 @@ void tls_info_collect(SSL *ssl, const char *name, struct tls_info *info)
 	collect_sans(cert, info);
 	iso_time(X509_get0_notBefore(cert), info->not_before, sizeof info->not_before);
 	iso_time(X509_get0_notAfter(cert), info->not_after, sizeof info->not_after);
+	/*
+	 * Days left as of the run's start: one server's results seconds apart
+	 * must not differ by a day (the text report shows its TLS lines once).
+	 */
+	static time_t run_start;
+	if (!run_start)
+		run_start = time(NULL);
+	ASN1_TIME *from = ASN1_TIME_set(NULL, run_start);
 	int days = 0, secs = 0;
-	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)) == 1)
+	if (from && ASN1_TIME_diff(&days, &secs, from, X509_get0_notAfter(cert)) == 1)
 		info->days_left = days;
+	ASN1_TIME_free(from);
 
 	long vr = SSL_get_verify_result(ssl);
 	info->verified = vr == X509_V_OK;
