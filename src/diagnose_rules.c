@@ -391,6 +391,20 @@ const struct diag_rule diag_rules[] = {
 	  .summary = N_("the recipient's mailbox is full"),
 	  .remedy = N_("the recipient must make room; retry later, or reach them another way"),
 	  .example = "552 5.2.2 The email account that you tried to reach is over quota." },
+	/*
+	 * RFC 3463 X.2.1: the mailbox exists but takes no mail, for good (5xx)
+	 * or for now (4xx: "temporarily disabled", "busy"). A 4xx must not say
+	 * the address is gone.
+	 */
+	{ .steps = S(STEP_RCPT), .code_class = 4, .enhanced = "2.1", .category = "mailbox_disabled", .blame = BLAME_RECIPIENT, .mailbox = MAILBOX_DISABLED,
+	  .summary = N_("the mailbox exists but takes no mail for now (temporarily disabled, locked or busy)"),
+	  .remedy = N_("retry later; if it lasts for days, reach the person another way"),
+	  .example = "450 4.2.1 Mailbox temporarily disabled" },
+	{ .steps = S(STEP_RCPT), .code_class = 4, .text = "disabled|deactivated|inactive|suspended|mailbox locked|account locked|mailbox busy|mailbox is busy|mailbox in use|not accepting mail|not accepting messages",
+	  .category = "mailbox_disabled", .blame = BLAME_RECIPIENT, .mailbox = MAILBOX_DISABLED,
+	  .summary = N_("the mailbox exists but takes no mail for now (temporarily disabled, locked or busy)"),
+	  .remedy = N_("retry later; if it lasts for days, reach the person another way"),
+	  .example = "450 Mailbox locked, try again later" },
 	{ .steps = S(STEP_RCPT), .text = "disabled|deactivated|inactive|suspended|no longer available|no longer active|no longer in use|account expired|mailbox locked|account locked|account closed|mailbox is closed|not accepting mail|not accepting messages|is no longer valid",
 	  .category = "mailbox_disabled", .blame = BLAME_RECIPIENT, .mailbox = MAILBOX_DISABLED,
 	  .summary = N_("the mailbox exists but is disabled or no longer in use"),
