@@ -185,11 +185,11 @@ void report_text_parts(const struct probe_result *r, bool color, struct strbuf *
 		strbuf_append(&s, strbuf_str(&reply->text), reply->text.len);
 		field(out, N_("reply"), s.data, s.len);
 		strbuf_free(&s);
-	} else if (r->failure != FAIL_NONE) {
-		struct strbuf s = STRBUF_INIT;
-		probe_message(r, true, &s);
-		field(out, N_("detail"), strbuf_str(&s), s.len);
-		strbuf_free(&s);
+	}
+	struct strbuf detail = STRBUF_INIT;
+	if (!reply && r->failure != FAIL_NONE) {
+		probe_message(r, true, &detail);
+		field(out, N_("detail"), strbuf_str(&detail), detail.len);
 	}
 	/* Who has to act and what it says of the mailbox: what a reader acts on. */
 	if (r->addr_ok) {
@@ -239,9 +239,12 @@ void report_text_parts(const struct probe_result *r, bool color, struct strbuf *
 	for (int i = 0; i < r->nnotes; i++) {
 		struct strbuf s = STRBUF_INIT;
 		msg_format(&r->notes[i], true, &s);
-		field(out, N_("note"), strbuf_str(&s), s.len);
+		/* A note that only repeats the detail line (a protocol error says both) is said once. */
+		if (!(s.len && detail.len >= s.len && memcmp(detail.data, s.data, s.len) == 0))
+			field(out, N_("note"), strbuf_str(&s), s.len);
 		strbuf_free(&s);
 	}
+	strbuf_free(&detail);
 	if (r->notes_dropped) {
 		struct strbuf s = STRBUF_INIT;
 		strbuf_printf(&s, _("%d more notes not kept"), r->notes_dropped);

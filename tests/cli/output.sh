@@ -53,4 +53,11 @@ run_probe --timeout 3 --server "127.0.0.1:$FAKE_PORT" user@example.test
 fake_finish
 expect_match "text: U+202E escaped" "$PROBE_OUT" 'no such user \\xe2\\x80\\xaegpj\.exe\\xc2\\x85\\xc2\\x9b31m'
 expect_eq "text: no raw U+202E" "$(grep -c $'\xe2\x80\xae' <<<"$PROBE_OUT")" 0
+
+# A protocol error is said once: the detail line, not again as a note.
+fake_start 127.0.0.1 "$FIXTURES/smtp/garbage.dialog"
+run_probe --timeout 3 --server "127.0.0.1:$FAKE_PORT" user@example.test
+fake_finish
+expect_eq "text: the protocol error once" "$(grep -c 'not an SMTP reply' <<<"$PROBE_OUT")" 1
+expect_match "text: on the detail line" "$PROBE_OUT" $'\n  detail +not an SMTP reply'
 assert_done
