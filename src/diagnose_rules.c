@@ -137,6 +137,20 @@ const struct diag_rule diag_rules[] = {
 	  .summary = N_("the TCP connection timed out"),
 	  .remedy = N_("ISPs and cloud providers often block outbound port 25: try from another network or ask the provider to open it; else a firewall drops the traffic"),
 	  .example = "(no reply: the TCP handshake did not finish within the connect timeout)" },
+	/*
+	 * Before the greeting no command was sent: the server took the TCP
+	 * connection and turned the client away (a block on its address,
+	 * fail2ban, a connection limit) or never got to greet it (overload, a
+	 * tarpit). Not "mid-dialogue".
+	 */
+	{ .failures = F(FAIL_TIMEOUT), .steps = S(STEP_BANNER), .category = "server_timeout", .blame = BLAME_SERVER,
+	  .summary = N_("the server took the connection but sent no greeting"),
+	  .remedy = N_("retry later; the server may be overloaded, or slowing down clients it distrusts (a tarpit): check this host's IP on the blocklists"),
+	  .example = "(no reply: no greeting within the step's timeout)" },
+	{ .failures = F(FAIL_CLOSED), .steps = S(STEP_BANNER), .category = "connection_lost", .blame = BLAME_SERVER,
+	  .summary = N_("the server took the connection and closed it before its greeting"),
+	  .remedy = N_("retry later; if it persists, the server turns this client away (its IP blocked, or too many connections from it)"),
+	  .example = "(no reply: the connection was closed or reset before the greeting)" },
 	{ .failures = F(FAIL_TIMEOUT), .category = "server_timeout", .blame = BLAME_SERVER,
 	  .summary = N_("the server stopped answering in mid-dialogue"),
 	  .remedy = N_("retry later; the server may be overloaded, or slowing down clients it distrusts"),

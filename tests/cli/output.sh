@@ -60,4 +60,10 @@ run_probe --timeout 3 --server "127.0.0.1:$FAKE_PORT" user@example.test
 fake_finish
 expect_eq "text: the protocol error once" "$(grep -c 'not an SMTP reply' <<<"$PROBE_OUT")" 1
 expect_match "text: on the detail line" "$PROBE_OUT" $'\n  detail +not an SMTP reply'
+
+# Silence before the greeting is not "mid-dialogue": nothing was said yet.
+fake_start 127.0.0.1 "$CLI_TEST_DIR/silent.dialog"
+run_probe --timeout 1 --server "127.0.0.1:$FAKE_PORT" user@example.test
+fake_stop
+expect_match "text: no greeting" "$PROBE_OUT" 'why +the server took the connection but sent no greeting'
 assert_done
