@@ -51,6 +51,8 @@
 #   CPU_N         STARTTLS probes in the cpu part's batch [500]
 #   CG_N          the same under callgrind [100]
 #   CALLGRIND     0: skip valgrind [1]
+#   UNBOUND_RCVBUF  unbound's so-rcvbuf; empty: the system default, with
+#                 which unbound drops part of a burst of -j 256 queries [4m]
 #   QUICK=1       a smoke run: small numbers everywhere (under 2 minutes)
 # Needs root (Postfix), swaks, jq, hyperfine, /usr/bin/time (package time),
 # unbound, a C compiler; valgrind for the callgrind rows.
@@ -79,6 +81,7 @@ RSS_J=${RSS_J:-256}
 CPU_N=${CPU_N:-500}
 CG_N=${CG_N:-100}
 CALLGRIND=${CALLGRIND:-1}
+UNBOUND_RCVBUF=${UNBOUND_RCVBUF-4m}
 HELO=bench.test
 RTT_MS=$((2 * DELAY_MS))
 RUN_LIMIT=600           # hard bound on one run of a tool (timeout(1))
@@ -224,6 +227,11 @@ log "postfix master pid $POSTFIX_PID on 127.0.0.1:$POSTFIX_PORT"
 	echo '  local-data: "slow.test. 300 IN SOA ns.slow.test. hostmaster.slow.test. 1 3600 600 86400 300"'
 	echo '  local-data: "slow.test. 300 IN MX 10 mx.slow.test."'
 	echo '  local-data: "mx.slow.test. 300 IN A 127.0.0.2"'
+	# A run starts up to -j probes at once, each with an MX query and then
+	# A and AAAA queries: with the default socket buffer (212992 bytes here)
+	# unbound drops part of the burst of -j 256, and c-ares' retries make
+	# some domains fail with dns_timeout (docs/benchmarks.md).
+	[ -n "$UNBOUND_RCVBUF" ] && printf '  so-rcvbuf: %s\n' "$UNBOUND_RCVBUF"
 } >"$WORK/zones.conf"
 log "starting unbound ($MAXDOM domains)"
 unbound_start "$WORK/zones.conf" || die "unbound did not start"
@@ -288,6 +296,17 @@ _settled() {
 }
 # postlogd writes asynchronously: wait (bounded) until the count stops moving.
 settle() { _last_count=; wait_until 30 _settled; sleep 0.3; wait_until 30 _settled; }
+
+# Datagrams unbound's socket dropped so far (the d field of ss -m).
+ub_drops() { ss -Huanm "( sport = :$UNBOUND_PORT )" | sed -n 's/.*,d\([0-9]*\)).*/\1/p' | head -1; }
+# RCPT TO per session in the last N sessions Postfix logged: "median
+# (min-max)", from the disconnect lines (rcpt=sent or rcpt=accepted/sent).
+rcpts_per_session() {
+	[ "$1" -gt 0 ] || { echo -; return; }
+	grep -E 'postfix/smtpd\[[0-9]+\]: disconnect from' "$POSTFIX_LOG" | tail -n "$1" |
+		grep -oE 'rcpt=[0-9]+(/[0-9]+)?' | awk -F'[=/]' '{ print $NF }' | sort -n |
+		awk '{ v[NR] = $1 } END { printf "%d (%d-%d)", v[int((NR + 1) / 2)], v[1], v[NR] }'
+}
 
 # hyperfine NAME RUNS WARMUP CMD...: sets HF (median mean sd min max, ms;
 # user sys, ms per run).
@@ -502,39 +521,42 @@ load SP1 < <(sp_server "$PROXY_PORT" --tls none alice@postfix.test)
 # and that run's CPU, RSS and Postfix sessions. JSON output assumed.
 BR=
 batch_rows() {
-	local name=$1 i n0 line
+	local name=$1 i n0 d0 sess v line
 	shift
 	: >"$WORK/runs"
 	for ((i = 0; i < BATCH_RUNS; i++)); do
 		settle
 		n0=$(disconnects)
+		d0=$(ub_drops)
 		timed "$name (run $((i + 1))/$BATCH_RUNS)" "$@"
 		[ "$RC" -lt 124 ] || die "$name: exit $RC (timeout or signal): $(tail -3 "$WORK/err")" 1
 		v=$(verdicts "$WORK/out")
 		settle
-		echo "$T_WALL $T_USER $T_SYS $T_RSS $(($(disconnects) - n0)) $RC $T_BUSY|$v" >>"$WORK/runs"
+		sess=$(($(disconnects) - n0))
+		echo "$T_WALL $T_USER $T_SYS $T_RSS $sess $RC $T_BUSY $(($(ub_drops) - d0))|$v|$(rcpts_per_session "$sess")" >>"$WORK/runs"
 	done
 	# The median run by wall time.
 	line=$(sort -n "$WORK/runs" | awk -v k=$(((BATCH_RUNS + 1) / 2)) 'NR == k')
 	BR=$line
 	BR_ALL=$(cut -d' ' -f1 "$WORK/runs" | paste -sd' ')
 }
-# The table row of the median run: LABEL | wall | user | sys | RSS | sessions | busy | exit | verdicts
+# The table row of the median run: LABEL | wall | user | sys | RSS | sessions
+# | RCPTs per session | DNS drops | busy | exit | verdicts
 batch_row() {
-	local line v w u s r sess rc busy
-	IFS='|' read -r line v <<<"$BR"
-	read -r w u s r sess rc busy <<<"$line"
-	out "| $1 ($BR_ALL) | $w | $u | $s | $(div "$r" 1024) | $sess | $busy | $rc | $v |"
+	local line v w u s r sess rc busy drops rps
+	IFS='|' read -r line v rps <<<"$BR"
+	read -r w u s r sess rc busy drops <<<"$line"
+	out "| $1 ($BR_ALL) | $w | $u | $s | $(div "$r" 1024) | $sess | $rps | $drops | $busy | $rc | $v |"
 }
 
 part_domains() {
-	local per=$((DOMAIN_ADDRS / DOMAINS)) v n0 i d
+	local per=$((DOMAIN_ADDRS / DOMAINS)) v n0 i d sess
 	out "### $DOMAIN_ADDRS addresses over $DOMAINS domains ($RTT_MS ms RTT, -j $DOMAINS)"
 	out ""
 	out "domains.txt: user001@d0001.test, user001@d0002.test, ... user$(printf %03d "$per")@d$(printf %04d "$DOMAINS").test ($per per domain, the domain turning fastest); every userNNN exists, the catch-all check's made-up address is refused. unbound answers MX 10 mx.dNNNN.test, A 127.0.0.1 (DNS is not delayed); every session goes through the proxy. $BATCH_RUNS runs each, the median by wall time (all walls in brackets); /usr/bin/time (%M is the peak RSS of \`-v\`)."
 	out ""
-	out "| run | wall s | user s | sys s | peak RSS MiB | Postfix sessions | machine CPU busy % | exit | verdicts |"
-	out "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+	out "| run | wall s | user s | sys s | peak RSS MiB | Postfix sessions | RCPT TO per session, median (min-max) | DNS queries unbound dropped | machine CPU busy % | exit | verdicts |"
+	out "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |"
 	load c < <(sp_mx "$PROXY_PORT" --json --tls none -j "$DOMAINS" --input "$WORK/domains.txt")
 	CMDS[domains]=$(shown "${c[@]}")
 	batch_rows "smtpprobe -j $DOMAINS, $DOMAIN_ADDRS addresses" "${c[@]}"
@@ -569,8 +591,9 @@ part_domains() {
 	n0=$(disconnects)
 	timed "swaks, one session per domain" bash "$WORK/swaks-domains.sh" "$WORK/domains.swaks" "$DOMAINS" "$PROXY_PORT" "$SWAKS" "$HELO"
 	settle
+	sess=$(($(disconnects) - n0))
 	v="$(grep -c '^<-  250 2\.1\.5' "$WORK/out") accepted, $(grep -cE '^<\*\* [45][0-9][0-9] ' "$WORK/out") refused"
-	out "| swaks, one pipelined session per domain, $DOMAINS at a time (1 run) | $T_WALL | $T_USER | $T_SYS | $(div "$T_RSS" 1024) (one process) | $(($(disconnects) - n0)) | $T_BUSY | $RC | $v |"
+	out "| swaks, one pipelined session per domain, $DOMAINS at a time (1 run) | $T_WALL | $T_USER | $T_SYS | $(div "$T_RSS" 1024) (one process) | $sess | $(rcpts_per_session "$sess") | - | $T_BUSY | $RC | $v |"
 	out ""
 	out "Commands:"
 	out ""
@@ -584,14 +607,14 @@ part_domains() {
 # ==== 4. peak RSS at -j 256, a silent domain at the head ==================================
 
 part_rss() {
-	local n label slow v n0 list
+	local n label slow v n0 d0 sess list
 	out "### Peak RSS at -j $RSS_J, a silent domain at the head"
 	out ""
-	out "rss-N.txt: slow@slow.test, then N addresses over $RSS_DOMAINS domains (as domains.txt: userNNN@d0001.test.., the domain turning fastest). slow.test's MX is 127.0.0.2, where fakesmtp (tests/cli/silent.dialog) accepts the connection at the proxy's port and never speaks; smtpprobe's default timeouts (greeting: 30 s), so in input order (the default) nothing after the head can be written for 30 s. Everything else goes through the proxy ($RTT_MS ms RTT). distinct-N.txt: N addresses x@n000001.test.. at N different domains, which unbound answers NXDOMAIN at once: a list with many domains. One run each; /usr/bin/time %M (the peak RSS of \`-v\`)."
+	out "rss-N.txt: slow@slow.test, then N addresses over $RSS_DOMAINS domains (as domains.txt: userNNN@d0001.test.., the domain turning fastest). slow.test's MX is 127.0.0.2, where fakesmtp (tests/cli/silent.dialog) accepts the connection at the proxy's port and never speaks; smtpprobe's default timeouts (greeting: 30 s), so in input order (the default) nothing after the head can be written for 30 s. Everything else goes through the proxy ($RTT_MS ms RTT). "sorted by domain": the last list with each domain's addresses together (sort -t@ -k2,2 -s). distinct-N.txt: N addresses x@n000001.test.. at N different domains, which unbound answers NXDOMAIN at once: a list with many domains. One run each; /usr/bin/time %M (the peak RSS of \`-v\`)."
 	out ""
-	out "| list | wall s | user s | sys s | peak RSS MiB | Postfix sessions | machine CPU busy % | exit | verdicts | slow@slow.test |"
-	out "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
-	for list in $(for n in $RSS_LISTS; do echo "rss:$n"; done) "nohead:${RSS_LISTS##* }" \
+	out "| list | wall s | user s | sys s | peak RSS MiB | Postfix sessions | RCPT TO per session, median (min-max) | DNS queries unbound dropped | machine CPU busy % | exit | verdicts | slow@slow.test |"
+	out "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |"
+	for list in $(for n in $RSS_LISTS; do echo "rss:$n"; done) "nohead:${RSS_LISTS##* }" "sorted:${RSS_LISTS##* }" \
 		$(for n in $RSS_LISTS; do echo "distinct:$n"; done); do
 		n=${list#*:}
 		case $list in
@@ -608,6 +631,10 @@ part_rss() {
 			addrs "$n" "$RSS_DOMAINS" >"$WORK/rss.txt"
 			label="$n addresses over $RSS_DOMAINS domains, no slow domain"
 			;;
+		sorted:*)
+			addrs "$n" "$RSS_DOMAINS" | sort -t@ -k2,2 -s >"$WORK/rss.txt"
+			label="$n addresses over $RSS_DOMAINS domains, sorted by domain, no slow domain"
+			;;
 		distinct:*)
 			awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i++) printf "x@n%06d.test\n", i }' >"$WORK/rss.txt"
 			label="distinct-$n.txt ($n domains, NXDOMAIN)"
@@ -618,14 +645,16 @@ part_rss() {
 		CMDS[rss]=$(shown "${c[@]}" | sed 's/rss\.txt/rss-N.txt/')
 		settle
 		n0=$(disconnects)
+		d0=$(ub_drops)
 		timed "rss: $label, -j $RSS_J" "${c[@]}"
 		stop_pid "$SILENT_PID"
 		SILENT_PID=
 		[ "$RC" -lt 124 ] || die "rss $label: exit $RC: $(tail -3 "$WORK/err")" 1
 		settle
+		sess=$(($(disconnects) - n0))
 		v=$(verdicts "$WORK/out")
 		slow=$(jq -r 'select(.address == "slow@slow.test") | "\(.verdict) \(.step) \(.failure): \(.message // "")"' "$WORK/out" | head -1)
-		out "| $label | $T_WALL | $T_USER | $T_SYS | $(div "$T_RSS" 1024) | $(($(disconnects) - n0)) | $T_BUSY | $RC | $v | ${slow:--} |"
+		out "| $label | $T_WALL | $T_USER | $T_SYS | $(div "$T_RSS" 1024) | $sess | $(rcpts_per_session "$sess") | $(($(ub_drops) - d0)) | $T_BUSY | $RC | $v | ${slow:--} |"
 	done
 	out ""
 	out "Command (the same for every list):"
@@ -654,8 +683,8 @@ part_cpu() {
 		fi
 		CMDS["cpu $what"]=$(shown "${c[@]}")
 		batch_rows "cpu: $CPU_N probes, $what" "${c[@]}"
-		IFS='|' read -r line v <<<"$BR"
-		read -r _ _ _ _ _ rc busy <<<"$line"
+		IFS='|' read -r line v _ <<<"$BR"
+		read -r _ _ _ _ _ rc busy _ <<<"$line"
 		# CPU: the median over the runs (not the run of median wall time).
 		cpus=$(awk '{ printf "%s%.2f", sep, $2 + $3; sep = " " }' "$WORK/runs")
 		cpu=$(tr ' ' '\n' <<<"$cpus" | median | awk -v n="$CPU_N" '{ printf "%.2f", $1 * 1000 / n }')
@@ -758,6 +787,7 @@ cat <<EOF
 - date: $(date -u +%Y-%m-%dT%H:%M:%SZ); bench time $((T_END - T_START)) s; load average (1/5/15 min) at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)
 - machine: $(nproc) CPU ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Debian $(cat /etc/debian_version 2>/dev/null), Linux $(uname -r)
 - smtpprobe $ver_sp ($("$SMTPPROBE" --version 2>/dev/null)); swaks $("$SWAKS" --version 2>/dev/null | sed -n 's/^swaks version //p'); $(openssl version 2>/dev/null | cut -d' ' -f1-2); Postfix $(postconf -dh mail_version 2>/dev/null); unbound $(unbound -V 2>/dev/null | sed -n 's/^Version //p'); $(hyperfine --version)
+- unbound so-rcvbuf: ${UNBOUND_RCVBUF:-the system default}; datagrams its socket dropped during the whole bench: $(ub_drops)
 - ports: \$POSTFIX $POSTFIX_PORT (Postfix, STARTTLS offered), \$PROXY $PROXY_PORT (delayproxy, +$DELAY_MS ms each way, the TCP handshake not delayed), \$UNBOUND $UNBOUND_PORT; files are in the script's work directory
 - Postfix saw $SESSIONS sessions, none with DATA/BDAT; lines about its error limits in its log: $ERRLIM
 
