@@ -297,8 +297,20 @@ _settled() {
 # postlogd writes asynchronously: wait (bounded) until the count stops moving.
 settle() { _last_count=; wait_until 30 _settled; sleep 0.3; wait_until 30 _settled; }
 
-# Datagrams unbound's socket dropped so far (the d field of ss -m).
+# Datagrams unbound's socket dropped so far (the d field of ss -m), and the
+# machine's UDP receive-buffer drops (RcvbufErrors, /proc/net/snmp): the
+# rest are mostly replies dropped at smtpprobe's own c-ares socket.
 ub_drops() { ss -Huanm "( sport = :$UNBOUND_PORT )" | sed -n 's/.*,d\([0-9]*\)).*/\1/p' | head -1; }
+udp_drops() {
+	awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }' /proc/net/snmp
+}
+drops_now() { echo "$(udp_drops) $(ub_drops)"; }
+drops_since() { # "ALL UNBOUND" from drops_now -> "all (unbound)"
+	local a0 u0 a1 u1
+	read -r a0 u0 <<<"$1"
+	read -r a1 u1 < <(drops_now)
+	echo "$((a1 - a0)) ($((u1 - u0)))"
+}
 # RCPT TO per session in the last N sessions Postfix logged: "median
 # (min-max)", from the disconnect lines (rcpt=sent or rcpt=accepted/sent).
 rcpts_per_session() {
@@ -376,6 +388,8 @@ ROWS=()     # the report, section by section, built as the parts run
 out() { ROWS+=("$*"); }
 
 # ---- sanity: the servers answer as expected ---------------------------------
+
+UDP_DROPS0=$(udp_drops)
 
 log "sanity checks"
 load c < <(sp_server "$POSTFIX_PORT" --json "${TLS_SP[@]}" alice@postfix.test)
@@ -527,13 +541,13 @@ batch_rows() {
 	for ((i = 0; i < BATCH_RUNS; i++)); do
 		settle
 		n0=$(disconnects)
-		d0=$(ub_drops)
+		d0=$(drops_now)
 		timed "$name (run $((i + 1))/$BATCH_RUNS)" "$@"
 		[ "$RC" -lt 124 ] || die "$name: exit $RC (timeout or signal): $(tail -3 "$WORK/err")" 1
 		v=$(verdicts "$WORK/out")
 		settle
 		sess=$(($(disconnects) - n0))
-		echo "$T_WALL $T_USER $T_SYS $T_RSS $sess $RC $T_BUSY $(($(ub_drops) - d0))|$v|$(rcpts_per_session "$sess")" >>"$WORK/runs"
+		echo "$T_WALL $T_USER $T_SYS $T_RSS $sess $RC $T_BUSY|$v|$(rcpts_per_session "$sess")|$(drops_since "$d0")" >>"$WORK/runs"
 	done
 	# The median run by wall time.
 	line=$(sort -n "$WORK/runs" | awk -v k=$(((BATCH_RUNS + 1) / 2)) 'NR == k')
@@ -544,8 +558,8 @@ batch_rows() {
 # | RCPTs per session | DNS drops | busy | exit | verdicts
 batch_row() {
 	local line v w u s r sess rc busy drops rps
-	IFS='|' read -r line v rps <<<"$BR"
-	read -r w u s r sess rc busy drops <<<"$line"
+	IFS='|' read -r line v rps drops <<<"$BR"
+	read -r w u s r sess rc busy <<<"$line"
 	out "| $1 ($BR_ALL) | $w | $u | $s | $(div "$r" 1024) | $sess | $rps | $drops | $busy | $rc | $v |"
 }
 
@@ -555,7 +569,7 @@ part_domains() {
 	out ""
 	out "domains.txt: user001@d0001.test, user001@d0002.test, ... user$(printf %03d "$per")@d$(printf %04d "$DOMAINS").test ($per per domain, the domain turning fastest); every userNNN exists, the catch-all check's made-up address is refused. unbound answers MX 10 mx.dNNNN.test, A 127.0.0.1 (DNS is not delayed); every session goes through the proxy. $BATCH_RUNS runs each, the median by wall time (all walls in brackets); /usr/bin/time (%M is the peak RSS of \`-v\`)."
 	out ""
-	out "| run | wall s | user s | sys s | peak RSS MiB | Postfix sessions | RCPT TO per session, median (min-max) | DNS queries unbound dropped | machine CPU busy % | exit | verdicts |"
+	out "| run | wall s | user s | sys s | peak RSS MiB | Postfix sessions | RCPT TO per session, median (min-max) | UDP datagrams dropped: all (at unbound) | machine CPU busy % | exit | verdicts |"
 	out "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |"
 	load c < <(sp_mx "$PROXY_PORT" --json --tls none -j "$DOMAINS" --input "$WORK/domains.txt")
 	CMDS[domains]=$(shown "${c[@]}")
@@ -612,7 +626,7 @@ part_rss() {
 	out ""
 	out "rss-N.txt: slow@slow.test, then N addresses over $RSS_DOMAINS domains (as domains.txt: userNNN@d0001.test.., the domain turning fastest). slow.test's MX is 127.0.0.2, where fakesmtp (tests/cli/silent.dialog) accepts the connection at the proxy's port and never speaks; smtpprobe's default timeouts (greeting: 30 s), so in input order (the default) nothing after the head can be written for 30 s. Everything else goes through the proxy ($RTT_MS ms RTT). "sorted by domain": the last list with each domain's addresses together (sort -t@ -k2,2 -s). distinct-N.txt: N addresses x@n000001.test.. at N different domains, which unbound answers NXDOMAIN at once: a list with many domains. One run each; /usr/bin/time %M (the peak RSS of \`-v\`)."
 	out ""
-	out "| list | wall s | user s | sys s | peak RSS MiB | Postfix sessions | RCPT TO per session, median (min-max) | DNS queries unbound dropped | machine CPU busy % | exit | verdicts | slow@slow.test |"
+	out "| list | wall s | user s | sys s | peak RSS MiB | Postfix sessions | RCPT TO per session, median (min-max) | UDP datagrams dropped: all (at unbound) | machine CPU busy % | exit | verdicts | slow@slow.test |"
 	out "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |"
 	for list in $(for n in $RSS_LISTS; do echo "rss:$n"; done) "nohead:${RSS_LISTS##* }" "sorted:${RSS_LISTS##* }" \
 		$(for n in $RSS_LISTS; do echo "distinct:$n"; done); do
@@ -645,7 +659,7 @@ part_rss() {
 		CMDS[rss]=$(shown "${c[@]}" | sed 's/rss\.txt/rss-N.txt/')
 		settle
 		n0=$(disconnects)
-		d0=$(ub_drops)
+		d0=$(drops_now)
 		timed "rss: $label, -j $RSS_J" "${c[@]}"
 		stop_pid "$SILENT_PID"
 		SILENT_PID=
@@ -654,7 +668,7 @@ part_rss() {
 		sess=$(($(disconnects) - n0))
 		v=$(verdicts "$WORK/out")
 		slow=$(jq -r 'select(.address == "slow@slow.test") | "\(.verdict) \(.step) \(.failure): \(.message // "")"' "$WORK/out" | head -1)
-		out "| $label | $T_WALL | $T_USER | $T_SYS | $(div "$T_RSS" 1024) | $sess | $(rcpts_per_session "$sess") | $(($(ub_drops) - d0)) | $T_BUSY | $RC | $v | ${slow:--} |"
+		out "| $label | $T_WALL | $T_USER | $T_SYS | $(div "$T_RSS" 1024) | $sess | $(rcpts_per_session "$sess") | $(drops_since "$d0") | $T_BUSY | $RC | $v | ${slow:--} |"
 	done
 	out ""
 	out "Command (the same for every list):"
@@ -683,8 +697,8 @@ part_cpu() {
 		fi
 		CMDS["cpu $what"]=$(shown "${c[@]}")
 		batch_rows "cpu: $CPU_N probes, $what" "${c[@]}"
-		IFS='|' read -r line v _ <<<"$BR"
-		read -r _ _ _ _ _ rc busy _ <<<"$line"
+		IFS='|' read -r line v _ _ <<<"$BR"
+		read -r _ _ _ _ _ rc busy <<<"$line"
 		# CPU: the median over the runs (not the run of median wall time).
 		cpus=$(awk '{ printf "%s%.2f", sep, $2 + $3; sep = " " }' "$WORK/runs")
 		cpu=$(tr ' ' '\n' <<<"$cpus" | median | awk -v n="$CPU_N" '{ printf "%.2f", $1 * 1000 / n }')
@@ -787,7 +801,7 @@ cat <<EOF
 - date: $(date -u +%Y-%m-%dT%H:%M:%SZ); bench time $((T_END - T_START)) s; load average (1/5/15 min) at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)
 - machine: $(nproc) CPU ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Debian $(cat /etc/debian_version 2>/dev/null), Linux $(uname -r)
 - smtpprobe $ver_sp ($("$SMTPPROBE" --version 2>/dev/null)); swaks $("$SWAKS" --version 2>/dev/null | sed -n 's/^swaks version //p'); $(openssl version 2>/dev/null | cut -d' ' -f1-2); Postfix $(postconf -dh mail_version 2>/dev/null); unbound $(unbound -V 2>/dev/null | sed -n 's/^Version //p'); $(hyperfine --version)
-- unbound so-rcvbuf: ${UNBOUND_RCVBUF:-the system default}; datagrams its socket dropped during the whole bench: $(ub_drops)
+- unbound so-rcvbuf: ${UNBOUND_RCVBUF:-the system default}; datagrams its socket dropped during the whole bench: $(ub_drops); UDP receive-buffer drops on the machine meanwhile (RcvbufErrors): $(($(udp_drops) - UDP_DROPS0))
 - ports: \$POSTFIX $POSTFIX_PORT (Postfix, STARTTLS offered), \$PROXY $PROXY_PORT (delayproxy, +$DELAY_MS ms each way, the TCP handshake not delayed), \$UNBOUND $UNBOUND_PORT; files are in the script's work directory
 - Postfix saw $SESSIONS sessions, none with DATA/BDAT; lines about its error limits in its log: $ERRLIM
 
