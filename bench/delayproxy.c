@@ -24,7 +24,9 @@
  *
  * Single-threaded, poll()-driven; at most MAX_CONNS connections at a time
  * (more wait in the listen backlog) and at most QUEUE_MAX bytes held per
- * direction (reading pauses beyond that). Exit status 2: usage or socket
+ * direction (reading pauses beyond that). Each connection takes two
+ * descriptors: a caller that needs them all raises RLIMIT_NOFILE above
+ * 2 * MAX_CONNS (bench/batch.sh does). Exit status 2: usage or socket
  * set-up error.
  */
 #ifndef _GNU_SOURCE
@@ -48,7 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CONNS 64
+#define MAX_CONNS 1024   /* bench/batch.sh runs 256 sessions at once */
+#define BACKLOG 512
 #define CHUNK_MAX 16384
 #define QUEUE_MAX (1 << 20)
 #define DELAY_MAX_MS 60000
@@ -362,7 +365,7 @@ int main(int argc, char **argv)
 	int one = 1;
 	int lfd = socket(lss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(lfd, (struct sockaddr *)&lss, llen) < 0 || listen(lfd, 128) < 0) {
+	    bind(lfd, (struct sockaddr *)&lss, llen) < 0 || listen(lfd, BACKLOG) < 0) {
 		fprintf(stderr, "delayproxy: %s: %s\n", listen_spec, strerror(errno));
 		return EXIT_USAGE;
 	}
