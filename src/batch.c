@@ -514,6 +514,12 @@ static void fail_fast(struct batch *b, size_t dom)
 		probe_result_unprobed(it->result, it->input, it->len, d->breaker.step, d->breaker.failure, &why,
 		                      b->o.require_mailbox);
 		item_done(b, it);
+		/*
+		 * Results made here, with no probe running, leave room in the
+		 * window: read on (a reap pass), or with nothing left running the
+		 * run would wait for an event that never comes.
+		 */
+		loop_timer_arm(b->l, &b->reap, 0);
 	}
 	d->tail = UINT64_MAX;
 }

@@ -115,6 +115,16 @@ expect_jq "--max-time in a back-off: b keeps the 421" "$(sed -n 2p <<<"$PROBE_OU
 expect_jq "--max-time in a back-off: c keeps the 421" "$(sed -n 3p <<<"$PROBE_OUT")" '.reply.code' 421
 expect_eq "--max-time in a back-off: exit 75" "$PROBE_RC" 75
 
+# The circuit breaker with a list longer than the window: the addresses it
+# fails fast make room, and reading goes on (it hung after 1,074 of 2,000).
+port=$(dead_port)
+seq 1 2000 | sed 's/^/u/; s/$/@example.test/' >"$tmp/dead2000"
+timeout 60 "$SMTPPROBE" --json --timeout 3 --server "127.0.0.1:$port" --input "$tmp/dead2000" >"$tmp/dead.out" 2>/dev/null
+rc=$?
+expect_eq "breaker over a long list: not a hang" "$([ "$rc" -eq 124 ] && echo hung || echo ended)" ended
+expect_eq "breaker over a long list: every address has its result" "$(wc -l <"$tmp/dead.out")" 2000
+expect_eq "breaker over a long list: exit 75" "$rc" 75
+
 # --resume: addresses with a result in the file are skipped; a not_probed one is probed again.
 printf '%s\n' '{"address":"done@[127.0.0.1]","verdict":"accepted","failure":"none"}' \
 	'{"address":"again@[127.0.0.1]","verdict":"error","failure":"not_probed"}' >"$tmp/old.jsonl"
