@@ -133,7 +133,7 @@ struct probe_result {
 	bool have_catch_all_reply;
 	struct reply catch_all_reply;
 	int greylist_wait_s;         /* --retry-greylist: seconds waited before the retry; 0 = none */
-	struct msg notes[PROBE_NOTES_MAX];
+	struct msg *notes;           /* allocated as they come: most results have none or one */
 	int nnotes;
 	int notes_dropped;           /* distinct notes beyond PROBE_NOTES_MAX */
 	int64_t timings_ms[STEP_COUNT]; /* -1: the step did not run */

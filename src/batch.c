@@ -58,7 +58,11 @@ struct domain {
 	size_t queued;
 	bool ready;                /* in the ready ring */
 	int strikes;               /* probes in a row that reached no server */
-	struct probe_result breaker; /* the failure its queue gets once tripped */
+	/* The failure its queue gets once tripped (not a whole result: one domain entry per domain of the run). */
+	struct {
+		enum step step;
+		enum failure failure;
+	} breaker;
 	bool tripped;
 };
 

@@ -72,6 +72,7 @@ void probe_note(struct probe_result *r, const struct msg *m)
 		r->notes_dropped++;
 		return;
 	}
+	r->notes = xreallocarray(r->notes, (size_t)r->nnotes + 1, sizeof *r->notes);
 	r->notes[r->nnotes++] = *m;
 }
 
@@ -922,6 +923,7 @@ void probe_free(struct probe *p)
 	free(p->session);
 	free(p->session_rcpts);
 	strbuf_free(&p->common.transcript);
+	free(p->common.notes);
 	free(p->single);
 	free(p);
 }
@@ -954,5 +956,6 @@ void probe_result_free(struct probe_result *r)
 	free(r->attempts);
 	reply_free(&r->catch_all_reply);
 	strbuf_free(&r->transcript);
+	free(r->notes);
 	memset(r, 0, sizeof *r);
 }
