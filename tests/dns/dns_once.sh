@@ -26,4 +26,13 @@ expect_match "-v batch: the hosts' addresses show" "$PROBE_ERR" '\*\*\* mx1\.ord
 probe --rcpt-per-session 1 a@no-such-domain.test b@no-such-domain.test
 expect_eq "NXDOMAIN twice" "$(jq -s 'map(select(.failure == "nxdomain")) | length' <<<"$PROBE_OUT")" 2
 expect_eq "one MX query for the missing domain" "$(queries 'no-such-domain\.test\. MX')" 1
+
+# More lookups at once (-j 256) than are sent at once (DNS_INFLIGHT_MAX, 64): the
+# rest wait their turn and none is lost or left to time out.
+seq 1 300 | sed 's/^/u@n/; s/$/.no-such-domain.test/' >"$UNBOUND_DIR/many.txt"
+probe -j 256 --input "$UNBOUND_DIR/many.txt"
+expect_eq "300 lookups at once: 300 results" "$(grep -c . <<<"$PROBE_OUT")" 300
+expect_eq "300 lookups at once: every one answered NXDOMAIN" \
+	"$(jq -s 'map(select(.failure == "nxdomain")) | length' <<<"$PROBE_OUT")" 300
+expect_eq "300 lookups at once: each asked once" "$(grep -c 'info: 127\.0\.0\.1 n[0-9]*\.no-such-domain\.test\. MX IN' "$UNBOUND_DIR/unbound.log")" 300
 assert_done
