@@ -128,6 +128,17 @@ static bool parse_long(const char *s, long min, long max, long *out)
 	return true;
 }
 
+/* The index of arg among the n words (a value that names a choice), or -1. */
+static int keyword(const char *arg, const char *const *words, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (words[i] && strcmp(arg, words[i]) == 0)
+			return i;
+	return -1;
+}
+
+#define KEYWORD(arg, words) keyword((arg), (words), (int)(sizeof(words) / sizeof((words)[0])))
+
 /* "host", "host:port", "[v6]", "[v6]:port", or a bare IPv6 address. */
 static bool parse_server(struct cli *c, const char *arg)
 {
@@ -310,19 +321,14 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			c->input = optarg;
 			break;
 		case OPT_TLS: {
-			static const struct {
-				const char *name;
-				enum tls_mode mode;
-			} modes[] = {
-				{ "auto", TLS_AUTO }, { "required", TLS_REQUIRED },
-				{ "none", TLS_NONE }, { "implicit", TLS_IMPLICIT },
+			static const char *const modes[] = {
+				[TLS_AUTO] = "auto", [TLS_REQUIRED] = "required",
+				[TLS_NONE] = "none", [TLS_IMPLICIT] = "implicit",
 			};
-			size_t i = 0;
-			while (i < sizeof modes / sizeof modes[0] && strcmp(optarg, modes[i].name) != 0)
-				i++;
-			if (i == sizeof modes / sizeof modes[0])
+			int i = KEYWORD(optarg, modes);
+			if (i < 0)
 				return usage(err, errsz, _("invalid --tls \"%s\": use auto, required, none or implicit"), optarg);
-			c->probe.tls.mode = modes[i].mode;
+			c->probe.tls.mode = (enum tls_mode)i;
 			break;
 		}
 		case OPT_TLS_VERIFY:
@@ -377,10 +383,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 				[OUTPUT_TEXT] = "text", [OUTPUT_LINE] = "line",
 				[OUTPUT_CSV] = "csv", [OUTPUT_JSON] = "json",
 			};
-			size_t i = 0;
-			while (i < sizeof formats / sizeof formats[0] && strcmp(optarg, formats[i]) != 0)
-				i++;
-			if (i == sizeof formats / sizeof formats[0])
+			int i = KEYWORD(optarg, formats);
+			if (i < 0)
 				return usage(err, errsz, _("invalid --format \"%s\": use text, line, csv or json"), optarg);
 			c->format = (enum output_format)i;
 			break;
@@ -405,14 +409,14 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 				return usage(err, errsz, _("invalid --max-time \"%s\": use seconds from 1 to 86400"), optarg);
 			c->probe.max_time_s = (int)v;
 			break;
-		case OPT_ORDER:
-			if (strcmp(optarg, "input") == 0)
-				c->completion_order = false;
-			else if (strcmp(optarg, "completion") == 0)
-				c->completion_order = true;
-			else
+		case OPT_ORDER: {
+			static const char *const orders[] = { "input", "completion" };
+			int i = KEYWORD(optarg, orders);
+			if (i < 0)
 				return usage(err, errsz, _("invalid --order \"%s\": use input or completion"), optarg);
+			c->completion_order = i == 1;
 			break;
+		}
 		case OPT_SHARD: {
 			long k, n;
 			char *slash = strchr(optarg, '/');
@@ -432,16 +436,16 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		case 'v':
 			c->verbose++;
 			break;
-		case OPT_COLOR:
-			if (strcmp(optarg, "auto") == 0)
-				c->color = CLI_COLOR_AUTO;
-			else if (strcmp(optarg, "always") == 0)
-				c->color = CLI_COLOR_ALWAYS;
-			else if (strcmp(optarg, "never") == 0)
-				c->color = CLI_COLOR_NEVER;
-			else
+		case OPT_COLOR: {
+			static const char *const colors[] = {
+				[CLI_COLOR_AUTO] = "auto", [CLI_COLOR_ALWAYS] = "always", [CLI_COLOR_NEVER] = "never",
+			};
+			int i = KEYWORD(optarg, colors);
+			if (i < 0)
 				return usage(err, errsz, _("invalid --color \"%s\": use auto, always or never"), optarg);
+			c->color = (enum cli_color)i;
 			break;
+		}
 		case 'h':
 			cli_help(stdout);
 			return CLI_EXIT_OK;
