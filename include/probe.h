@@ -164,15 +164,13 @@ struct probe;
  * --rcpt-per-session), each address's result from its own RCPT reply;
  * duplicates are probed once. results[i] is filled for inputs[i];
  * done(ctx, i) is called as each one is complete (maybe before this
- * returns, for an invalid address). Free with probe_free once
- * probe_finished(), and never from inside done().
+ * returns, for an invalid address). Free with probe_free once every
+ * result is complete, and never from inside done().
  */
 struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe_options *o,
                                const char *const *inputs, const size_t *lens, int n,
                                struct probe_result *const *results,
                                void (*done)(void *ctx, int i), void *ctx);
-/* Every result is complete. */
-bool probe_finished(const struct probe *p);
 
 /*
  * A result for an address that was not probed (an interrupted run, a
@@ -181,24 +179,13 @@ bool probe_finished(const struct probe *p);
 void probe_result_unprobed(struct probe_result *r, const char *input, size_t len, enum step step,
                            enum failure f, const struct msg *why, bool require_mailbox);
 
-/* One address: probe_start_many with n = 1; done(ctx) once out is complete. */
-struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_options *o,
-                          const char *input, size_t len, struct probe_result *out,
-                          void (*done)(void *ctx), void *ctx);
 void probe_free(struct probe *p);
-
-/*
- * Probe one address to the end, running the loop. out is always filled
- * (probe_result_free releases it), whatever happened.
- */
-void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
-               const char *input, size_t len, struct probe_result *out);
 
 void probe_result_free(struct probe_result *r);
 
 /*
  * Diagnose the outcome and set blame, mailbox, category and the exit
- * status from it. probe_start does it; call again after changing the
+ * status from it. A probe does it; call again after changing the
  * outcome's evidence (e.g. the catch-all state).
  */
 void probe_result_judge(struct probe_result *r, bool require_mailbox);

@@ -14,7 +14,6 @@ struct resume;
 /* NULL with a one-line reason in err when FILE cannot be read. */
 struct resume *resume_load(const char *path, char *err, size_t errsz);
 bool resume_has(const struct resume *r, const char *input, size_t len);
-size_t resume_count(const struct resume *r);
 void resume_free(struct resume *r);
 
 /* The value of the "address" key of one JSON object line, decoded; false when there is none. Pure. */

@@ -149,7 +149,5 @@ const struct ehlo_caps *smtp_caps(const struct smtp_session *s);
 bool smtp_tls_active(const struct smtp_session *s);
 /* The AUTH mechanism used, or AUTH_NONE. */
 int smtp_auth_mech(const struct smtp_session *s);
-/* enum reply_note bits seen over the whole session. */
-unsigned smtp_notes(const struct smtp_session *s);
 
 #endif

@@ -875,36 +875,6 @@ void probe_result_unprobed(struct probe_result *r, const char *input, size_t len
 	probe_result_judge(r, require_mailbox);
 }
 
-struct single {
-	void (*done)(void *ctx);
-	void *ctx;
-};
-
-static void single_done(void *ctx, int i)
-{
-	(void)i;
-	struct single *s = ctx;
-	if (s->done)
-		s->done(s->ctx);
-}
-
-struct probe *probe_start(struct loop *l, struct dns *d, const struct probe_options *o,
-                          const char *input, size_t len, struct probe_result *r,
-                          void (*done)(void *ctx), void *ctx)
-{
-	struct single *s = xcalloc(1, sizeof *s);
-	s->done = done;
-	s->ctx = ctx;
-	struct probe *p = probe_start_many(l, d, o, &input, &len, 1, &r, single_done, s);
-	p->single = s;
-	return p;
-}
-
-bool probe_finished(const struct probe *p)
-{
-	return p->ndone == p->nslots;
-}
-
 void probe_free(struct probe *p)
 {
 	if (!p)
@@ -924,26 +894,7 @@ void probe_free(struct probe *p)
 	free(p->session_rcpts);
 	strbuf_free(&p->common.transcript);
 	free(p->common.notes);
-	free(p->single);
 	free(p);
-}
-
-static void set_flag(void *ctx)
-{
-	*(bool *)ctx = true;
-}
-
-void probe_run(struct loop *l, struct dns *d, const struct probe_options *o,
-               const char *input, size_t len, struct probe_result *r)
-{
-	bool finished = false;
-	struct probe *p = probe_start(l, d, o, input, len, r, set_flag, &finished);
-	if (!finished && loop_run(l, &finished) < 0) {
-		struct msg m;
-		msg_set(&m, N_("event loop failed"), "");
-		probe_fail(p, STEP_NONE, FAIL_INTERNAL, &m);
-	}
-	probe_free(p);
 }
 
 void probe_result_free(struct probe_result *r)

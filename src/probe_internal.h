@@ -78,7 +78,6 @@ struct probe {
 	struct loop_timer max_timer;  /* --max-time */
 	int backoffs;
 	bool transcript_cut;
-	struct single *single;       /* probe_start's adapter, freed with the probe */
 };
 
 /* probe.c */

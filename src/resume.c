@@ -163,11 +163,6 @@ bool resume_has(const struct resume *r, const char *input, size_t len)
 	return false;
 }
 
-size_t resume_count(const struct resume *r)
-{
-	return r ? r->n : 0;
-}
-
 struct resume *resume_load(const char *path, char *err, size_t errsz)
 {
 	FILE *f = fopen(path, "r");

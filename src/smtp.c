@@ -1027,8 +1027,3 @@ int smtp_auth_mech(const struct smtp_session *s)
 {
 	return s->authenticated ? (int)s->auth_mech : AUTH_NONE;
 }
-
-unsigned smtp_notes(const struct smtp_session *s)
-{
-	return s->notes;
-}
