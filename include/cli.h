@@ -44,6 +44,9 @@ struct cli {
 	int shard_k, shard_n;       /* --shard K/N */
 	const char *resume;         /* --resume FILE */
 	const char *proxy;          /* --proxy, else SMTPPROBE_PROXY */
+	int cert_min_days;          /* audit --cert-min-days */
+	bool strict;                /* audit --strict: warnings fail */
+	const char *junit;          /* audit --junit FILE */
 };
 
 enum cli_result {

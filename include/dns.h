@@ -54,6 +54,13 @@ void dns_free(struct dns *d);
 void dns_query_mx(struct dns *d, const char *domain, dns_mx_fn fn, void *ctx);
 /* A and/or AAAA of host (family AF_UNSPEC, AF_INET or AF_INET6). */
 void dns_query_addr(struct dns *d, const char *host, int family, dns_addr_fn fn, void *ctx);
+/*
+ * Any other type (ns_t_cname, ns_t_ptr, ...): the answer packet as it came
+ * (abuf NULL and alen 0 unless st is DNS_OK), for a parser of the caller's
+ * (dns_answer.h). The packet is only valid during the call.
+ */
+typedef void (*dns_raw_fn)(void *ctx, enum dns_status st, const unsigned char *abuf, int alen, const char *why);
+void dns_query_raw(struct dns *d, const char *name, int type, dns_raw_fn fn, void *ctx);
 /* Drop every pending answer addressed to ctx. */
 void dns_forget(struct dns *d, void *ctx);
 

@@ -22,9 +22,14 @@ enum {
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_ALLOW_UNVERIFIED, OPT_PROXY,
 	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
 	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME,
+	OPT_CERT_MIN_DAYS, OPT_STRICT, OPT_JUNIT,
 };
 
-/* Option scopes (the cmds column): 0, the default, is every command. */
+/*
+ * Option scopes (the cmds column): 0, the default, is every command. The
+ * audit chooses its own servers, recipients and TLS policy: the options
+ * that steer those are PROBE | EXPLAIN.
+ */
 #define ALL 0u
 #define PROBE (1u << CLI_CMD_PROBE)
 #define EXPLAIN (1u << CLI_CMD_EXPLAIN)
@@ -42,37 +47,40 @@ static const struct {
 } options[] = {
 	{ "from", required_argument, OPT_FROM, "ADDR", N_("envelope sender for MAIL FROM (default: <>, the null sender)"), ALL },
 	{ "helo", required_argument, OPT_HELO, "NAME", N_("name for EHLO/HELO (default: this host's FQDN, else its address literal)"), ALL },
-	{ "server", required_argument, OPT_SERVER, "HOST[:PORT]", N_("probe this server instead of the domain's MX hosts"), ALL },
+	{ "server", required_argument, OPT_SERVER, "HOST[:PORT]", N_("probe this server instead of the domain's MX hosts"), PROBE | EXPLAIN },
 	{ "port", required_argument, OPT_PORT, "N", N_("TCP port for every host (default 25)"), ALL },
 	{ "resolver", required_argument, OPT_RESOLVER, "IP[:PORT][,...]", N_("DNS servers to use instead of /etc/resolv.conf"), ALL },
 	{ "ipv4", no_argument, '4', NULL, N_("connect over IPv4 only"), ALL },
 	{ "ipv6", no_argument, '6', NULL, N_("connect over IPv6 only"), ALL },
-	{ "all-mx", no_argument, OPT_ALL_MX, NULL, N_("probe every MX host and report each one"), ALL },
-	{ "no-catch-all", no_argument, OPT_NO_CATCH_ALL, NULL, N_("do not try a made-up recipient after an accepted one (the catch-all check, once per domain)"), ALL },
-	{ "catch-all", no_argument, OPT_CATCH_ALL, NULL, N_("the catch-all check (the default; kept for old scripts)"), ALL },
-	{ "require-mailbox", no_argument, OPT_REQUIRE_MAILBOX, NULL, N_("exit 79 when a recipient is accepted but its mailbox is unverifiable (catch-all, 252)"), ALL },
-	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", N_("when greylisted, wait (default 300 s) and try once more"), ALL },
+	{ "all-mx", no_argument, OPT_ALL_MX, NULL, N_("probe every MX host and report each one"), PROBE | EXPLAIN },
+	{ "no-catch-all", no_argument, OPT_NO_CATCH_ALL, NULL, N_("do not try a made-up recipient after an accepted one (the catch-all check, once per domain)"), PROBE | EXPLAIN },
+	{ "catch-all", no_argument, OPT_CATCH_ALL, NULL, N_("the catch-all check (the default; kept for old scripts)"), PROBE | EXPLAIN },
+	{ "require-mailbox", no_argument, OPT_REQUIRE_MAILBOX, NULL, N_("exit 79 when a recipient is accepted but its mailbox is unverifiable (catch-all, 252)"), PROBE | EXPLAIN },
+	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", N_("when greylisted, wait (default 300 s) and try once more"), PROBE | EXPLAIN },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", N_("timeout for every step (default: DNS 10, connect 10, replies 30)"), ALL },
 	{ "size", required_argument, OPT_SIZE, "N", N_("declare SIZE=N at MAIL FROM when the server supports SIZE"), ALL },
 	{ "input", required_argument, OPT_INPUT, "FILE", N_("read addresses from FILE ('-' for stdin): one per line, or several separated by , or ;"), PROBE },
-	{ "concurrency", required_argument, 'j', "N", N_("probe up to N addresses at once (default 8); results keep input order"), ALL },
-	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", N_("at most N sessions at once to one domain or --server (default 1)"), ALL },
-	{ "rcpt-per-session", required_argument, OPT_RCPT_PER_SESSION, "N", N_("recipients of one domain probed in one SMTP session, at most (default 50)"), ALL },
+	{ "concurrency", required_argument, 'j', "N", N_("probe up to N addresses at once (default 8); results keep input order"), PROBE | EXPLAIN },
+	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", N_("at most N sessions at once to one domain or --server (default 1)"), PROBE | EXPLAIN },
+	{ "rcpt-per-session", required_argument, OPT_RCPT_PER_SESSION, "N", N_("recipients of one domain probed in one SMTP session, at most (default 50)"), PROBE | EXPLAIN },
 	{ "max-time", required_argument, OPT_MAX_TIME, "SECONDS", N_("give up on an address after this long, all hosts and retries included (default 300)"), ALL },
 	{ "order", required_argument, OPT_ORDER, "HOW", N_("input (default: results in input order) or completion (as they finish)"), PROBE },
 	{ "shard", required_argument, OPT_SHARD, "K/N", N_("probe only the domains of shard K of N (a stable hash), to split a list over N machines"), PROBE },
 	{ "resume", required_argument, OPT_RESUME, "FILE", N_("skip addresses that already have a result in FILE (JSON Lines of an earlier run)"), PROBE },
+	{ "cert-min-days", required_argument, OPT_CERT_MIN_DAYS, "N", N_("warn when a certificate expires in fewer than N days (default 14); an expired one fails"), AUDIT },
+	{ "strict", no_argument, OPT_STRICT, NULL, N_("warnings fail too (exit status 1)"), AUDIT },
+	{ "junit", required_argument, OPT_JUNIT, "FILE", N_("also write a JUnit XML report to FILE ('-' for stdout), one testcase per check and target"), AUDIT },
 	{ "tls", required_argument, OPT_TLS, "MODE", N_("auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)"), ALL },
-	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, N_("fail at step tls unless the certificate chain and host name verify"), ALL },
+	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, N_("fail at step tls unless the certificate chain and host name verify"), PROBE | EXPLAIN },
 	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", N_("name for SNI and certificate checks (default: the MX or --server host)"), ALL },
 	{ "ca-file", required_argument, OPT_CA_FILE, "FILE", N_("extra trust anchors (PEM); the system store is always used"), ALL },
 	{ "ca-path", required_argument, OPT_CA_PATH, "DIR", N_("extra trust anchors (hashed directory)"), ALL },
 	{ "tls-min-version", required_argument, OPT_TLS_MIN, "VER", N_("lowest TLS version to accept: 1.0, 1.1, 1.2, 1.3"), ALL },
-	{ "auth", required_argument, OPT_AUTH, "USER", N_("authenticate as USER; the secret comes from SMTPPROBE_PASSWORD, --password-file or a prompt"), ALL },
-	{ "auth-mech", required_argument, OPT_AUTH_MECH, "MECH", N_("PLAIN, LOGIN, CRAM-MD5 or XOAUTH2 (default: the strongest offered)"), ALL },
-	{ "password-file", required_argument, OPT_PASSWORD_FILE, "FILE", N_("read the AUTH secret from the first line of FILE"), ALL },
-	{ "allow-plaintext-auth", no_argument, OPT_ALLOW_PLAIN, NULL, N_("allow AUTH on an unencrypted connection"), ALL },
-	{ "allow-unverified-auth", no_argument, OPT_ALLOW_UNVERIFIED, NULL, N_("allow AUTH over TLS whose certificate did not verify for the server's name"), ALL },
+	{ "auth", required_argument, OPT_AUTH, "USER", N_("authenticate as USER; the secret comes from SMTPPROBE_PASSWORD, --password-file or a prompt"), PROBE | EXPLAIN },
+	{ "auth-mech", required_argument, OPT_AUTH_MECH, "MECH", N_("PLAIN, LOGIN, CRAM-MD5 or XOAUTH2 (default: the strongest offered)"), PROBE | EXPLAIN },
+	{ "password-file", required_argument, OPT_PASSWORD_FILE, "FILE", N_("read the AUTH secret from the first line of FILE"), PROBE | EXPLAIN },
+	{ "allow-plaintext-auth", no_argument, OPT_ALLOW_PLAIN, NULL, N_("allow AUTH on an unencrypted connection"), PROBE | EXPLAIN },
+	{ "allow-unverified-auth", no_argument, OPT_ALLOW_UNVERIFIED, NULL, N_("allow AUTH over TLS whose certificate did not verify for the server's name"), PROBE | EXPLAIN },
 	{ "proxy", required_argument, OPT_PROXY, "URL", N_("connect through socks5://[user:pass@]host:port (socks5h:// resolves there); also SMTPPROBE_PROXY"), ALL },
 	{ "format", required_argument, OPT_FORMAT, "FORMAT", N_("text (default: a report for people), line (one line per address, for grep), csv (for spreadsheets) or json"), ALL },
 	{ "json", no_argument, OPT_JSON, NULL, N_("the same as --format json: JSON Lines, one object per address (docs/output.md)"), ALL },
@@ -286,6 +294,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	c->from.is_null = true;
 	c->concurrency = 8;
 	c->per_domain = 1;
+	c->cert_min_days = 14;  /* AUDIT_CERT_MIN_DAYS */
 	c->probe.max_time_s = PROBE_MAX_TIME_DEFAULT;
 	opterr = 0;
 	optind = 1;
@@ -511,6 +520,17 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		case OPT_RESUME:
 			c->resume = optarg;
 			break;
+		case OPT_CERT_MIN_DAYS:
+			if (!parse_long(optarg, 0, 3650, &v))
+				return usage(err, errsz, _("invalid --cert-min-days \"%s\": use 0 to 3650"), optarg);
+			c->cert_min_days = (int)v;
+			break;
+		case OPT_STRICT:
+			c->strict = true;
+			break;
+		case OPT_JUNIT:
+			c->junit = optarg;
+			break;
 		case 'v':
 			c->verbose++;
 			break;
@@ -554,5 +574,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		return usage(err, errsz, _("no address given (see --help)"));
 	if (c->command == CLI_CMD_AUDIT && c->naddresses == 0)
 		return usage(err, errsz, _("no domain given (see smtpprobe audit --help)"));
+	if (c->command == CLI_CMD_AUDIT && c->format != OUTPUT_TEXT && c->format != OUTPUT_JSON)
+		return usage(err, errsz, _("smtpprobe audit writes text or JSON: use --format text or json"));
 	return CLI_RUN;
 }

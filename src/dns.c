@@ -29,6 +29,8 @@ struct dns_req {
 	struct dns *d;
 	dns_mx_fn mx_fn;
 	dns_addr_fn addr_fn;
+	dns_raw_fn raw_fn;
+	int type;              /* raw_fn: the query type */
 	void *ctx;             /* NULL once forgotten */
 	struct dns_req *prev, *next;
 	/* while waiting for its turn */
@@ -397,12 +399,38 @@ void dns_query_addr(struct dns *d, const char *host, int family, dns_addr_fn fn,
 	submit(d, r);
 }
 
+static void on_raw(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	(void)timeouts;
+	struct dns_req *r = arg;
+	struct dns *d = r->d;
+	if (r->ctx)
+		r->raw_fn(r->ctx, map_status(status), abuf, status == ARES_SUCCESS ? alen : 0,
+		          status == ARES_SUCCESS ? NULL : ares_strerror(status));
+	req_free(r);
+	if (status != ARES_EDESTRUCTION)
+		query_done(d);
+}
+
+void dns_query_raw(struct dns *d, const char *name, int type, dns_raw_fn fn, void *ctx)
+{
+	struct dns_req *r = req_new(d, ctx);
+	r->raw_fn = fn;
+	r->type = type;
+	r->name = xstrdup(name);
+	submit(d, r);
+}
+
 static void send_req(struct dns_req *r)
 {
 	struct dns *d = r->d;
 	d->inflight++;
 	if (r->mx_fn) {
 		ares_query(d->channel, r->name, ns_c_in, ns_t_mx, on_mx, r);
+		return;
+	}
+	if (r->raw_fn) {
+		ares_query(d->channel, r->name, ns_c_in, r->type, on_raw, r);
 		return;
 	}
 	struct ares_addrinfo_hints hints = { 0 };

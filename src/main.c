@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 
+#include "audit.h"
 #include "batch.h"
 #include "cli.h"
 #include "config.h"
 #include "dns.h"
 #include "i18n.h"
 #include "input.h"
+#include "junit.h"
 #include "loop.h"
 #include "mem.h"
 #include "output.h"
@@ -348,6 +350,74 @@ static int run_probe(struct run *run, struct runtime *rt)
 	return status;
 }
 
+/*
+ * The audit command: the domains checked (audit.h), the report on stdout,
+ * the JUnit file when asked for. 0 when nothing failed, 1 when a check
+ * failed (or warned, with --strict), 64 for a domain that is not one,
+ * 74 when the report cannot be written.
+ */
+static int run_audit(struct run *run, struct runtime *rt)
+{
+	char **domains = xcalloc((size_t)run->cli.naddresses, sizeof *domains);
+	int status = 0;
+	for (int i = 0; i < run->cli.naddresses; i++) {
+		/* A domain is what follows the @ of an address: the same checks, IDN included. */
+		const char *arg = run->cli.addresses[i];
+		struct strbuf a = STRBUF_INIT;
+		strbuf_printf(&a, "postmaster@%s", arg);
+		struct address addr;
+		enum addr_error ae = addr_parse(a.data, a.len, false, &addr);
+		strbuf_free(&a);
+		if (ae == ADDR_OK && addr.domain_is_literal)
+			ae = ADDR_ERR_DOMAIN_SYNTAX;
+		if (ae != ADDR_OK) {
+			struct strbuf shown = STRBUF_INIT;
+			report_sanitize(&shown, arg, strlen(arg));
+			fprintf(stderr, "smtpprobe: %s \"%s\": %s\n", _("invalid domain"), strbuf_str(&shown),
+			        _(addr_strerror(ae)));
+			strbuf_free(&shown);
+			status = EXIT_USAGE;
+			break;
+		}
+		domains[i] = xstrdup(addr.domain);
+	}
+	if (status == 0) {
+		struct audit_options ao = { .probe = &run->cli.probe, .cert_min_days = run->cli.cert_min_days };
+		struct audit_report rep;
+		if (audit_run(rt->loop, rt->dns, &ao, domains, run->cli.naddresses, &rep) < 0) {
+			fprintf(stderr, "smtpprobe: %s\n", _("the event loop failed"));
+			status = EXIT_SOFTWARE;
+		} else {
+			status = audit_exit_status(&rep, run->cli.strict);
+			struct strbuf out = STRBUF_INIT;
+			if (run->cli.format == OUTPUT_JSON)
+				audit_render_json(&rep, run->cli.strict, &out);
+			else
+				audit_render_text(&rep, run->color, run->cli.strict, &out);
+			if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+				fprintf(stderr, "smtpprobe: %s: %s\n", _("cannot write the results"), strerror(errno));
+				status = EXIT_IOERR;
+			}
+			strbuf_free(&out);
+			if (run->cli.junit) {
+				struct junit *j = junit_new("smtpprobe audit");
+				audit_render_junit(&rep, run->cli.strict, j);
+				if (junit_save(j, run->cli.junit) < 0) {
+					fprintf(stderr, "smtpprobe: %s %s: %s\n", _("cannot write the JUnit report"), run->cli.junit,
+					        strerror(errno));
+					status = EXIT_IOERR;
+				}
+				junit_free(j);
+			}
+		}
+		audit_report_free(&rep);
+	}
+	for (int i = 0; i < run->cli.naddresses; i++)
+		free(domains[i]);
+	free(domains);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct run run = { 0 };
@@ -392,6 +462,9 @@ int main(int argc, char **argv)
 		switch (run.cli.command) {
 		case CLI_CMD_PROBE:
 			status = run_probe(&run, &rt);
+			break;
+		case CLI_CMD_AUDIT:
+			status = run_audit(&run, &rt);
 			break;
 		default:
 			fprintf(stderr, "smtpprobe: %s %s\n", cli_command_name(run.cli.command), _("is not available yet"));
