@@ -17,6 +17,8 @@
 #                          the CN is no host name (RFC 9525 has no CN-ID), no match
 #   wildcard.pem, .key     by the CA, valid, SAN DNS:*.tls.test: a wildcard as
 #                          the whole left-most label, which does match
+#   soon.pem, .key         mx.tls.test by the CA, valid from yesterday for 6
+#                          days: expires within audit's --cert-min-days 14
 #
 # Each server .pem holds the leaf only. Idempotent: once DIR/.complete
 # exists and every file above is there, nothing is redone (a directory made
@@ -36,7 +38,7 @@ flock -w 60 "$lock"
 
 files=(ca.pem valid.pem valid.key expired.pem expired.key wrongname.pem wrongname.key
 	selfsigned.pem selfsigned.key partialwild.pem partialwild.key cnonly.pem cnonly.key
-	wildcard.pem wildcard.key)
+	wildcard.pem wildcard.key soon.pem soon.key)
 complete() {
 	[[ -e $dir/.complete ]] || return 1
 	local f
@@ -143,6 +145,7 @@ EOF
 # Start yesterday, so a clock a little behind does not make "valid" invalid.
 yesterday=$(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)
 in10y=$(date -u -d '10 years' +%Y%m%d%H%M%SZ)
+in6d=$(date -u -d '6 days' +%Y%m%d%H%M%SZ)
 
 # The CA: self-signed with `openssl ca -selfsign` so its dates are set too.
 newkey ca.key
@@ -163,6 +166,7 @@ sign wrongname wrong.example.test server_wrong "$yesterday" "$in10y"
 sign partialwild partial-wildcard.tls.test server_partialwild "$yesterday" "$in10y"
 sign cnonly mx.tls.test server_cnonly "$yesterday" "$in10y"
 sign wildcard wildcard.tls.test server_wildcard "$yesterday" "$in10y"
+sign soon mx.tls.test server_mx "$yesterday" "$in6d"
 
 newkey selfsigned.key
 openssl req -new -config ca.cnf -key selfsigned.key -subj "/O=smtpprobe tests/CN=mx.tls.test" -out selfsigned.csr
@@ -171,6 +175,7 @@ openssl ca -batch -config ca.cnf -selfsign -keyfile selfsigned.key -extensions s
 
 # Sanity: the CA-signed ones chain (expiry aside), the self-signed one does not.
 openssl verify -CAfile ca.pem -verify_hostname mx.tls.test valid.pem >/dev/null
+openssl verify -CAfile ca.pem -verify_hostname mx.tls.test soon.pem >/dev/null
 openssl verify -CAfile ca.pem -no_check_time wrongname.pem >/dev/null
 openssl verify -CAfile ca.pem -verify_hostname mx.tls.test wildcard.pem >/dev/null
 # OpenSSL's default name check accepts both of these: the fixtures that use

@@ -1,0 +1,1 @@
+echo "not ok - todo"; exit 1
