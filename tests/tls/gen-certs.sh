@@ -21,8 +21,9 @@
 #                          audit tests: DNS:mta-sts.example.test and
 #                          DNS:mta-sts.*.test's cases (good, redirect, ctype,
 #                          big, missing, badpolicy .sts.test), IP:127.0.0.1
-#   mxdane.pem, .key       by the CA, valid, DNS:mx.example.test and
-#                          DNS:mx.dane.test: the MX of the DANE tests
+#   mxdane.pem, .key       by the CA, valid, DNS:mx.example.test,
+#                          DNS:mx.dane.test, DNS:ta.dane.test and
+#                          DNS:mx.plain.test: the MX of the DANE tests
 #
 # Each server .pem holds the leaf only. Idempotent: once DIR/.complete
 # exists and every file above is there, nothing is redone (a directory made
@@ -150,7 +151,7 @@ authorityKeyIdentifier = keyid
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:mx.example.test, DNS:mx.dane.test
+subjectAltName = DNS:mx.example.test, DNS:mx.dane.test, DNS:ta.dane.test, DNS:mx.plain.test
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 
