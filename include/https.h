@@ -9,10 +9,11 @@
  * Location); status 200; the media type of Content-Type (parameters
  * allowed, case-insensitive) when one is asked for; a body of at most
  * max_body bytes; the server certificate verified against the trust
- * anchors smtpprobe uses (ca_file / ca_path as --tls-ca-file /
- * --tls-ca-path give them, else SSL_CERT_FILE / SSL_CERT_DIR, else the
- * system store) and valid for the URL's host name; TLS 1.2 or newer; no
- * proxy from the environment; one deadline for the whole transfer.
+ * anchors smtpprobe's SMTP side uses (the system store, with
+ * SSL_CERT_FILE / SSL_CERT_DIR honoured, plus ca_file / ca_path as
+ * --ca-file / --ca-path give them) and valid for the URL's host name;
+ * TLS 1.2 or newer; no proxy from the environment; one deadline for the
+ * whole transfer.
  *
  * Names: given a struct dns, the URL's host is looked up with smtpprobe's
  * own resolver (c-ares, so --resolver and the test unbound apply) and the

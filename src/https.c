@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,6 +42,7 @@ struct https_fetch {
 	char curl_err[CURL_ERROR_SIZE];
 	char content_type[128];  /* the media type wanted, "" = any */
 	char *url;
+	char *ca_file, *ca_path;
 };
 
 static const char *const status_names[] = {
@@ -127,6 +130,8 @@ static void fetch_free(struct https_fetch *f)
 	strbuf_free(&f->body);
 	free(f->host);
 	free(f->url);
+	free(f->ca_file);
+	free(f->ca_path);
 	free(f);
 }
 
@@ -341,21 +346,37 @@ static long test_port(const struct https_request *req, long url_port)
 	return url_port;
 }
 
-/* Trust anchors as smtpprobe's SMTP side takes them (tls.c): options, else SSL_CERT_FILE/DIR, else the system. */
-static void set_trust(CURL *e, const struct https_request *req)
+/*
+ * Trust anchors exactly as for SMTP (tls.c, --ca-file's help): the system
+ * store (OpenSSL's default paths, so SSL_CERT_FILE / SSL_CERT_DIR apply)
+ * plus --ca-file / --ca-path. Set on the SSL_CTX libcurl made for this
+ * transfer, with libcurl's own CA settings switched off, so neither side
+ * trusts what the other does not.
+ */
+static CURLcode ssl_ctx_cb(CURL *curl, void *sslctx, void *parm)
 {
-	const char *file = req->ca_file, *dir = req->ca_path;
-	if (!file && !dir) {
-		file = getenv("SSL_CERT_FILE");
-		dir = getenv("SSL_CERT_DIR");
-		file = file && file[0] ? file : NULL;
-		dir = dir && dir[0] ? dir : NULL;
+	struct https_fetch *f = parm;
+	SSL_CTX *ctx = sslctx;
+	if ((f->ca_file && SSL_CTX_load_verify_file(ctx, f->ca_file) != 1) ||
+	    (f->ca_path && SSL_CTX_load_verify_dir(ctx, f->ca_path) != 1)) {
+		ERR_clear_error();
+		return CURLE_SSL_CACERT_BADFILE;
 	}
-	if (file || dir) {
-		/* Only these: libcurl's built-in bundle must not widen what is trusted. */
-		curl_easy_setopt(e, CURLOPT_CAINFO, file);
-		curl_easy_setopt(e, CURLOPT_CAPATH, dir);
-	}
+	SSL_CTX_set_default_verify_paths(ctx);
+	ERR_clear_error();
+	return CURLE_OK;
+}
+
+static void set_trust(struct https_fetch *f, CURL *e, const struct https_request *req)
+{
+	f->ca_file = req->ca_file ? xstrdup(req->ca_file) : NULL;
+	f->ca_path = req->ca_path ? xstrdup(req->ca_path) : NULL;
+	curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	/* A store cached across transfers would outlive what this one loaded into it. */
+	curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+	curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, f);
 }
 
 struct https_fetch *https_fetch_start(struct loop *l, const struct https_request *req, https_fn fn, void *ctx,
@@ -394,7 +415,7 @@ struct https_fetch *https_fetch_start(struct loop *l, const struct https_request
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	set_trust(e, req);
+	set_trust(f, e, req);
 	/* An http_proxy in the environment must not send the fetch elsewhere. */
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

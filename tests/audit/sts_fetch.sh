@@ -72,10 +72,15 @@ expect_jq "good: mx patterns" "$FETCH_OUT" '.policy.mx | join(" ")' "mx.example.
 fetch mta-sts.example.test --ca-file "$certs/ca.pem" --port "$good_port"
 expect_jq "name in certificate (control): ok" "$FETCH_OUT" .status ok
 
-# Trust: the test CA only through --ca-file; the system store does not know it.
+# Trust: the test CA only through --ca-file; the system store does not know it,
+# nor does a --ca-file holding some other certificate.
 fetch mta-sts.good.sts.test --port "$good_port"
 expect_jq "untrusted CA: certificate" "$FETCH_OUT" .status certificate
 expect_eq "untrusted CA: exit 1" "$FETCH_RC" 1
+fetch mta-sts.good.sts.test --port "$good_port" --ca-file "$certs/selfsigned.pem"
+expect_jq "another --ca-file: certificate" "$FETCH_OUT" .status certificate
+fetch mta-sts.good.sts.test --port "$good_port" --ca-file "$work/nonexistent.pem"
+expect_jq "unreadable --ca-file: certificate" "$FETCH_OUT" .status certificate
 SSL_CERT_FILE=$certs/ca.pem fetch mta-sts.good.sts.test --port "$good_port"
 expect_jq "SSL_CERT_FILE honoured like the SMTP side" "$FETCH_OUT" .status ok
 
