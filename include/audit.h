@@ -53,9 +53,16 @@ enum audit_check_id {
 	AC_DNS_NULL_MX,
 	AC_DNS_IPV6,
 	AC_SMTP_POSTMASTER_SAME,
+	AC_STS_RECORD,
+	AC_STS_POLICY,
+	AC_STS_MODE,
+	AC_STS_MAX_AGE,
+	AC_TLSRPT_RECORD,
 	AC_DNS_MX_NOT_IP,
 	AC_DNS_MX_RESOLVES,
 	AC_DNS_MX_NOT_CNAME,
+	AC_STS_MX,
+	AC_DANE_TLSA,
 	AC_DNS_FCRDNS,
 	AC_SMTP_CONNECT,
 	AC_SMTP_GREETING,
@@ -70,6 +77,8 @@ enum audit_check_id {
 	AC_TLS_CHAIN,
 	AC_TLS_NAME,
 	AC_TLS_EXPIRY,
+	AC_STS_CERT,
+	AC_DANE_MATCH,
 	AC_COUNT
 };
 
@@ -103,7 +112,7 @@ struct audit_report {
 };
 
 struct audit_options {
-	const struct probe_options *probe;  /* port, family, timeouts, TLS context, --from, --helo */
+	const struct probe_options *probe;  /* port, family, timeouts, TLS context, --from, --helo, --ca-file */
 	int cert_min_days;                  /* --cert-min-days: warn below, fail when expired */
 };
 

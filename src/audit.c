@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "mem.h"
 
 void audit_begin(struct audit_engine *e)
@@ -37,6 +40,15 @@ static void capture_greeting(void *ctx, const char *who, const char *prefix, con
 	size_t n = len < sizeof a->greeting - 1 ? len : sizeof a->greeting - 1;
 	memcpy(a->greeting, line, n);
 	a->greeting[n] = '\0';
+}
+
+/* The chain of the first handshake, kept for the DANE check (audit_dane.c). */
+static void keep_chain(void *ctx, SSL *ssl)
+{
+	struct audit_addr *a = ctx;
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+	if (!a->chain && chain)
+		a->chain = X509_chain_up_ref(chain);
 }
 
 static void on_probe_done(void *ctx, int i)
@@ -123,6 +135,8 @@ static void address_options(struct audit_addr *a)
 		a->po.tls.mode = TLS_AUTO;
 	a->po.trace = capture_greeting;
 	a->po.trace_ctx = a;
+	a->po.tls_peer = keep_chain;
+	a->po.tls_peer_ctx = a;
 }
 
 void audit_probe_addresses(struct audit_mx *mx)
@@ -218,9 +232,11 @@ static void free_domain(struct audit_domain *dom)
 				probe_free(a->probe);
 				probe_result_free(&a->pm);
 				probe_result_free(&a->relay);
+				sk_X509_pop_free(a->chain, X509_free);
 			}
 		}
 		free(mx->addrs);
+		free(mx->tlsa);
 	}
 	free(dom->mx);
 }
@@ -248,6 +264,9 @@ int audit_run(struct loop *l, struct dns *d, const struct audit_options *o, char
 		if (dom->nmx > 0) {
 			ipv6_check(dom, o);
 			postmaster_same_check(dom);
+			audit_sts_finish(dom);
+			for (int k = 0; k < dom->nmx; k++)
+				audit_dane_finish(&dom->mx[k]);
 		}
 		free_domain(dom);
 	}

@@ -14,6 +14,7 @@
 
 #include "dns_answer.h"
 #include "i18n.h"
+#include "dane.h"
 #include "mem.h"
 
 #define ADD_DOM(dom, id, st, ...) audit_add((dom)->e->report, (id), (dom)->idx, (dom)->name, 0, (st), __VA_ARGS__)
@@ -86,6 +87,7 @@ static void start_mx(struct audit_mx *mx)
 		return;
 	}
 	ADD_MX(mx, AC_DNS_MX_NOT_IP, AUDIT_PASS, "a host name");
+	audit_dane_start(mx);
 	audit_begin(e);
 	dns_query_raw(e->d, mx->host, ns_t_cname, on_cname, mx);
 	audit_begin(e);
@@ -158,6 +160,8 @@ static void on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n,
 		}
 		for (int i = 0; i < nreal; i++)
 			start_mx(&dom->mx[i]);
+		/* MTA-STS and TLS-RPT only for a domain that takes mail */
+		audit_sts_start(dom);
 	}
 	audit_end(dom->e);
 }

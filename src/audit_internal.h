@@ -8,6 +8,7 @@
 #define SMTPPROBE_AUDIT_INTERNAL_H
 
 #include "audit.h"
+#include "mta_sts.h"
 
 struct audit_engine;
 struct audit_domain;
@@ -31,6 +32,8 @@ struct audit_addr {
 	struct loop_timer next;        /* the next phase, outside the probe's done() */
 	/* FCrDNS */
 	char ptr[256];
+	/* the chain the server presented in the first handshake, for DANE (STACK_OF(X509) *) */
+	struct stack_st_X509 *chain;
 };
 
 struct audit_mx {
@@ -42,6 +45,10 @@ struct audit_mx {
 	int naddrs;
 	bool have_v4, have_v6;
 	bool resolved;
+	/* DANE: the TLSA records at _PORT._tcp.host */
+	struct dns_tlsa *tlsa;
+	int ntlsa;
+	bool tlsa_ad;
 };
 
 struct audit_domain {
@@ -51,6 +58,13 @@ struct audit_domain {
 	struct audit_mx *mx;
 	int nmx;
 	bool implicit;
+	/* MTA-STS: the record's status, then the policy when it was fetched and parsed */
+	enum mta_sts_record_status sts_record;
+	bool sts_answered;
+	bool sts_policy_ok;
+	char sts_policy_why[300];
+	struct mta_sts_policy sts_policy;
+	struct https_fetch *sts_fetch;
 };
 
 struct audit_engine {
@@ -74,5 +88,12 @@ void audit_dns_start(struct audit_domain *dom);
 void audit_probe_addresses(struct audit_mx *mx);
 /* audit_dns.c: the FCrDNS of one address. */
 void audit_dns_fcrdns(struct audit_addr *a);
+
+/* audit_sts.c: the _mta-sts and _smtp._tls records, the policy; at the end, the checks needing every MX. */
+void audit_sts_start(struct audit_domain *dom);
+void audit_sts_finish(struct audit_domain *dom);
+/* audit_dane.c: the TLSA records of one MX; at the end, the chain of each address against them. */
+void audit_dane_start(struct audit_mx *mx);
+void audit_dane_finish(struct audit_mx *mx);
 
 #endif
