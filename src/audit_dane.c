@@ -17,6 +17,12 @@
 #include "dane.h"
 #include "mem.h"
 
+/*
+ * The TLSA base is _25._tcp whatever --port says: MX delivery is on port
+ * 25 (RFC 7672 2.2.3), and --port only moves where this test connects.
+ */
+#define DANE_PORT 25
+
 #define ADD_MX(mx, id, st, ...) audit_add((mx)->dom->e->report, (id), (mx)->dom->idx, (mx)->host, (mx)->order, (st), __VA_ARGS__)
 
 static void on_tlsa(void *ctx, enum dns_status st, const struct dns_tlsa *t, int n, const struct dns_answer_info *info,
@@ -24,7 +30,7 @@ static void on_tlsa(void *ctx, enum dns_status st, const struct dns_tlsa *t, int
 {
 	struct audit_mx *mx = ctx;
 	char name[300];
-	dane_tlsa_name(mx->host, mx->dom->e->o->probe->port, name, sizeof name);
+	dane_tlsa_name(mx->host, DANE_PORT, name, sizeof name);
 	if (st == DNS_OK && n > 0) {
 		mx->tlsa = xcalloc((size_t)n, sizeof *mx->tlsa);
 		memcpy(mx->tlsa, t, (size_t)n * sizeof *t);
@@ -54,7 +60,7 @@ void audit_dane_start(struct audit_mx *mx)
 {
 	struct audit_engine *e = mx->dom->e;
 	char name[300];
-	if (!dane_tlsa_name(mx->host, e->o->probe->port, name, sizeof name))
+	if (!dane_tlsa_name(mx->host, DANE_PORT, name, sizeof name))
 		return;
 	audit_begin(e);
 	dns_query_tlsa(e->d, name, on_tlsa, mx);
