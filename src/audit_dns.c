@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "dns_answer.h"
-#include "i18n.h"
 #include "dane.h"
 #include "mem.h"
 
