@@ -203,7 +203,10 @@ static void on_ptr(void *ctx, enum dns_status st, const unsigned char *abuf, int
 	struct audit_engine *e = a->mx->dom->e;
 	char names[DNS_ANSWER_NAMES_MAX][256];
 	int n = st == DNS_OK ? dns_answer_names(abuf, alen, ns_t_ptr, names, DNS_ANSWER_NAMES_MAX) : 0;
-	if (n > 0) {
+	if (n > 0 && !strchr(names[0], '.')) {
+		/* "localhost" and the like: no forward lookup of a single label (a search list would rewrite it) */
+		ADD_ADDR(a, AC_DNS_FCRDNS, AUDIT_WARN, "%s -> %s: not a fully qualified name", a->addr.ip, names[0]);
+	} else if (n > 0) {
 		snprintf(a->ptr, sizeof a->ptr, "%s", names[0]);
 		audit_begin(e);
 		dns_query_addr(e->d, a->ptr, a->addr.family, on_forward, a);
