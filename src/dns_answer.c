@@ -17,7 +17,8 @@ static bool read_name(const unsigned char *p, const unsigned char *abuf, int ale
 	if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
 		return false;
 	size_t n = strlen(name);
-	if (n > 0 && name[n - 1] == '.')
+	/* c-ares writes no root dot, but a dot inside a label comes back escaped ("m\\."): keep that one */
+	if (n > 0 && name[n - 1] == '.' && !(n > 1 && name[n - 2] == '\\'))
 		name[--n] = '\0';
 	bool ok = n < outsz;
 	if (ok)
