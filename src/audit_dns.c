@@ -176,23 +176,42 @@ void audit_dns_start(struct audit_domain *dom)
 #define ADD_ADDR(a, id, st, ...) \
 	audit_add((a)->mx->dom->e->report, (id), (a)->mx->dom->idx, (a)->target, (a)->order, (st), __VA_ARGS__)
 
+static void on_forward(void *ctx, enum dns_status st, const struct dns_addr *fw, int n, const char *why);
+
+/* The next PTR name forward, or the verdict when none is left. */
+static void next_forward(struct audit_addr *a, const char *last_why)
+{
+	struct audit_engine *e = a->mx->dom->e;
+	if (a->iptr < a->nptr) {
+		audit_begin(e);
+		dns_query_addr(e->d, a->ptr[a->iptr], a->addr.family, on_forward, a);
+		return;
+	}
+	/* none led back: the evidence is the last name's answer */
+	ADD_ADDR(a, AC_DNS_FCRDNS, AUDIT_WARN, "%s -> %s%s", a->addr.ip, a->ptr[a->nptr - 1], last_why);
+}
+
 static void on_forward(void *ctx, enum dns_status st, const struct dns_addr *fw, int n, const char *why)
 {
 	struct audit_addr *a = ctx;
+	const char *name = a->ptr[a->iptr++];
 	bool back = false;
 	struct strbuf list = STRBUF_INIT;
 	for (int i = 0; st == DNS_OK && i < n; i++) {
 		back |= strcmp(fw[i].ip, a->addr.ip) == 0;
 		strbuf_printf(&list, "%s%s", i ? ", " : "", fw[i].ip);
 	}
-	if (back)
-		ADD_ADDR(a, AC_DNS_FCRDNS, AUDIT_PASS, "%s -> %s -> %s", a->addr.ip, a->ptr, a->addr.ip);
-	else if (st == DNS_OK)
-		ADD_ADDR(a, AC_DNS_FCRDNS, AUDIT_WARN, "%s -> %s -> %s: not back to %s", a->addr.ip, a->ptr,
-		         strbuf_str(&list), a->addr.ip);
-	else
-		ADD_ADDR(a, AC_DNS_FCRDNS, AUDIT_WARN, "%s -> %s, which has no address of its family: %s", a->addr.ip,
-		         a->ptr, why_or(st, why));
+	if (back) {
+		ADD_ADDR(a, AC_DNS_FCRDNS, AUDIT_PASS, "%s -> %s -> %s", a->addr.ip, name, a->addr.ip);
+	} else {
+		struct strbuf w = STRBUF_INIT;
+		if (st == DNS_OK)
+			strbuf_printf(&w, " -> %s: not back to %s", strbuf_str(&list), a->addr.ip);
+		else
+			strbuf_printf(&w, ", which has no address of its family: %s", why_or(st, why));
+		next_forward(a, strbuf_str(&w));
+		strbuf_free(&w);
+	}
 	strbuf_free(&list);
 	audit_end(a->mx->dom->e);
 }
@@ -203,19 +222,23 @@ static void on_ptr(void *ctx, enum dns_status st, const unsigned char *abuf, int
 	struct audit_engine *e = a->mx->dom->e;
 	char names[DNS_ANSWER_NAMES_MAX][256];
 	int n = st == DNS_OK ? dns_answer_names(abuf, alen, ns_t_ptr, names, DNS_ANSWER_NAMES_MAX) : 0;
-	if (n > 0 && !strchr(names[0], '.')) {
-		/* "localhost" and the like: no forward lookup of a single label (a search list would rewrite it) */
+	/*
+	 * An address may have several PTR names (127.0.0.1: localhost too);
+	 * one that leads back is enough. Single labels ("localhost") are not
+	 * looked up: no search list may rewrite them, and they are no host's name.
+	 */
+	for (int i = 0; i < n && a->nptr < 4; i++)
+		if (strchr(names[i], '.'))
+			snprintf(a->ptr[a->nptr++], sizeof a->ptr[0], "%s", names[i]);
+	if (a->nptr > 0)
+		next_forward(a, "");
+	else if (n > 0)
 		ADD_ADDR(a, AC_DNS_FCRDNS, AUDIT_WARN, "%s -> %s: not a fully qualified name", a->addr.ip, names[0]);
-	} else if (n > 0) {
-		snprintf(a->ptr, sizeof a->ptr, "%s", names[0]);
-		audit_begin(e);
-		dns_query_addr(e->d, a->ptr, a->addr.family, on_forward, a);
-	} else if (n < 0) {
+	else if (n < 0)
 		ADD_ADDR(a, AC_DNS_FCRDNS, AUDIT_WARN, "the PTR answer for %s does not parse", a->addr.ip);
-	} else {
+	else
 		ADD_ADDR(a, AC_DNS_FCRDNS, AUDIT_WARN, "no PTR record for %s: %s", a->addr.ip,
 		         st == DNS_OK ? "empty answer" : why_or(st, why));
-	}
 	audit_end(e);
 }
 

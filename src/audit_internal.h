@@ -30,8 +30,9 @@ struct audit_addr {
 	char greeting[512];
 	bool have_greeting;
 	struct loop_timer next;        /* the next phase, outside the probe's done() */
-	/* FCrDNS */
-	char ptr[256];
+	/* FCrDNS: the PTR names that are fully qualified, tried in turn until one leads back */
+	char ptr[4][256];
+	int nptr, iptr;
 	/* the chain the server presented in the first handshake, for DANE (STACK_OF(X509) *) */
 	struct stack_st_X509 *chain;
 };
