@@ -34,6 +34,8 @@ struct cli {
 	bool completion_order;      /* --order completion */
 	int shard_k, shard_n;       /* --shard K/N */
 	const char *resume;         /* --resume FILE */
+	const char *expect;         /* --expect FILE: expectations to check (expect.h) */
+	const char *junit;          /* --junit FILE, with --expect */
 	const char *proxy;          /* --proxy, else SMTPPROBE_PROXY */
 };
 

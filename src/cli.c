@@ -21,7 +21,7 @@ enum {
 	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_ALLOW_UNVERIFIED, OPT_PROXY,
 	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
-	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME,
+	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME, OPT_EXPECT, OPT_JUNIT,
 };
 
 #define GREYLIST_WAIT_DEFAULT 300 /* postgrey's and rspamd's default delay */
@@ -55,6 +55,8 @@ static const struct {
 	{ "order", required_argument, OPT_ORDER, "HOW", N_("input (default: results in input order) or completion (as they finish)") },
 	{ "shard", required_argument, OPT_SHARD, "K/N", N_("probe only the domains of shard K of N (a stable hash), to split a list over N machines") },
 	{ "resume", required_argument, OPT_RESUME, "FILE", N_("skip addresses that already have a result in FILE (JSON Lines of an earlier run)") },
+	{ "expect", required_argument, OPT_EXPECT, "FILE", N_("probe the addresses of FILE and compare each result with its line: ADDRESS VERDICT [STEP [CATEGORY [BLAME]]] [KEY=VALUE...]; exit 1 when any differs (docs/output.md)") },
+	{ "junit", required_argument, OPT_JUNIT, "FILE", N_("with --expect: also write a JUnit XML report to FILE, one testcase per expectation (docs/ci.md)") },
 	{ "tls", required_argument, OPT_TLS, "MODE", N_("auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)") },
 	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, N_("fail at step tls unless the certificate chain and host name verify") },
 	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", N_("name for SNI and certificate checks (default: the MX or --server host)") },
@@ -97,6 +99,7 @@ void cli_help(FILE *out)
 	      "69 refused otherwise, 75 temporary failure, 76 protocol error, 79 mailbox\n"
 	      "unverifiable (--require-mailbox), 65 an address that does not parse, 64 bad\n"
 	      "option, 70 internal error (docs/output.md).\n"), out);
+	fputs(_("With --expect: 0 every expectation holds, 1 one does not.\n"), out);
 }
 
 static enum cli_result usage(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -209,6 +212,22 @@ static bool valid_resolvers(const char *list)
 		if (!*p)
 			return true;
 	}
+}
+
+/* --expect takes its addresses from its file, all of them, and shows them as a test runner or in JSON. */
+static enum cli_result check_expect(const struct cli *c, char *err, size_t errsz)
+{
+	if (!c->expect)
+		return usage(err, errsz, _("--junit goes with --expect FILE"));
+	if (c->naddresses > 0 || c->input)
+		return usage(err, errsz, _("--expect takes the addresses from its file: drop the ADDRESS arguments and --input"));
+	if (c->resume || c->shard_n)
+		return usage(err, errsz, _("--expect probes every address of its file: drop --resume and --shard"));
+	if (c->format == OUTPUT_LINE || c->format == OUTPUT_CSV)
+		return usage(err, errsz, _("--expect writes text or JSON: drop --format line or csv"));
+	if (c->completion_order)
+		return usage(err, errsz, _("--expect shows the results in the order of its file: drop --order completion"));
+	return CLI_RUN;
 }
 
 enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_t errsz)
@@ -433,6 +452,12 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		case OPT_RESUME:
 			c->resume = optarg;
 			break;
+		case OPT_EXPECT:
+			c->expect = optarg;
+			break;
+		case OPT_JUNIT:
+			c->junit = optarg;
+			break;
 		case 'v':
 			c->verbose++;
 			break;
@@ -472,6 +497,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	c->probe.keep_transcript = c->verbose > 0 && c->format == OUTPUT_JSON;
 	c->addresses = argv + optind;
 	c->naddresses = argc - optind;
+	if (c->expect || c->junit)
+		return check_expect(c, err, errsz);
 	if (c->naddresses == 0 && !c->input)
 		return usage(err, errsz, _("no address given (see --help)"));
 	return CLI_RUN;
