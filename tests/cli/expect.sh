@@ -113,6 +113,24 @@ out=$(xmllint --noout --schema "$XSD" "$work/hostile.xml" 2>&1)
 expect_eq "hostile: the JUnit report validates ($out)" "$?" 0
 expect_match "hostile: markup and ]]> read back as text" "$(xp "$work/hostile.xml" 'string(//failure)')" 'reply +550 5\.1\.1 <a&b>"\]\]>'
 
+# ---- interrupted: exit 130, the unprobed expectation is an error in the JUnit report ----
+printf 'user@[127.0.0.1] accepted\n' >"$work/int.txt"
+fake_start 127.0.0.1 "$CLI_TEST_DIR/silent.dialog"
+timeout 20 "$SMTPPROBE" --expect "$work/int.txt" --junit "$work/int.xml" --timeout 30 --port "$FAKE_PORT" \
+	>"$work/int.out" 2>"$work/int.err" &
+pid=$!
+_connected() { grep -q . "$FAKE_DIR/log" 2>/dev/null; }
+wait_until 100 _connected
+kill -INT "$pid"
+wait "$pid"
+expect_eq "SIGINT: exit 130" "$?" 130
+fake_stop
+expect_match "SIGINT: the expectation failed, not probed" "$(cat "$work/int.out")" $'^FAIL user@\\[127\\.0\\.0\\.1\\] accepted[^\n]*\n     verdict +expected accepted, got error\n'
+expect_eq "SIGINT: summary" "$(tail -n 1 "$work/int.out")" "0 passed, 1 failed"
+out=$(xmllint --noout --schema "$XSD" "$work/int.xml" 2>&1)
+expect_eq "SIGINT: the JUnit report is written and validates ($out)" "$?" 0
+expect_eq "SIGINT: an error of type not_probed" "$(xp "$work/int.xml" 'concat(//testsuite/@errors, " ", //testsuite/@failures, " ", //error/@type)')" "1 0 not_probed"
+
 # ---- usage and file errors ---------------------------------------------------
 printf 'ok@expect.test accepted\nbad@expect.test acepted\n' >"$work/typo.txt"
 run_probe --expect "$work/typo.txt"
