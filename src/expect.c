@@ -86,21 +86,22 @@ static bool valid_enhanced(const char *v)
 	return *p == '\0';
 }
 
+/* The names are JSON keys and KEY= words (English); N_() lets the text output label its lines with them translated. */
 static const struct {
 	const char *name;
 	bool (*valid)(const char *v);
 	const char *hint;   /* what to write instead, for the error */
 } fields[EXPECT_FIELDS] = {
-	[EXPECT_VERDICT] = { "verdict", valid_verdict, N_("use accepted, rejected, tempfail or error") },
-	[EXPECT_STEP] = { "step", valid_step,
+	[EXPECT_VERDICT] = { N_("verdict"), valid_verdict, N_("use accepted, rejected, tempfail or error") },
+	[EXPECT_STEP] = { N_("step"), valid_step,
 		N_("use input, dns, connect, banner, ehlo, helo, starttls, tls, auth, mail, rcpt, rset or quit") },
-	[EXPECT_CATEGORY] = { "category", valid_category, N_("docs/diagnoses.md lists the categories") },
-	[EXPECT_BLAME] = { "blame", valid_blame,
+	[EXPECT_CATEGORY] = { N_("category"), valid_category, N_("docs/diagnoses.md lists the categories") },
+	[EXPECT_BLAME] = { N_("blame"), valid_blame,
 		N_("use none, recipient, sender, client, policy, server, network, dns, local or unknown") },
-	[EXPECT_MAILBOX] = { "mailbox", valid_mailbox,
+	[EXPECT_MAILBOX] = { N_("mailbox"), valid_mailbox,
 		N_("use exists, not_found, disabled, full, unverifiable or unknown") },
-	[EXPECT_CODE] = { "code", valid_code, N_("use a reply code such as 550, or 5xx, 55x") },
-	[EXPECT_ENHANCED] = { "enhanced", valid_enhanced, N_("use an enhanced status code such as 5.1.1") },
+	[EXPECT_CODE] = { N_("code"), valid_code, N_("use a reply code such as 550, or 5xx, 55x") },
+	[EXPECT_ENHANCED] = { N_("enhanced"), valid_enhanced, N_("use an enhanced status code such as 5.1.1") },
 };
 
 /* The positional fields after the verdict, in order. */

@@ -452,6 +452,15 @@ int main(int argc, char **argv)
 		        run.cli.concurrency, j);
 	run.cli.concurrency = j;
 
+	/* A wrong expectation file stops the run before anything is asked or connected. */
+	if (run.cli.expect) {
+		int es = load_expectations(&run, err, sizeof err);
+		if (es) {
+			fprintf(stderr, "smtpprobe: %s\n", err);
+			status = es;
+			goto out;
+		}
+	}
 	if (run.cli.probe.auth_user) {
 		if (secret_read(run.cli.password_file, run.cli.probe.auth_user, &su.secret, err, sizeof err) < 0) {
 			fprintf(stderr, "smtpprobe: %s\n", err);
@@ -510,13 +519,6 @@ int main(int argc, char **argv)
 		if (!run.resume) {
 			fprintf(stderr, "smtpprobe: %s\n", err);
 			status = EXIT_IOERR;
-			goto out;
-		}
-	}
-	if (run.cli.expect) {
-		status = load_expectations(&run, err, sizeof err);
-		if (status) {
-			fprintf(stderr, "smtpprobe: %s\n", err);
 			goto out;
 		}
 	}
