@@ -33,7 +33,7 @@ struct tlsrpt_rua {
 struct tlsrpt_record {
 	int nrua;
 	struct tlsrpt_rua rua[TLSRPT_RUA_MAX];
-	int rua_extra;    /* destinations beyond TLSRPT_RUA_MAX */
+	int rua_extra;    /* valid destinations not kept: beyond TLSRPT_RUA_MAX or over 511 bytes */
 	int candidates;   /* TXT records that started with "v=TLSRPTv1" */
 };
 

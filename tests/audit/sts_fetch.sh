@@ -12,6 +12,7 @@
 #               Content-Length                                   -> too_large
 #   missing     404                                              -> http_status
 #   badpolicy   200 text/plain, mode "enforcing"                 -> ok, policy_error
+#   v6          the good policy on [::1], the name AAAA only     -> ok
 #   no server   a port nothing listens on                        -> connect
 #   nxdomain    a name unbound does not know                     -> dns
 # Usage: sts_fetch.sh STSFETCH
@@ -136,6 +137,15 @@ fetch mta-sts.badpolicy.sts.test --ca-file "$certs/ca.pem" --port "$HTTPS_PORT"
 expect_jq "bad policy: fetched" "$FETCH_OUT" .status ok
 expect_jq "bad policy: the line and the reason" "$FETCH_OUT" .policy_error 'line 2: mode "enforcing" is not enforce, testing or none'
 expect_eq "bad policy: exit 1" "$FETCH_RC" 1
+
+# IPv6 only (AAAA ::1): the address reaches libcurl bracketed, and is used
+serve_v6_root=$work/v6
+mkdir -p "$serve_v6_root"
+https_response "$serve_v6_root" "200 OK" "text/plain" "$work/good.body"
+https_start "$serve_v6_root" "$certs/mtasts.pem" "$certs/mtasts.key" "[::1]" || { echo "not ok - s_server on ::1"; exit 1; }
+fetch mta-sts.v6.sts.test --ca-file "$certs/ca.pem" --port "$HTTPS_PORT"
+expect_jq "IPv6: ok" "$FETCH_OUT" .status ok
+expect_jq "IPv6: connected to ::1" "$FETCH_OUT" .ip ::1
 
 # nothing listening; a name that does not exist
 dead=$(free_port)
