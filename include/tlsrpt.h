@@ -37,6 +37,9 @@ struct tlsrpt_record {
 	int candidates;   /* TXT records that started with "v=TLSRPTv1" */
 };
 
+/* "_smtp._tls.DOMAIN" (a trailing dot dropped); false when empty or it does not fit. */
+bool tlsrpt_record_name(const char *domain, char *buf, size_t size);
+
 /* Pick the one TLS-RPT record among a name's TXT records and parse it. */
 enum tlsrpt_status tlsrpt_from_txt(const struct txt_record *txt, int n, struct tlsrpt_record *rec, char *err,
                                    size_t errsz);

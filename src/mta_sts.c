@@ -19,6 +19,27 @@ static bool is_alnum(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+static bool domain_format(const char *prefix, const char *domain, const char *suffix, char *buf, size_t size)
+{
+	size_t n = strlen(domain);
+	if (n && domain[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return false;
+	int w = snprintf(buf, size, "%s%.*s%s", prefix, (int)n, domain, suffix);
+	return w > 0 && (size_t)w < size;
+}
+
+bool mta_sts_record_name(const char *domain, char *buf, size_t size)
+{
+	return domain_format("_mta-sts.", domain, "", buf, size);
+}
+
+bool mta_sts_policy_url(const char *domain, char *buf, size_t size)
+{
+	return domain_format("https://mta-sts.", domain, "/.well-known/mta-sts.txt", buf, size);
+}
+
 /* A record is a candidate when it starts with the version tag and the tag ends there (3.1). */
 static bool is_candidate(const char *s, size_t len)
 {
