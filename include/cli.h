@@ -14,7 +14,16 @@
 
 enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 
+/* What the first argument asks for; without a command word, probing. */
+enum cli_command {
+	CLI_CMD_PROBE = 0,   /* smtpprobe ADDRESS... */
+	CLI_CMD_EXPLAIN,     /* smtpprobe explain [FILE...]: read bounces */
+	CLI_CMD_AUDIT,       /* smtpprobe audit DOMAIN...: check a domain's mail setup */
+	CLI_CMD_COUNT
+};
+
 struct cli {
+	enum cli_command command;
 	struct probe_options probe;
 	enum output_format format;  /* --format; --json is OUTPUT_JSON */
 	bool summary;               /* --summary */
@@ -22,7 +31,7 @@ struct cli {
 	enum cli_color color;
 	const char *resolver;
 	const char *input;          /* --input FILE, "-" = stdin */
-	char **addresses;           /* into argv */
+	char **addresses;           /* into argv: addresses, explain's files or audit's domains */
 	int naddresses;
 	struct address from;        /* parsed --from */
 	char from_text[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
@@ -34,6 +43,8 @@ struct cli {
 	bool completion_order;      /* --order completion */
 	int shard_k, shard_n;       /* --shard K/N */
 	const char *resume;         /* --resume FILE */
+	const char *expect;         /* --expect FILE: expectations to check (expect.h) */
+	const char *junit;          /* --junit FILE, with --expect */
 	const char *proxy;          /* --proxy, else SMTPPROBE_PROXY */
 };
 
@@ -44,6 +55,8 @@ enum cli_result {
 };
 
 enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_t errsz);
-void cli_help(FILE *out);
+/* The command's usage and options; the probe's lists every command's options. */
+void cli_help(FILE *out, enum cli_command cmd);
+const char *cli_command_name(enum cli_command cmd);  /* "probe", "explain", "audit" */
 
 #endif

@@ -21,8 +21,14 @@ enum {
 	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_ALLOW_UNVERIFIED, OPT_PROXY,
 	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
-	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME,
+	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME, OPT_EXPECT, OPT_JUNIT,
 };
+
+/* Option scopes (the cmds column): 0, the default, is every command. */
+#define ALL 0u
+#define PROBE (1u << CLI_CMD_PROBE)
+#define EXPLAIN (1u << CLI_CMD_EXPLAIN)
+#define AUDIT (1u << CLI_CMD_AUDIT)
 
 #define GREYLIST_WAIT_DEFAULT 300 /* postgrey's and rspamd's default delay */
 
@@ -32,71 +38,131 @@ static const struct {
 	int val;
 	const char *arg;
 	const char *help;
+	unsigned cmds;  /* the commands that take it: CMD_* bits; 0 means every command */
 } options[] = {
-	{ "from", required_argument, OPT_FROM, "ADDR", N_("envelope sender for MAIL FROM (default: <>, the null sender)") },
-	{ "helo", required_argument, OPT_HELO, "NAME", N_("name for EHLO/HELO (default: this host's FQDN, else its address literal)") },
-	{ "server", required_argument, OPT_SERVER, "HOST[:PORT]", N_("probe this server instead of the domain's MX hosts") },
-	{ "port", required_argument, OPT_PORT, "N", N_("TCP port for every host (default 25)") },
-	{ "resolver", required_argument, OPT_RESOLVER, "IP[:PORT][,...]", N_("DNS servers to use instead of /etc/resolv.conf") },
-	{ "ipv4", no_argument, '4', NULL, N_("connect over IPv4 only") },
-	{ "ipv6", no_argument, '6', NULL, N_("connect over IPv6 only") },
-	{ "all-mx", no_argument, OPT_ALL_MX, NULL, N_("probe every MX host and report each one") },
-	{ "no-catch-all", no_argument, OPT_NO_CATCH_ALL, NULL, N_("do not try a made-up recipient after an accepted one (the catch-all check, once per domain)") },
-	{ "catch-all", no_argument, OPT_CATCH_ALL, NULL, N_("the catch-all check (the default; kept for old scripts)") },
-	{ "require-mailbox", no_argument, OPT_REQUIRE_MAILBOX, NULL, N_("exit 79 when a recipient is accepted but its mailbox is unverifiable (catch-all, 252)") },
-	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", N_("when greylisted, wait (default 300 s) and try once more") },
-	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", N_("timeout for every step (default: DNS 10, connect 10, replies 30)") },
-	{ "size", required_argument, OPT_SIZE, "N", N_("declare SIZE=N at MAIL FROM when the server supports SIZE") },
-	{ "input", required_argument, OPT_INPUT, "FILE", N_("read addresses from FILE ('-' for stdin): one per line, or several separated by , or ;") },
-	{ "concurrency", required_argument, 'j', "N", N_("probe up to N addresses at once (default 8); results keep input order") },
-	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", N_("at most N sessions at once to one domain or --server (default 1)") },
-	{ "rcpt-per-session", required_argument, OPT_RCPT_PER_SESSION, "N", N_("recipients of one domain probed in one SMTP session, at most (default 50)") },
-	{ "max-time", required_argument, OPT_MAX_TIME, "SECONDS", N_("give up on an address after this long, all hosts and retries included (default 300)") },
-	{ "order", required_argument, OPT_ORDER, "HOW", N_("input (default: results in input order) or completion (as they finish)") },
-	{ "shard", required_argument, OPT_SHARD, "K/N", N_("probe only the domains of shard K of N (a stable hash), to split a list over N machines") },
-	{ "resume", required_argument, OPT_RESUME, "FILE", N_("skip addresses that already have a result in FILE (JSON Lines of an earlier run)") },
-	{ "tls", required_argument, OPT_TLS, "MODE", N_("auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)") },
-	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, N_("fail at step tls unless the certificate chain and host name verify") },
-	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", N_("name for SNI and certificate checks (default: the MX or --server host)") },
-	{ "ca-file", required_argument, OPT_CA_FILE, "FILE", N_("extra trust anchors (PEM); the system store is always used") },
-	{ "ca-path", required_argument, OPT_CA_PATH, "DIR", N_("extra trust anchors (hashed directory)") },
-	{ "tls-min-version", required_argument, OPT_TLS_MIN, "VER", N_("lowest TLS version to accept: 1.0, 1.1, 1.2, 1.3") },
-	{ "auth", required_argument, OPT_AUTH, "USER", N_("authenticate as USER; the secret comes from SMTPPROBE_PASSWORD, --password-file or a prompt") },
-	{ "auth-mech", required_argument, OPT_AUTH_MECH, "MECH", N_("PLAIN, LOGIN, CRAM-MD5 or XOAUTH2 (default: the strongest offered)") },
-	{ "password-file", required_argument, OPT_PASSWORD_FILE, "FILE", N_("read the AUTH secret from the first line of FILE") },
-	{ "allow-plaintext-auth", no_argument, OPT_ALLOW_PLAIN, NULL, N_("allow AUTH on an unencrypted connection") },
-	{ "allow-unverified-auth", no_argument, OPT_ALLOW_UNVERIFIED, NULL, N_("allow AUTH over TLS whose certificate did not verify for the server's name") },
-	{ "proxy", required_argument, OPT_PROXY, "URL", N_("connect through socks5://[user:pass@]host:port (socks5h:// resolves there); also SMTPPROBE_PROXY") },
-	{ "format", required_argument, OPT_FORMAT, "FORMAT", N_("text (default: a report for people), line (one line per address, for grep), csv (for spreadsheets) or json") },
-	{ "json", no_argument, OPT_JSON, NULL, N_("the same as --format json: JSON Lines, one object per address (docs/output.md)") },
-	{ "summary", no_argument, OPT_SUMMARY, NULL, N_("at the end, counts by verdict, category and blame on stderr (the default on a terminal with several addresses)") },
-	{ "verbose", no_argument, 'v', NULL, N_("show the SMTP transcript (stderr; in JSON as \"transcript\"); twice: state changes") },
-	{ "color", required_argument, OPT_COLOR, "WHEN", N_("colour the report: auto (default; honours NO_COLOR), always, never") },
-	{ "help", no_argument, 'h', NULL, N_("show this help") },
-	{ "version", no_argument, 'V', NULL, N_("show the version") },
+	{ "from", required_argument, OPT_FROM, "ADDR", N_("envelope sender for MAIL FROM (default: <>, the null sender)"), ALL },
+	{ "helo", required_argument, OPT_HELO, "NAME", N_("name for EHLO/HELO (default: this host's FQDN, else its address literal)"), ALL },
+	{ "server", required_argument, OPT_SERVER, "HOST[:PORT]", N_("probe this server instead of the domain's MX hosts"), ALL },
+	{ "port", required_argument, OPT_PORT, "N", N_("TCP port for every host (default 25)"), ALL },
+	{ "resolver", required_argument, OPT_RESOLVER, "IP[:PORT][,...]", N_("DNS servers to use instead of /etc/resolv.conf"), ALL },
+	{ "ipv4", no_argument, '4', NULL, N_("connect over IPv4 only"), ALL },
+	{ "ipv6", no_argument, '6', NULL, N_("connect over IPv6 only"), ALL },
+	{ "all-mx", no_argument, OPT_ALL_MX, NULL, N_("probe every MX host and report each one"), ALL },
+	{ "no-catch-all", no_argument, OPT_NO_CATCH_ALL, NULL, N_("do not try a made-up recipient after an accepted one (the catch-all check, once per domain)"), ALL },
+	{ "catch-all", no_argument, OPT_CATCH_ALL, NULL, N_("the catch-all check (the default; kept for old scripts)"), ALL },
+	{ "require-mailbox", no_argument, OPT_REQUIRE_MAILBOX, NULL, N_("exit 79 when a recipient is accepted but its mailbox is unverifiable (catch-all, 252)"), ALL },
+	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", N_("when greylisted, wait (default 300 s) and try once more"), ALL },
+	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", N_("timeout for every step (default: DNS 10, connect 10, replies 30)"), ALL },
+	{ "size", required_argument, OPT_SIZE, "N", N_("declare SIZE=N at MAIL FROM when the server supports SIZE"), ALL },
+	{ "input", required_argument, OPT_INPUT, "FILE", N_("read addresses from FILE ('-' for stdin): one per line, or several separated by , or ;"), PROBE },
+	{ "concurrency", required_argument, 'j', "N", N_("probe up to N addresses at once (default 8); results keep input order"), ALL },
+	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", N_("at most N sessions at once to one domain or --server (default 1)"), ALL },
+	{ "rcpt-per-session", required_argument, OPT_RCPT_PER_SESSION, "N", N_("recipients of one domain probed in one SMTP session, at most (default 50)"), ALL },
+	{ "max-time", required_argument, OPT_MAX_TIME, "SECONDS", N_("give up on an address after this long, all hosts and retries included (default 300)"), ALL },
+	{ "order", required_argument, OPT_ORDER, "HOW", N_("input (default: results in input order) or completion (as they finish)"), PROBE },
+	{ "shard", required_argument, OPT_SHARD, "K/N", N_("probe only the domains of shard K of N (a stable hash), to split a list over N machines"), PROBE },
+	{ "resume", required_argument, OPT_RESUME, "FILE", N_("skip addresses that already have a result in FILE (JSON Lines of an earlier run)"), PROBE },
+	{ "expect", required_argument, OPT_EXPECT, "FILE", N_("probe the addresses of FILE and compare each result with its line: ADDRESS VERDICT [STEP [CATEGORY [BLAME]]] [KEY=VALUE...]; exit 1 when any differs (docs/output.md)"), PROBE },
+	{ "junit", required_argument, OPT_JUNIT, "FILE", N_("also write a JUnit XML report to FILE: one testcase per expectation (--expect) or per check (audit); docs/ci.md"), PROBE | AUDIT },
+	{ "tls", required_argument, OPT_TLS, "MODE", N_("auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)"), ALL },
+	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, N_("fail at step tls unless the certificate chain and host name verify"), ALL },
+	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", N_("name for SNI and certificate checks (default: the MX or --server host)"), ALL },
+	{ "ca-file", required_argument, OPT_CA_FILE, "FILE", N_("extra trust anchors (PEM); the system store is always used"), ALL },
+	{ "ca-path", required_argument, OPT_CA_PATH, "DIR", N_("extra trust anchors (hashed directory)"), ALL },
+	{ "tls-min-version", required_argument, OPT_TLS_MIN, "VER", N_("lowest TLS version to accept: 1.0, 1.1, 1.2, 1.3"), ALL },
+	{ "auth", required_argument, OPT_AUTH, "USER", N_("authenticate as USER; the secret comes from SMTPPROBE_PASSWORD, --password-file or a prompt"), ALL },
+	{ "auth-mech", required_argument, OPT_AUTH_MECH, "MECH", N_("PLAIN, LOGIN, CRAM-MD5 or XOAUTH2 (default: the strongest offered)"), ALL },
+	{ "password-file", required_argument, OPT_PASSWORD_FILE, "FILE", N_("read the AUTH secret from the first line of FILE"), ALL },
+	{ "allow-plaintext-auth", no_argument, OPT_ALLOW_PLAIN, NULL, N_("allow AUTH on an unencrypted connection"), ALL },
+	{ "allow-unverified-auth", no_argument, OPT_ALLOW_UNVERIFIED, NULL, N_("allow AUTH over TLS whose certificate did not verify for the server's name"), ALL },
+	{ "proxy", required_argument, OPT_PROXY, "URL", N_("connect through socks5://[user:pass@]host:port (socks5h:// resolves there); also SMTPPROBE_PROXY"), ALL },
+	{ "format", required_argument, OPT_FORMAT, "FORMAT", N_("text (default: a report for people), line (one line per address, for grep), csv (for spreadsheets) or json"), ALL },
+	{ "json", no_argument, OPT_JSON, NULL, N_("the same as --format json: JSON Lines, one object per address (docs/output.md)"), ALL },
+	{ "summary", no_argument, OPT_SUMMARY, NULL, N_("at the end, counts by verdict, category and blame on stderr (the default on a terminal with several addresses)"), PROBE },
+	{ "verbose", no_argument, 'v', NULL, N_("show the SMTP transcript (stderr; in JSON as \"transcript\"); twice: state changes"), ALL },
+	{ "color", required_argument, OPT_COLOR, "WHEN", N_("colour the report: auto (default; honours NO_COLOR), always, never"), ALL },
+	{ "help", no_argument, 'h', NULL, N_("show this help"), ALL },
+	{ "version", no_argument, 'V', NULL, N_("show the version"), ALL },
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
-void cli_help(FILE *out)
+/*
+ * The commands: a first argument that names one selects it. Probing is
+ * the default, so `smtpprobe ADDRESS` stays what it always was.
+ */
+static const struct {
+	const char *name;
+	const char *usage;  /* the usage line and what the command does */
+} commands[CLI_CMD_COUNT] = {
+	[CLI_CMD_PROBE] = { "probe", N_("usage: smtpprobe [options] ADDRESS...\n"
+	                                "Check whether ADDRESS accepts mail, without sending any: walks the SMTP\n"
+	                                "dialogue up to RCPT TO and reports where and why a server refuses.\n") },
+	[CLI_CMD_EXPLAIN] = { "explain", N_("usage: smtpprobe explain [options] [FILE...]\n"
+	                                    "Read a bounce (FILE, or standard input) and say, for each failed recipient,\n"
+	                                    "at which SMTP step which server refused, why, and what to do.\n") },
+	[CLI_CMD_AUDIT] = { "audit", N_("usage: smtpprobe audit [options] DOMAIN...\n"
+	                                "Check a domain's inbound mail setup: DNS, every MX host and address, SMTP,\n"
+	                                "TLS, MTA-STS, TLS-RPT and DANE; one line per check.\n") },
+};
+
+const char *cli_command_name(enum cli_command cmd)
 {
-	fputs(_("usage: smtpprobe [options] ADDRESS...\n"
-	      "Check whether ADDRESS accepts mail, without sending any: walks the SMTP\n"
-	      "dialogue up to RCPT TO and reports where and why a server refuses.\n\n"), out);
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		char left[64];
-		if (options[i].val < 256)
-			snprintf(left, sizeof left, "-%c, --%s%s%s", options[i].val, options[i].name,
-			         options[i].arg && options[i].has_arg != optional_argument ? " " : "", options[i].arg ? options[i].arg : "");
-		else
-			snprintf(left, sizeof left, "    --%s%s%s", options[i].name,
-			         options[i].arg && options[i].has_arg != optional_argument ? " " : "", options[i].arg ? options[i].arg : "");
-		fprintf(out, "  %-30s %s\n", left, _(options[i].help));
+	return commands[cmd].name;
+}
+
+static bool option_applies(size_t i, enum cli_command cmd)
+{
+	return options[i].cmds == 0 || (options[i].cmds & (1u << cmd));
+}
+
+static void help_option(FILE *out, size_t i)
+{
+	char left[64];
+	const char *sep = options[i].arg && options[i].has_arg != optional_argument ? " " : "";
+	const char *arg = options[i].arg ? options[i].arg : "";
+	if (options[i].val < 256)
+		snprintf(left, sizeof left, "-%c, --%s%s%s", options[i].val, options[i].name, sep, arg);
+	else
+		snprintf(left, sizeof left, "    --%s%s%s", options[i].name, sep, arg);
+	fprintf(out, "  %-30s %s\n", left, _(options[i].help));
+}
+
+/*
+ * The probe's help lists every option, those of the other commands under
+ * their own heading, so that one --help documents the whole tool.
+ */
+void cli_help(FILE *out, enum cli_command cmd)
+{
+	fputs(_(commands[cmd].usage), out);
+	if (cmd == CLI_CMD_PROBE)
+		fputs(_("       smtpprobe explain [options] [FILE...]   (read a bounce)\n"
+		        "       smtpprobe audit [options] DOMAIN...     (check a domain's mail setup)\n"), out);
+	fputc('\n', out);
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (option_applies(i, cmd) && (cmd != CLI_CMD_PROBE || options[i].cmds == 0 || (options[i].cmds & PROBE)))
+			help_option(out, i);
+	if (cmd == CLI_CMD_PROBE) {
+		for (int c = CLI_CMD_PROBE + 1; c < CLI_CMD_COUNT; c++) {
+			bool heading = false;
+			for (size_t i = 0; i < NOPTIONS; i++) {
+				if (!options[i].cmds || (options[i].cmds & PROBE) || !(options[i].cmds & (1u << c)))
+					continue;
+				/* an option of several commands is listed under the first one */
+				if (options[i].cmds & ((1u << c) - 1))
+					continue;
+				if (!heading)
+					fprintf(out, _("\nOptions of smtpprobe %s:\n"), commands[c].name);
+				heading = true;
+				help_option(out, i);
+			}
+		}
+		fputs(_("\nExit status: 0 all accepted, 67 the mailbox refused, 77 refused because of\n"
+		      "this client, its sender or a policy (not the mailbox), 68 no mail host,\n"
+		      "69 refused otherwise, 75 temporary failure, 76 protocol error, 79 mailbox\n"
+		      "unverifiable (--require-mailbox), 65 an address that does not parse, 64 bad\n"
+		      "option, 70 internal error (docs/output.md).\n"), out);
+		fputs(_("With --expect: 0 every expectation holds, 1 one does not.\n"), out);
 	}
-	fputs(_("\nExit status: 0 all accepted, 67 the mailbox refused, 77 refused because of\n"
-	      "this client, its sender or a policy (not the mailbox), 68 no mail host,\n"
-	      "69 refused otherwise, 75 temporary failure, 76 protocol error, 79 mailbox\n"
-	      "unverifiable (--require-mailbox), 65 an address that does not parse, 64 bad\n"
-	      "option, 70 internal error (docs/output.md).\n"), out);
 }
 
 static enum cli_result usage(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -211,6 +277,22 @@ static bool valid_resolvers(const char *list)
 	}
 }
 
+/* --expect takes its addresses from its file, all of them, and shows them as a test runner or in JSON. */
+static enum cli_result check_expect(const struct cli *c, char *err, size_t errsz)
+{
+	if (!c->expect)
+		return usage(err, errsz, _("--junit goes with --expect FILE"));
+	if (c->naddresses > 0 || c->input)
+		return usage(err, errsz, _("--expect takes the addresses from its file: drop the ADDRESS arguments and --input"));
+	if (c->resume || c->shard_n)
+		return usage(err, errsz, _("--expect probes every address of its file: drop --resume and --shard"));
+	if (c->format == OUTPUT_LINE || c->format == OUTPUT_CSV)
+		return usage(err, errsz, _("--expect writes text or JSON: drop --format line or csv"));
+	if (c->completion_order)
+		return usage(err, errsz, _("--expect shows the results in the order of its file: drop --order completion"));
+	return CLI_RUN;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_t errsz)
 {
 	struct option longopts[NOPTIONS + 1];
@@ -226,6 +308,11 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	c->probe.max_time_s = PROBE_MAX_TIME_DEFAULT;
 	opterr = 0;
 	optind = 1;
+	for (int i = CLI_CMD_PROBE + 1; argc > 1 && i < CLI_CMD_COUNT; i++)
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			c->command = (enum cli_command)i;
+			optind = 2;
+		}
 	int ch;
 	long v;
 	bool port_given = false, no_catch_all = false;
@@ -237,7 +324,17 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			snprintf(name, sizeof name, "--%s", longopts[li].name);
 		else
 			snprintf(name, sizeof name, "-%c", ch);
+		int opt_index = li;
 		li = -1;
+		if (ch != '?' && ch != ':') {
+			/* a short option has its entry too: find it for the scope check */
+			for (size_t i = 0; opt_index < 0 && i < NOPTIONS; i++)
+				if (options[i].val == ch)
+					opt_index = (int)i;
+			if (opt_index >= 0 && !option_applies((size_t)opt_index, c->command))
+				return usage(err, errsz, _("%s does not apply to smtpprobe %s (see smtpprobe %s --help)"), name,
+				             commands[c->command].name, commands[c->command].name);
+		}
 		if (optarg && has_control(optarg))
 			return usage(err, errsz, _("the argument of %s contains a control character (CR, LF, ...)"), name);
 		switch (ch) {
@@ -433,6 +530,12 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		case OPT_RESUME:
 			c->resume = optarg;
 			break;
+		case OPT_EXPECT:
+			c->expect = optarg;
+			break;
+		case OPT_JUNIT:
+			c->junit = optarg;
+			break;
 		case 'v':
 			c->verbose++;
 			break;
@@ -447,7 +550,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 			break;
 		}
 		case 'h':
-			cli_help(stdout);
+			cli_help(stdout, c->command);
 			return CLI_EXIT_OK;
 		case 'V':
 			printf("smtpprobe %s\n", SMTPPROBE_VERSION);
@@ -472,7 +575,11 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	c->probe.keep_transcript = c->verbose > 0 && c->format == OUTPUT_JSON;
 	c->addresses = argv + optind;
 	c->naddresses = argc - optind;
-	if (c->naddresses == 0 && !c->input)
+	if (c->command == CLI_CMD_PROBE && (c->expect || c->junit))
+		return check_expect(c, err, errsz);
+	if (c->command == CLI_CMD_PROBE && c->naddresses == 0 && !c->input)
 		return usage(err, errsz, _("no address given (see --help)"));
+	if (c->command == CLI_CMD_AUDIT && c->naddresses == 0)
+		return usage(err, errsz, _("no domain given (see smtpprobe audit --help)"));
 	return CLI_RUN;
 }

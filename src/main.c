@@ -8,14 +8,15 @@
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include "batch.h"
 #include "cli.h"
 #include "config.h"
 #include "dns.h"
+#include "expect_run.h"
 #include "i18n.h"
 #include "input.h"
 #include "loop.h"
@@ -23,10 +24,7 @@
 #include "output.h"
 #include "report.h"
 #include "resume.h"
-#include "secret.h"
-#include "socks.h"
-#include "tls.h"
-#include "tls_session.h"
+#include "runtime.h"
 
 struct run {
 	struct cli cli;
@@ -37,6 +35,7 @@ struct run {
 	struct loop *loop;
 	struct dns *dns;
 	struct output *out;
+	struct expect_run *expect;  /* --expect: results compared and shown as a test runner */
 	bool color;
 	bool progress;
 	bool progress_shown;
@@ -94,7 +93,10 @@ static void show_progress(void *ctx, const struct batch_progress *p)
 static void render_result(void *ctx, const struct probe_result *r, struct strbuf *out)
 {
 	struct run *run = ctx;
-	output_render(run->out, r, out);
+	if (run->expect)
+		expect_run_render(run->expect, r, out);
+	else
+		output_render(run->out, r, out);
 }
 
 /*
@@ -106,7 +108,10 @@ static int write_stdout(void *ctx, const char *data, size_t len)
 {
 	struct run *run = ctx;
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
-	output_write(run->out, data, len, &out, &err);
+	if (run->expect)
+		expect_run_write(run->expect, data, len, &out);
+	else
+		output_write(run->out, data, len, &out, &err);
 	clear_progress(run);
 	if (err.len) {
 		fflush(stdout);
@@ -198,6 +203,55 @@ static void queue_arguments(struct run *run)
 	}
 }
 
+/*
+ * --expect: the file's addresses, one per expectation, in file order
+ * (exit 74 when it cannot be read, 64 when a line is wrong).
+ */
+static int load_expectations(struct run *run, char *err, size_t errsz)
+{
+	struct expect_list list = { 0 };
+	bool io;
+	if (expect_load(run->cli.expect, &list, &io, err, errsz) < 0) {
+		expect_list_free(&list);
+		return io ? EXIT_IOERR : EXIT_USAGE;
+	}
+	struct expect_run_config ec = {
+		.file = run->cli.expect,
+		.json = run->cli.format == OUTPUT_JSON,
+		.color = run->color,
+		.transcript = run->cli.verbose > 0,
+		.started = time(NULL),
+	};
+	run->expect = expect_run_new(&list, &ec);
+	return 0;
+}
+
+static void queue_expectations(struct run *run)
+{
+	for (size_t i = 0; i < expect_run_count(run->expect); i++) {
+		const char *a = expect_run_address(run->expect, i);
+		batch_add(run->batch, a, strlen(a));
+		run->queued++;
+	}
+}
+
+/* The runner's summary (stdout, after the ok/FAIL lines; stderr beside JSON), the JUnit report, the status. */
+static int finish_expectations(struct run *run, int batch_status)
+{
+	char err[512];
+	struct strbuf sum = STRBUF_INIT;
+	int st = expect_run_finish(run->expect, run->cli.junit, &sum, err, sizeof err);
+	fflush(stdout);
+	fwrite(sum.data, 1, sum.len, run->cli.format == OUTPUT_JSON ? stderr : stdout);
+	strbuf_free(&sum);
+	if (st == EXIT_IOERR)
+		fprintf(stderr, "smtpprobe: %s\n", err);
+	/* An interruption or an unreadable input or unwritable output says more than the comparison. */
+	if (batch_status >= 128 || batch_status == EXIT_IOERR)
+		return batch_status;
+	return st;
+}
+
 /* What comes before the results (the CSV header). */
 static void start_output(struct run *run)
 {
@@ -255,67 +309,6 @@ static int watch_signals(struct run *run)
 	return fd;
 }
 
-struct proxy_lookup {
-	bool done;
-	enum dns_status st;
-	struct dns_addr addr;
-	const char *why;
-};
-
-static void on_proxy_addr(void *ctx, enum dns_status st, const struct dns_addr *a, int n, const char *why)
-{
-	struct proxy_lookup *pl = ctx;
-	pl->st = n > 0 ? DNS_OK : (st == DNS_OK ? DNS_NODATA : st);
-	if (n > 0)
-		pl->addr = a[0];
-	pl->why = why;
-	pl->done = true;
-}
-
-/* The proxy's own address, looked up once for every probe. */
-static int resolve_proxy(struct run *run, struct socks_proxy *proxy, struct dns_addr *out, char *err, size_t errsz)
-{
-	struct proxy_lookup pl = { 0 };
-	dns_query_addr(run->dns, proxy->host, run->cli.probe.family, on_proxy_addr, &pl);
-	if (!pl.done)
-		loop_run(run->loop, &pl.done);
-	if (pl.st != DNS_OK) {
-		snprintf(err, errsz, _("cannot resolve the proxy %s: %s"), proxy->host,
-		         pl.why ? pl.why : _(dns_status_text(pl.st)));
-		return -1;
-	}
-	*out = pl.addr;
-	return 0;
-}
-
-/* This host's FQDN when it has one; otherwise the probe uses its address literal. */
-static void default_helo(struct cli *c)
-{
-	if (c->probe.helo)
-		return;
-	char name[256];
-	if (gethostname(name, sizeof name) == 0) {
-		name[sizeof name - 1] = '\0';
-		if (strchr(name, '.') && addr_valid_hostname(name)) {
-			snprintf(c->helo, sizeof c->helo, "%s", name);
-			c->probe.helo = c->helo;
-		}
-	}
-}
-
-/*
- * Everything main sets up, so that one unwind (below, in reverse order)
- * releases whatever exists on every path.
- */
-struct setup {
-	char *secret;
-	struct ssl_ctx_st *tls_ctx;
-	struct batch *batch;
-	int sigfd;
-	struct socks_proxy proxy;
-	struct dns_addr proxy_addr;
-};
-
 /* -j is capped so that every probe can have its socket: RLIMIT_NOFILE less what the run itself keeps open. */
 static int cap_concurrency(int wanted)
 {
@@ -356,12 +349,77 @@ static int fd_check(int fds_at_start, int status)
 	return now == fds_at_start ? status : EXIT_SOFTWARE;
 }
 
+/* The probe command: addresses in, one result each out, in the batch. */
+static int run_probe(struct run *run, struct runtime *rt)
+{
+	int sigfd = -1;
+	int status = EXIT_SOFTWARE;
+	char err[512];
+	run->loop = rt->loop;
+	run->dns = rt->dns;
+	if (run->cli.resume) {
+		run->resume = resume_load(run->cli.resume, err, sizeof err);
+		if (!run->resume) {
+			fprintf(stderr, "smtpprobe: %s\n", err);
+			return EXIT_IOERR;
+		}
+	}
+	sigfd = watch_signals(run);
+
+	run->status = 0;
+	/* Progress only for a person watching a terminal, and not over a transcript. */
+	run->progress = isatty(STDERR_FILENO) && run->cli.verbose == 0;
+	struct batch_config bc = {
+		.concurrency = run->cli.concurrency,
+		.per_domain = run->cli.per_domain,
+		.completion_order = run->cli.completion_order,
+		.shard_k = run->cli.shard_k,
+		.shard_n = run->cli.shard_n,
+		.input = run->cli.input,
+		.split = split_line,
+		.render = render_result,
+		.write = write_stdout,
+		.progress = show_progress,
+		.ctx = run,
+	};
+	start_output(run);
+	run->batch = batch_new(run->loop, run->dns, &run->cli.probe, &bc);
+	if (run->expect)
+		queue_expectations(run);
+	else
+		queue_arguments(run);
+	int bs = batch_run(run->batch);
+	if (run->expect) {
+		clear_progress(run);
+		status = finish_expectations(run, bs);
+	} else {
+		/* Interrupted: 130 (SIGINT) or 143 (SIGTERM), as a shell reports it. */
+		run->status = bs >= 128 ? bs : result_exit_combine(run->status, bs);
+		if (run->cli.input && run->queued == 0 && !bs)
+			/* an empty list is no error, but silence would puzzle */
+			fprintf(stderr, "smtpprobe: %s \"%s\"\n", _("no address to probe in --input"), run->cli.input);
+		clear_progress(run);
+		status = run->status;
+		finish_output(run, status);
+	}
+
+	batch_free(run->batch);
+	run->batch = NULL;
+	if (sigfd >= 0) {
+		loop_unwatch(run->loop, sigfd);
+		close(sigfd);
+	}
+	resume_free(run->resume);
+	output_free(run->out);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct run run = { 0 };
-	struct setup su = { .sigfd = -1 };
+	struct runtime rt = { 0 };
 	char err[512]; /* room for translated messages */
-	int status = EXIT_SOFTWARE;
+	int status;
 	signal(SIGPIPE, SIG_IGN);
 	const char *fdc = getenv("SMTPPROBE_FD_CHECK");
 	int fds_at_start = fdc && fdc[0] == '1' ? count_fds() : -1;
@@ -387,119 +445,30 @@ int main(int argc, char **argv)
 		run.cli.probe.trace = trace_stderr;
 		run.cli.probe.trace_ctx = &run;
 	}
-	default_helo(&run.cli);
 	int j = cap_concurrency(run.cli.concurrency);
 	if (j < run.cli.concurrency && run.cli.verbose > 0)
 		fprintf(stderr, _("smtpprobe: -j %d lowered to %d: the limit on open files (ulimit -n) leaves no room for more\n"),
 		        run.cli.concurrency, j);
 	run.cli.concurrency = j;
 
-	if (run.cli.probe.auth_user) {
-		if (secret_read(run.cli.password_file, run.cli.probe.auth_user, &su.secret, err, sizeof err) < 0) {
-			fprintf(stderr, "smtpprobe: %s\n", err);
-			status = EXIT_USAGE;
-			goto out;
-		}
-		run.cli.probe.auth_secret = su.secret;
-	}
-	if (run.cli.probe.tls.mode != TLS_NONE) {
-		su.tls_ctx = tls_ctx_new(&run.cli.probe.tls, err, sizeof err);
-		if (!su.tls_ctx) {
-			fprintf(stderr, "smtpprobe: %s\n", err);
-			status = run.cli.probe.tls.ca_file || run.cli.probe.tls.ca_path ? EXIT_USAGE : EXIT_SOFTWARE;
-			goto out;
-		}
-		run.cli.probe.tls_ctx = su.tls_ctx;
-	}
-
-	run.loop = loop_new();
-	if (!run.loop) {
-		fprintf(stderr, "smtpprobe: %s: %m\n", _("cannot create the event loop"));
-		goto out;
-	}
-	/* Two tries per query fit inside the DNS step's timeout. */
-	int try_ms = run.cli.probe.timeout_ms[STEP_DNS] / 3;
-	run.dns = dns_new(run.loop, run.cli.resolver, try_ms < 200 ? 200 : try_ms, err, sizeof err);
-	if (!run.dns) {
+	/* A wrong expectation file stops the run before anything is asked or connected. */
+	status = run.cli.expect ? load_expectations(&run, err, sizeof err) : 0;
+	if (status == 0)
+		status = runtime_open(&rt, &run.cli, err, sizeof err);
+	if (status != 0) {
 		fprintf(stderr, "smtpprobe: %s\n", err);
-		status = run.cli.resolver ? EXIT_USAGE : EXIT_SOFTWARE;
-		goto out;
-	}
-
-	const char *proxy_url = run.cli.proxy ? run.cli.proxy : getenv("SMTPPROBE_PROXY");
-	if (proxy_url && proxy_url[0]) {
-		bool parsed = socks_parse_url(proxy_url, &su.proxy, err, sizeof err);
-		/* The proxy's password leaves the process list and the environment once parsed. */
-		if (run.cli.proxy)
-			secret_scrub_userinfo((char *)run.cli.proxy);
-		secret_scrub_env("SMTPPROBE_PROXY");
-		if (!parsed) {
-			fprintf(stderr, "smtpprobe: %s\n", err);
+	} else {
+		switch (run.cli.command) {
+		case CLI_CMD_PROBE:
+			status = run_probe(&run, &rt);
+			break;
+		default:
+			fprintf(stderr, "smtpprobe: %s %s\n", cli_command_name(run.cli.command), _("is not available yet"));
 			status = EXIT_USAGE;
-			goto out;
-		}
-		if (resolve_proxy(&run, &su.proxy, &su.proxy_addr, err, sizeof err) < 0) {
-			fprintf(stderr, "smtpprobe: %s\n", err);
-			status = EXIT_TEMPFAIL;
-			goto out;
-		}
-		run.cli.probe.proxy = &su.proxy;
-		run.cli.probe.proxy_addr = &su.proxy_addr;
-	}
-
-	if (run.cli.resume) {
-		run.resume = resume_load(run.cli.resume, err, sizeof err);
-		if (!run.resume) {
-			fprintf(stderr, "smtpprobe: %s\n", err);
-			status = EXIT_IOERR;
-			goto out;
+			break;
 		}
 	}
-	su.sigfd = watch_signals(&run);
-
-	run.status = 0;
-	/* Progress only for a person watching a terminal, and not over a transcript. */
-	run.progress = isatty(STDERR_FILENO) && run.cli.verbose == 0;
-	struct batch_config bc = {
-		.concurrency = run.cli.concurrency,
-		.per_domain = run.cli.per_domain,
-		.completion_order = run.cli.completion_order,
-		.shard_k = run.cli.shard_k,
-		.shard_n = run.cli.shard_n,
-		.input = run.cli.input,
-		.split = split_line,
-		.render = render_result,
-		.write = write_stdout,
-		.progress = show_progress,
-		.ctx = &run,
-	};
-	start_output(&run);
-	su.batch = batch_new(run.loop, run.dns, &run.cli.probe, &bc);
-	run.batch = su.batch;
-	queue_arguments(&run);
-	int bs = batch_run(su.batch);
-	/* Interrupted: 130 (SIGINT) or 143 (SIGTERM), as a shell reports it. */
-	run.status = bs >= 128 ? bs : result_exit_combine(run.status, bs);
-	if (run.cli.input && run.queued == 0 && !bs)
-		/* an empty list is no error, but silence would puzzle */
-		fprintf(stderr, "smtpprobe: %s \"%s\"\n", _("no address to probe in --input"), run.cli.input);
-	clear_progress(&run);
-	status = run.status;
-	finish_output(&run, status);
-
-out:
-	batch_free(su.batch);
-	if (su.sigfd >= 0) {
-		loop_unwatch(run.loop, su.sigfd);
-		close(su.sigfd);
-	}
-	resume_free(run.resume);
-	output_free(run.out);
-	dns_free(run.dns);
-	loop_free(run.loop);
-	SSL_CTX_free(su.tls_ctx);
-	tls_session_clear();
-	secret_free(su.secret);
-	OPENSSL_cleanse(&su.proxy, sizeof su.proxy);
+	expect_run_free(run.expect);
+	runtime_close(&rt);
 	return fd_check(fds_at_start, status);
 }

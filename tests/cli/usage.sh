@@ -28,6 +28,17 @@ check_usage "from with CRLF" --from $'a@b.test\r\nDATA' a@b.test
 check_usage "from without @" --from nobody a@b.test
 check_usage "server with bad port" --server 127.0.0.1:99999 a@b.test
 check_usage "server unbalanced" --server '[::1' a@b.test
+# Each command takes only its own options, and says so naming the command.
+check_usage "--input is the probe's" explain --input list.txt
+expect_match "--input: names the command" "$PROBE_ERR" 'does not apply to smtpprobe explain'
+check_usage "--resume is the probe's" audit --resume r.jsonl example.test
+check_usage "audit without a domain" audit
+run_probe explain --help
+expect_eq "explain --help: exit 0" "$PROBE_RC" 0
+expect_match "explain --help: its usage" "$PROBE_OUT" '^usage: smtpprobe explain'
+expect_eq "explain --help: not the probe's --input" "$(grep -c -- '--input' <<<"$PROBE_OUT")" 0
+run_probe --help
+expect_match "--help names the commands" "$PROBE_OUT" 'smtpprobe explain .*smtpprobe audit'
 check_usage "resolver garbage" --resolver 'not-an-ip' a@b.test
 
 # An address that does not parse is bad data, not a bad command line: exit 65.
