@@ -31,6 +31,8 @@ complete -c smtpprobe -l max-time -x -d 'Give up on an address after this long (
 complete -c smtpprobe -l order -x -a 'input completion' -d 'Order of the results'
 complete -c smtpprobe -l shard -x -d 'Only the domains of shard K of N'
 complete -c smtpprobe -l resume -r -F -d 'Skip addresses with a result in FILE'
+complete -c smtpprobe -l expect -r -F -d 'Probe the addresses of FILE and compare each result with its line'
+complete -c smtpprobe -l junit -r -F -d 'With --expect, write a JUnit XML report to FILE'
 complete -c smtpprobe -l tls -x -d 'TLS mode' -a "auto\t'STARTTLS when offered (default)'
 required\t'Fail without STARTTLS'
 none\t'Never encrypt'

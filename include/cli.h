@@ -43,10 +43,11 @@ struct cli {
 	bool completion_order;      /* --order completion */
 	int shard_k, shard_n;       /* --shard K/N */
 	const char *resume;         /* --resume FILE */
+	const char *expect;         /* --expect FILE: expectations to check (expect.h) */
+	const char *junit;          /* --junit FILE: with --expect, or audit's */
 	const char *proxy;          /* --proxy, else SMTPPROBE_PROXY */
 	int cert_min_days;          /* audit --cert-min-days */
 	bool strict;                /* audit --strict: warnings fail */
-	const char *junit;          /* audit --junit FILE */
 };
 
 enum cli_result {

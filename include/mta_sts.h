@@ -22,6 +22,15 @@
 /* mx patterns kept; more are counted in mx_extra, not an error. */
 #define MTA_STS_MX_MAX 32
 
+/*
+ * The names for a policy domain (a trailing dot dropped): the TXT record
+ * "_mta-sts.DOMAIN" (3.1) and the policy URL
+ * "https://mta-sts.DOMAIN/.well-known/mta-sts.txt" (3.3). False when the
+ * domain is empty or the result does not fit.
+ */
+bool mta_sts_record_name(const char *domain, char *buf, size_t size);
+bool mta_sts_policy_url(const char *domain, char *buf, size_t size);
+
 enum mta_sts_record_status {
 	MTA_STS_RECORD_OK,
 	MTA_STS_RECORD_NONE,      /* no TXT record starts with "v=STSv1" */

@@ -33,9 +33,12 @@ struct tlsrpt_rua {
 struct tlsrpt_record {
 	int nrua;
 	struct tlsrpt_rua rua[TLSRPT_RUA_MAX];
-	int rua_extra;    /* destinations beyond TLSRPT_RUA_MAX */
+	int rua_extra;    /* valid destinations not kept: beyond TLSRPT_RUA_MAX or over 511 bytes */
 	int candidates;   /* TXT records that started with "v=TLSRPTv1" */
 };
+
+/* "_smtp._tls.DOMAIN" (a trailing dot dropped); false when empty or it does not fit. */
+bool tlsrpt_record_name(const char *domain, char *buf, size_t size);
 
 /* Pick the one TLS-RPT record among a name's TXT records and parse it. */
 enum tlsrpt_status tlsrpt_from_txt(const struct txt_record *txt, int n, struct tlsrpt_record *rec, char *err,

@@ -21,8 +21,8 @@ enum {
 	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_ALLOW_UNVERIFIED, OPT_PROXY,
 	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
-	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME,
-	OPT_CERT_MIN_DAYS, OPT_STRICT, OPT_JUNIT,
+	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME, OPT_EXPECT, OPT_JUNIT,
+	OPT_CERT_MIN_DAYS, OPT_STRICT,
 };
 
 /*
@@ -67,9 +67,10 @@ static const struct {
 	{ "order", required_argument, OPT_ORDER, "HOW", N_("input (default: results in input order) or completion (as they finish)"), PROBE },
 	{ "shard", required_argument, OPT_SHARD, "K/N", N_("probe only the domains of shard K of N (a stable hash), to split a list over N machines"), PROBE },
 	{ "resume", required_argument, OPT_RESUME, "FILE", N_("skip addresses that already have a result in FILE (JSON Lines of an earlier run)"), PROBE },
+	{ "expect", required_argument, OPT_EXPECT, "FILE", N_("probe the addresses of FILE and compare each result with its line: ADDRESS VERDICT [STEP [CATEGORY [BLAME]]] [KEY=VALUE...]; exit 1 when any differs (docs/output.md)"), PROBE },
+	{ "junit", required_argument, OPT_JUNIT, "FILE", N_("also write a JUnit XML report to FILE: one testcase per expectation (--expect) or per check (audit); docs/ci.md"), PROBE | AUDIT },
 	{ "cert-min-days", required_argument, OPT_CERT_MIN_DAYS, "N", N_("warn when a certificate expires in fewer than N days (default 14); an expired one fails"), AUDIT },
 	{ "strict", no_argument, OPT_STRICT, NULL, N_("warnings fail too (exit status 1)"), AUDIT },
-	{ "junit", required_argument, OPT_JUNIT, "FILE", N_("also write a JUnit XML report to FILE ('-' for stdout), one testcase per check and target"), AUDIT },
 	{ "tls", required_argument, OPT_TLS, "MODE", N_("auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)"), ALL },
 	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, N_("fail at step tls unless the certificate chain and host name verify"), PROBE | EXPLAIN },
 	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", N_("name for SNI and certificate checks (default: the MX or --server host)"), ALL },
@@ -167,6 +168,7 @@ void cli_help(FILE *out, enum cli_command cmd)
 		      "69 refused otherwise, 75 temporary failure, 76 protocol error, 79 mailbox\n"
 		      "unverifiable (--require-mailbox), 65 an address that does not parse, 64 bad\n"
 		      "option, 70 internal error (docs/output.md).\n"), out);
+		fputs(_("With --expect: 0 every expectation holds, 1 one does not.\n"), out);
 	}
 }
 
@@ -280,6 +282,22 @@ static bool valid_resolvers(const char *list)
 		if (!*p)
 			return true;
 	}
+}
+
+/* --expect takes its addresses from its file, all of them, and shows them as a test runner or in JSON. */
+static enum cli_result check_expect(const struct cli *c, char *err, size_t errsz)
+{
+	if (!c->expect)
+		return usage(err, errsz, _("--junit goes with --expect FILE"));
+	if (c->naddresses > 0 || c->input)
+		return usage(err, errsz, _("--expect takes the addresses from its file: drop the ADDRESS arguments and --input"));
+	if (c->resume || c->shard_n)
+		return usage(err, errsz, _("--expect probes every address of its file: drop --resume and --shard"));
+	if (c->format == OUTPUT_LINE || c->format == OUTPUT_CSV)
+		return usage(err, errsz, _("--expect writes text or JSON: drop --format line or csv"));
+	if (c->completion_order)
+		return usage(err, errsz, _("--expect shows the results in the order of its file: drop --order completion"));
+	return CLI_RUN;
 }
 
 enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_t errsz)
@@ -528,6 +546,9 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		case OPT_STRICT:
 			c->strict = true;
 			break;
+		case OPT_EXPECT:
+			c->expect = optarg;
+			break;
 		case OPT_JUNIT:
 			c->junit = optarg;
 			break;
@@ -570,6 +591,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	c->probe.keep_transcript = c->verbose > 0 && c->format == OUTPUT_JSON;
 	c->addresses = argv + optind;
 	c->naddresses = argc - optind;
+	if (c->command == CLI_CMD_PROBE && (c->expect || c->junit))
+		return check_expect(c, err, errsz);
 	if (c->command == CLI_CMD_PROBE && c->naddresses == 0 && !c->input)
 		return usage(err, errsz, _("no address given (see --help)"));
 	if (c->command == CLI_CMD_AUDIT && c->naddresses == 0)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -16,6 +17,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dns.h"
+#include "expect_run.h"
 #include "i18n.h"
 #include "input.h"
 #include "junit.h"
@@ -35,6 +37,7 @@ struct run {
 	struct loop *loop;
 	struct dns *dns;
 	struct output *out;
+	struct expect_run *expect;  /* --expect: results compared and shown as a test runner */
 	bool color;
 	bool progress;
 	bool progress_shown;
@@ -92,7 +95,10 @@ static void show_progress(void *ctx, const struct batch_progress *p)
 static void render_result(void *ctx, const struct probe_result *r, struct strbuf *out)
 {
 	struct run *run = ctx;
-	output_render(run->out, r, out);
+	if (run->expect)
+		expect_run_render(run->expect, r, out);
+	else
+		output_render(run->out, r, out);
 }
 
 /*
@@ -104,7 +110,10 @@ static int write_stdout(void *ctx, const char *data, size_t len)
 {
 	struct run *run = ctx;
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
-	output_write(run->out, data, len, &out, &err);
+	if (run->expect)
+		expect_run_write(run->expect, data, len, &out);
+	else
+		output_write(run->out, data, len, &out, &err);
 	clear_progress(run);
 	if (err.len) {
 		fflush(stdout);
@@ -194,6 +203,55 @@ static void queue_arguments(struct run *run)
 		if (input_split(arg, strlen(arg), queue_piece, &q) == 0)
 			queue_piece(&q, arg, strlen(arg));
 	}
+}
+
+/*
+ * --expect: the file's addresses, one per expectation, in file order
+ * (exit 74 when it cannot be read, 64 when a line is wrong).
+ */
+static int load_expectations(struct run *run, char *err, size_t errsz)
+{
+	struct expect_list list = { 0 };
+	bool io;
+	if (expect_load(run->cli.expect, &list, &io, err, errsz) < 0) {
+		expect_list_free(&list);
+		return io ? EXIT_IOERR : EXIT_USAGE;
+	}
+	struct expect_run_config ec = {
+		.file = run->cli.expect,
+		.json = run->cli.format == OUTPUT_JSON,
+		.color = run->color,
+		.transcript = run->cli.verbose > 0,
+		.started = time(NULL),
+	};
+	run->expect = expect_run_new(&list, &ec);
+	return 0;
+}
+
+static void queue_expectations(struct run *run)
+{
+	for (size_t i = 0; i < expect_run_count(run->expect); i++) {
+		const char *a = expect_run_address(run->expect, i);
+		batch_add(run->batch, a, strlen(a));
+		run->queued++;
+	}
+}
+
+/* The runner's summary (stdout, after the ok/FAIL lines; stderr beside JSON), the JUnit report, the status. */
+static int finish_expectations(struct run *run, int batch_status)
+{
+	char err[512];
+	struct strbuf sum = STRBUF_INIT;
+	int st = expect_run_finish(run->expect, run->cli.junit, &sum, err, sizeof err);
+	fflush(stdout);
+	fwrite(sum.data, 1, sum.len, run->cli.format == OUTPUT_JSON ? stderr : stdout);
+	strbuf_free(&sum);
+	if (st == EXIT_IOERR)
+		fprintf(stderr, "smtpprobe: %s\n", err);
+	/* An interruption or an unreadable input or unwritable output says more than the comparison. */
+	if (batch_status >= 128 || batch_status == EXIT_IOERR)
+		return batch_status;
+	return st;
 }
 
 /* What comes before the results (the CSV header). */
@@ -328,16 +386,24 @@ static int run_probe(struct run *run, struct runtime *rt)
 	};
 	start_output(run);
 	run->batch = batch_new(run->loop, run->dns, &run->cli.probe, &bc);
-	queue_arguments(run);
+	if (run->expect)
+		queue_expectations(run);
+	else
+		queue_arguments(run);
 	int bs = batch_run(run->batch);
-	/* Interrupted: 130 (SIGINT) or 143 (SIGTERM), as a shell reports it. */
-	run->status = bs >= 128 ? bs : result_exit_combine(run->status, bs);
-	if (run->cli.input && run->queued == 0 && !bs)
-		/* an empty list is no error, but silence would puzzle */
-		fprintf(stderr, "smtpprobe: %s \"%s\"\n", _("no address to probe in --input"), run->cli.input);
-	clear_progress(run);
-	status = run->status;
-	finish_output(run, status);
+	if (run->expect) {
+		clear_progress(run);
+		status = finish_expectations(run, bs);
+	} else {
+		/* Interrupted: 130 (SIGINT) or 143 (SIGTERM), as a shell reports it. */
+		run->status = bs >= 128 ? bs : result_exit_combine(run->status, bs);
+		if (run->cli.input && run->queued == 0 && !bs)
+			/* an empty list is no error, but silence would puzzle */
+			fprintf(stderr, "smtpprobe: %s \"%s\"\n", _("no address to probe in --input"), run->cli.input);
+		clear_progress(run);
+		status = run->status;
+		finish_output(run, status);
+	}
 
 	batch_free(run->batch);
 	run->batch = NULL;
@@ -455,7 +521,10 @@ int main(int argc, char **argv)
 		        run.cli.concurrency, j);
 	run.cli.concurrency = j;
 
-	status = runtime_open(&rt, &run.cli, err, sizeof err);
+	/* A wrong expectation file stops the run before anything is asked or connected. */
+	status = run.cli.expect ? load_expectations(&run, err, sizeof err) : 0;
+	if (status == 0)
+		status = runtime_open(&rt, &run.cli, err, sizeof err);
 	if (status != 0) {
 		fprintf(stderr, "smtpprobe: %s\n", err);
 	} else {
@@ -472,6 +541,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	expect_run_free(run.expect);
 	runtime_close(&rt);
 	return fd_check(fds_at_start, status);
 }

@@ -19,6 +19,27 @@ static bool is_alnum(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+static bool domain_format(const char *prefix, const char *domain, const char *suffix, char *buf, size_t size)
+{
+	size_t n = strlen(domain);
+	if (n && domain[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return false;
+	int w = snprintf(buf, size, "%s%.*s%s", prefix, (int)n, domain, suffix);
+	return w > 0 && (size_t)w < size;
+}
+
+bool mta_sts_record_name(const char *domain, char *buf, size_t size)
+{
+	return domain_format("_mta-sts.", domain, "", buf, size);
+}
+
+bool mta_sts_policy_url(const char *domain, char *buf, size_t size)
+{
+	return domain_format("https://mta-sts.", domain, "/.well-known/mta-sts.txt", buf, size);
+}
+
 /* A record is a candidate when it starts with the version tag and the tag ends there (3.1). */
 static bool is_candidate(const char *s, size_t len)
 {
@@ -187,9 +208,11 @@ static bool domain_ok(const char *s, size_t len)
 	return true;
 }
 
+enum policy_key { KEY_VERSION, KEY_MODE, KEY_MAX_AGE, KEY_MX, KEY_COUNT };
+
 struct policy_state {
 	struct mta_sts_policy *p;
-	bool seen_version, seen_mode, seen_max_age;
+	bool seen[KEY_COUNT];
 	int line;
 	char *err;
 	size_t errsz;
@@ -203,7 +226,6 @@ static bool key_version(struct policy_state *st, const char *v, size_t vlen)
 		snprintf(st->err, st->errsz, "line %d: version \"%.*s\" is not STSv1", st->line, (int)(vlen > 40 ? 40 : vlen), v);
 		return false;
 	}
-	st->seen_version = true;
 	return true;
 }
 
@@ -212,7 +234,6 @@ static bool key_mode(struct policy_state *st, const char *v, size_t vlen)
 	for (size_t m = 0; m < sizeof mode_names / sizeof mode_names[0]; m++) {
 		if (strlen(mode_names[m]) == vlen && memcmp(v, mode_names[m], vlen) == 0) {
 			st->p->mode = (enum mta_sts_mode)m;
-			st->seen_mode = true;
 			return true;
 		}
 	}
@@ -243,7 +264,6 @@ static bool key_max_age(struct policy_state *st, const char *v, size_t vlen)
 		return false;
 	}
 	st->p->max_age = age;
-	st->seen_max_age = true;
 	return true;
 }
 
@@ -272,12 +292,12 @@ static bool key_mx(struct policy_state *st, const char *v, size_t vlen)
 static const struct {
 	const char *name;
 	key_fn fn;
-	size_t seen_offset; /* offsetof the "seen" flag; 0 for mx, which may repeat */
-} policy_keys[] = {
-	{ "version", key_version, offsetof(struct policy_state, seen_version) },
-	{ "mode", key_mode, offsetof(struct policy_state, seen_mode) },
-	{ "max_age", key_max_age, offsetof(struct policy_state, seen_max_age) },
-	{ "mx", key_mx, 0 },
+	bool repeats;   /* mx lists one pattern a line; the others are one value */
+} policy_keys[KEY_COUNT] = {
+	[KEY_VERSION] = { "version", key_version, false },
+	[KEY_MODE] = { "mode", key_mode, false },
+	[KEY_MAX_AGE] = { "max_age", key_max_age, false },
+	[KEY_MX] = { "mx", key_mx, true },
 };
 
 static bool policy_line(struct policy_state *st, const char *s, size_t len)
@@ -302,13 +322,14 @@ static bool policy_line(struct policy_state *st, const char *s, size_t len)
 			return false;
 		}
 	}
-	for (size_t k = 0; k < sizeof policy_keys / sizeof policy_keys[0]; k++) {
+	for (int k = 0; k < KEY_COUNT; k++) {
 		if (strlen(policy_keys[k].name) != klen || memcmp(s, policy_keys[k].name, klen) != 0)
 			continue;
-		if (policy_keys[k].seen_offset && *(bool *)((char *)st + policy_keys[k].seen_offset)) {
+		if (st->seen[k] && !policy_keys[k].repeats) {
 			snprintf(st->err, st->errsz, "line %d: %s given twice", st->line, policy_keys[k].name);
 			return false;
 		}
+		st->seen[k] = true;
 		return policy_keys[k].fn(st, v, vlen);
 	}
 	if (!ext_name_ok(s, klen)) {
@@ -349,10 +370,11 @@ bool mta_sts_policy_parse(const char *buf, size_t len, struct mta_sts_policy *p,
 			return false;
 		pos = end + 1;
 	}
-	const char *missing = !st.seen_version ? "version" : !st.seen_mode ? "mode" : !st.seen_max_age ? "max_age" : NULL;
-	if (missing) {
-		snprintf(err, errsz, "no %s line", missing);
-		return false;
+	for (int k = KEY_VERSION; k <= KEY_MAX_AGE; k++) {
+		if (!st.seen[k]) {
+			snprintf(err, errsz, "no %s line", policy_keys[k].name);
+			return false;
+		}
 	}
 	if (p->nmx == 0 && p->mode != MTA_STS_MODE_NONE) {
 		snprintf(err, errsz, "mode %s without any mx line", mta_sts_mode_name(p->mode));

@@ -23,6 +23,17 @@ static bool is_candidate(const char *s, size_t len)
 	return len >= v && memcmp(s, TLSRPT_VERSION, v) == 0 && (len == v || is_wsp(s[v]) || s[v] == ';');
 }
 
+bool tlsrpt_record_name(const char *domain, char *buf, size_t size)
+{
+	size_t n = strlen(domain);
+	if (n && domain[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return false;
+	int w = snprintf(buf, size, "_smtp._tls.%.*s", (int)n, domain);
+	return w > 0 && (size_t)w < size;
+}
+
 static int clip(size_t n)
 {
 	return n > 60 ? 60 : (int)n;

@@ -12,19 +12,24 @@
 #               Content-Length                                   -> too_large
 #   missing     404                                              -> http_status
 #   badpolicy   200 text/plain, mode "enforcing"                 -> ok, policy_error
+#   v6          the good policy on [::1], the name AAAA only     -> ok
 #   no server   a port nothing listens on                        -> connect
 #   nxdomain    a name unbound does not know                     -> dns
-# Usage: sts_fetch.sh STSFETCH
+#   silent      accepts, never answers the TLS hello (fakesmtp !silent) -> timeout
+# Usage: sts_fetch.sh STSFETCH FAKESMTP
 set -u
 here=$(dirname "$0")
 . "$here/../lib/assert.sh"
 . "$here/../lib/unbound.sh"
 . "$here/../lib/https.sh"
 
-stsfetch=${1:?usage: sts_fetch.sh STSFETCH}
+stsfetch=${1:?usage: sts_fetch.sh STSFETCH FAKESMTP}
+fakesmtp=${2:?usage: sts_fetch.sh STSFETCH FAKESMTP}
 require_tool jq jq
 work=$(mktemp -d)
+silent_pid=
 cleanup() {
+	[ -n "$silent_pid" ] && kill "$silent_pid" 2>/dev/null && wait "$silent_pid" 2>/dev/null
 	https_stop_all
 	unbound_stop
 	rm -rf "$work"
@@ -137,12 +142,36 @@ expect_jq "bad policy: fetched" "$FETCH_OUT" .status ok
 expect_jq "bad policy: the line and the reason" "$FETCH_OUT" .policy_error 'line 2: mode "enforcing" is not enforce, testing or none'
 expect_eq "bad policy: exit 1" "$FETCH_RC" 1
 
+# IPv6 only (AAAA ::1): the address reaches libcurl bracketed, and is used
+serve_v6_root=$work/v6
+mkdir -p "$serve_v6_root"
+https_response "$serve_v6_root" "200 OK" "text/plain" "$work/good.body"
+https_start "$serve_v6_root" "$certs/mtasts.pem" "$certs/mtasts.key" "[::1]" || { echo "not ok - s_server on ::1"; exit 1; }
+fetch mta-sts.v6.sts.test --ca-file "$certs/ca.pem" --port "$HTTPS_PORT"
+expect_jq "IPv6: ok" "$FETCH_OUT" .status ok
+expect_jq "IPv6: connected to ::1" "$FETCH_OUT" .ip ::1
+
 # nothing listening; a name that does not exist
 dead=$(free_port)
 fetch mta-sts.good.sts.test --ca-file "$certs/ca.pem" --port "$dead"
 expect_jq "no server: connect" "$FETCH_OUT" .status connect
 fetch mta-sts.nowhere.sts.test --ca-file "$certs/ca.pem" --port "$good_port"
 expect_jq "NXDOMAIN: dns" "$FETCH_OUT" .status dns
+
+# A server that accepts and never speaks: the fetch's own deadline ends it.
+printf 'description: accepts, never speaks\n---\n!silent\n' >"$work/silent.dialog"
+"$fakesmtp" --listen 127.0.0.1:0 --script "$work/silent.dialog" --log "$work/silent.log" --timeout 30 \
+	</dev/null >"$work/silent.port" 2>"$work/silent.err" &
+silent_pid=$!
+silent_up() {
+	[ -s "$work/silent.port" ] && return 0
+	kill -0 "$silent_pid" 2>/dev/null || return 2
+	return 1
+}
+wait_until 100 silent_up || { echo "not ok - fakesmtp: $(cat "$work/silent.err")"; exit 1; }
+fetch mta-sts.good.sts.test --ca-file "$certs/ca.pem" --port "$(head -n 1 "$work/silent.port")" --timeout 1000
+expect_jq "silent server: timeout" "$FETCH_OUT" .status timeout
+expect_eq "silent server: exit 1" "$FETCH_RC" 1
 
 # The test port from the environment, as the audit gets it.
 SMTPPROBE_TEST_HTTPS_PORT=$good_port fetch mta-sts.good.sts.test --ca-file "$certs/ca.pem"

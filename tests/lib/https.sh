@@ -10,8 +10,9 @@
 #   https_response DOCROOT STATUS CONTENT_TYPE BODYFILE [EXTRA_HEADER]
 #       Writes DOCROOT/.well-known/mta-sts.txt as a complete HTTP/1.0
 #       response ("" CONTENT_TYPE: no Content-Type header).
-#   https_start DOCROOT CERT KEY
-#       Starts s_server on a free 127.0.0.1 port in DOCROOT and waits
+#   https_start DOCROOT CERT KEY [ADDRESS]
+#       Starts s_server on a free port of ADDRESS (127.0.0.1; "[::1]" for
+#       IPv6) in DOCROOT and waits
 #       (bounded) until it listens. Sets HTTPS_PORT and HTTPS_PID; each
 #       call starts another server (the PIDs are kept for https_stop_all).
 #   https_stop_all
@@ -43,10 +44,10 @@ https_response() {
 
 https_start() {
 	require_tool openssl openssl
-	local root=$1 cert=$2 key=$3 port pid try
+	local root=$1 cert=$2 key=$3 addr=${4:-127.0.0.1} port pid try
 	for try in 1 2 3 4 5; do
 		port=$(free_port) || return 1
-		(cd "$root" && exec openssl s_server -quiet -HTTP -http_server_binmode -accept "127.0.0.1:$port" \
+		(cd "$root" && exec openssl s_server -quiet -HTTP -http_server_binmode -accept "$addr:$port" \
 			-cert "$cert" -key "$key" -naccept 1000 </dev/null >"$root/.s_server.log" 2>&1) &
 		pid=$!
 		if wait_until 50 _https_listening "$pid" "$port"; then

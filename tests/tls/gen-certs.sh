@@ -22,7 +22,7 @@
 #   mtasts.pem, .key       by the CA, valid, the MTA-STS policy hosts of the
 #                          audit tests: DNS:mta-sts.example.test and
 #                          DNS:mta-sts.*.test's cases (good, redirect, ctype,
-#                          big, missing, badpolicy .sts.test), IP:127.0.0.1
+#                          big, missing, badpolicy, v6 .sts.test), IP:127.0.0.1
 #   mxdane.pem, .key       by the CA, valid, DNS:mx.example.test,
 #                          DNS:mx.dane.test, DNS:ta.dane.test and
 #                          DNS:mx.plain.test: the MX of the DANE tests
@@ -145,7 +145,7 @@ authorityKeyIdentifier = keyid
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:mta-sts.example.test, DNS:mta-sts.good.sts.test, DNS:mta-sts.redirect.sts.test, DNS:mta-sts.ctype.sts.test, DNS:mta-sts.big.sts.test, DNS:mta-sts.missing.sts.test, DNS:mta-sts.badpolicy.sts.test, IP:127.0.0.1
+subjectAltName = DNS:mta-sts.example.test, DNS:mta-sts.good.sts.test, DNS:mta-sts.redirect.sts.test, DNS:mta-sts.ctype.sts.test, DNS:mta-sts.big.sts.test, DNS:mta-sts.missing.sts.test, DNS:mta-sts.badpolicy.sts.test, DNS:mta-sts.v6.sts.test, IP:127.0.0.1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 

@@ -267,6 +267,19 @@ static void test_cert_names(void **state)
 	assert_int_equal(mta_sts_cert_matches(names, n, "127.0.0.1"), -1);
 }
 
+static void test_names(void **state)
+{
+	(void)state;
+	char buf[300];
+	assert_true(mta_sts_record_name("example.org.", buf, sizeof buf));
+	assert_string_equal(buf, "_mta-sts.example.org");
+	assert_true(mta_sts_policy_url("example.org", buf, sizeof buf));
+	assert_string_equal(buf, "https://mta-sts.example.org/.well-known/mta-sts.txt");
+	assert_false(mta_sts_policy_url("", buf, sizeof buf));
+	assert_false(mta_sts_record_name(".", buf, sizeof buf));
+	assert_false(mta_sts_policy_url("example.org", buf, 20));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_policy_limits),
 		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_cert_names),
+		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,6 +122,16 @@ static void test_many(void **state)
 	assert_int_equal(r.rua_extra, 2);
 }
 
+static void test_name(void **state)
+{
+	(void)state;
+	char buf[64];
+	assert_true(tlsrpt_record_name("example.org.", buf, sizeof buf));
+	assert_string_equal(buf, "_smtp._tls.example.org");
+	assert_false(tlsrpt_record_name("", buf, sizeof buf));
+	assert_false(tlsrpt_record_name("example.org", buf, 10));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
