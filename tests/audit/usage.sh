@@ -41,14 +41,14 @@ expect_match "--junit not writable: the report is on stdout all the same" "$PROB
 audit --junit - --json nullmx.test
 expect_eq "--junit -: exit 0" "$PROBE_RC" 0
 expect_match "--junit -: the XML follows the JSON on stdout" "$PROBE_OUT" '"summary".*<\?xml'
-# Every check of the table is documented in docs/audit.md (and the table has them all).
+# Every check of the table is documented in docs/ci.md (and the table has them all).
 ids=$(grep -oE '\{ "[a-z0-9-]+\.[a-z0-9-]+", AUDIT_G_' "$SRCDIR/src/audit_checks.c" | cut -d'"' -f2)
 expect_eq "the check table has 30 checks" "$(wc -l <<<"$ids")" 30
 for id in $ids; do
-	if grep -q "^| \`$id\` |" "$SRCDIR/docs/audit.md"; then
-		_assert_ok "docs/audit.md documents $id"
+	if grep -q "^| \`$id\` |" "$SRCDIR/docs/ci.md"; then
+		_assert_ok "docs/ci.md documents $id"
 	else
-		_assert_fail "docs/audit.md documents $id" "no table row for $id"
+		_assert_fail "docs/ci.md documents $id" "no table row for $id"
 	fi
 done
 assert_done
