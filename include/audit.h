@@ -117,12 +117,8 @@ struct audit_options {
 };
 
 #define AUDIT_CERT_MIN_DAYS 14
-/*
- * A check failed (with --strict, or warned): the same status as --expect
- * when an expectation fails, outside sysexits on purpose, as a test runner
- * says "a test failed"; 64, 70, 74 keep saying smtpprobe could not run.
- */
-#define AUDIT_EXIT_FAILED 1
+/* A check failed (with --strict, or warned): the status --expect uses (result.h). */
+#define AUDIT_EXIT_FAILED EXIT_EXPECT_FAILED
 
 /*
  * Audit each domain (already validated, A-labels) in the loop; every

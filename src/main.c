@@ -52,8 +52,8 @@ static void trace_stderr(void *ctx, const char *who, const char *prefix, const c
 	struct strbuf sb = STRBUF_INIT, text = STRBUF_INIT;
 	if (run->color)
 		strbuf_puts(&sb, prefix[0] == 'C' ? "\033[36m" : prefix[0] == 'S' ? "\033[0m" : "\033[2m");
-	/* In a batch the sessions interleave: each line says whose it is. */
-	if (run->cli.input || run->cli.naddresses > 1)
+	/* In a batch or an audit the sessions interleave: each line says whose it is. */
+	if (run->cli.input || run->cli.naddresses > 1 || run->cli.command == CLI_CMD_AUDIT)
 		strbuf_printf(&text, "[%s] ", who);
 	strbuf_puts(&text, prefix);
 	if (m)
