@@ -14,9 +14,10 @@ fake_at 127.0.0.4 "$AUDIT_TEST_DIR/postmaster-refused.dialog"
 fake_at 127.0.0.5 "$AUDIT_TEST_DIR/plain-good.dialog"
 fake_at 127.0.0.7 "$AUDIT_TEST_DIR/greeting-554.dialog"
 fake_at 127.0.0.8 "$AUDIT_TEST_DIR/helo-only.dialog"
+fake_at 127.0.0.15 "$AUDIT_TEST_DIR/hostile.dialog"
 junit=$(mktemp /tmp/smtpprobe-audit-junit.XXXXXX)
 AUDIT_EXTRA_CLEANUP='rm -f "$junit"'
-audit --json --junit "$junit" good.test relay.test pm.test down.test banner.test helo.test
+audit --json --junit "$junit" good.test relay.test pm.test down.test banner.test helo.test evil.test
 fakes_finish
 expect_eq "every fakesmtp saw its scripted dialogue (nothing after RCPT TO, no DATA)" "$FAKES_RC" 0
 expect_eq "a check failed: exit status 1" "$PROBE_RC" 1
@@ -54,6 +55,14 @@ expect_status "no STARTTLS: fail" good.test tls.starttls "$g" fail
 expect_status "no STARTTLS: handshake skipped" good.test tls.handshake "$g" skip
 expect_status "FCrDNS: pass" good.test dns.fcrdns "$g" pass
 expect_status "FCrDNS: a PTR name without the address warns" relay.test dns.fcrdns "$r" warn
+# A hostile server's bytes: escaped in JSON, never raw on stdout.
+e="mx.evil.test [127.0.0.15]"
+expect_status "hostile greeting: still a 220" evil.test smtp.greeting "$e" pass
+expect_eq "hostile: every line is JSON" "$(jq -c . <<<"$AUDIT_JSON" >/dev/null 2>&1 && echo valid)" valid
+expect_eq "hostile: no raw ESC on stdout" "$(grep -c $'\x1b' <<<"$AUDIT_JSON")" 0
+expect_eq "hostile: no raw bidi override on stdout" "$(grep -c $'\xe2\x80\xae' <<<"$AUDIT_JSON")" 0
+expect_match "hostile: the ESC as an escape in the evidence" "$(_field evil.test smtp.greeting "$e" evidence)" $'^220 mx.evil.test \x1b\\[31mESMTP'
+expect_status "hostile: postmaster@ refused" evil.test smtp.postmaster "$e" fail
 expect_jq "summary: the last line" "$(tail -n 1 <<<"$AUDIT_JSON")" '.summary.exit_status' 1
 expect_jq "each object has the contract's keys" "$(head -n 1 <<<"$AUDIT_JSON")" 'keys | join(",")' \
 	"check,domain,evidence,group,rfc,status,target"
@@ -70,8 +79,18 @@ checks=$(grep -c '"check"' <<<"$AUDIT_JSON")
 expect_eq "JUnit: one testcase per JSON check" "$(xmllint --xpath 'count(//testcase)' "$junit")" "$checks"
 expect_eq "JUnit: failures as in JSON" "$(xmllint --xpath 'count(//testcase/failure)' "$junit")" \
 	"$(jq -s 'map(select(.status == "fail")) | length' <<<"$AUDIT_JSON")"
-expect_eq "JUnit: one suite per domain" "$(xmllint --xpath 'count(//testsuite)' "$junit")" 6
+expect_eq "JUnit: one suite per domain" "$(xmllint --xpath 'count(//testsuite)' "$junit")" 7
+expect_eq "JUnit: no raw ESC" "$(grep -c $'\x1b' "$junit")" 0
 expect_match "JUnit: the open relay's failure message is the evidence" \
 	"$(xmllint --xpath "string(//testcase[@classname='relay.test.smtp' and @name='smtp.open-relay $r']/failure/@message)" "$junit")" \
 	'^open relay: MAIL FROM'
+
+# The text report of the hostile server: escaped for the terminal too.
+fake_at 127.0.0.15 "$AUDIT_TEST_DIR/hostile.dialog"
+audit --color always evil.test
+fakes_finish
+expect_eq "hostile, text: exit 1 (postmaster@ refused)" "$PROBE_RC" 1
+expect_eq "hostile, text: only our own escape sequences (colours)" \
+	"$(grep -o $'\x1b[^m]*m' <<<"$PROBE_OUT" | LC_ALL=C sort -u | tr '\n' ' ')" $'\x1b[0m \x1b[1;31m \x1b[1;33m \x1b[1m \x1b[2m \x1b[32m '
+expect_match "hostile, text: the server's ESC shown as \\x1b" "$PROBE_OUT" 'smtp.greeting +mx.evil.test \[127.0.0.15\] 220 mx.evil.test \\x1b\[31mESMTP \\xe2\\x80\\xae\\x07'
 assert_done
