@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "https.h"
 #include "mem.h"
 
 void audit_begin(struct audit_engine *e)
@@ -221,12 +222,22 @@ static void postmaster_same_check(struct audit_domain *dom)
 	strbuf_free(&list);
 }
 
+/*
+ * Everything a domain holds. After a failed loop lookups may still be
+ * pending: they are forgotten, so that no answer reaches freed memory.
+ */
 static void free_domain(struct audit_domain *dom)
 {
+	struct dns *d = dom->e->d;
+	dns_forget(d, dom);
+	https_fetch_cancel(dom->sts_fetch);
+	dom->sts_fetch = NULL;
 	for (int i = 0; i < dom->nmx; i++) {
 		struct audit_mx *mx = &dom->mx[i];
+		dns_forget(d, mx);
 		for (int k = 0; k < mx->naddrs; k++) {
 			struct audit_addr *a = &mx->addrs[k];
+			dns_forget(d, a);
 			if (a->mx) {
 				loop_timer_cancel(dom->e->l, &a->next);
 				probe_free(a->probe);
