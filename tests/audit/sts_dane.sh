@@ -48,9 +48,9 @@ cp -r "$work/www/.well-known" "$work/www-wrong/"
 https_start "$work/www-wrong" "$certs/valid.pem" "$certs/valid.key" || { echo "not ok - s_server"; exit 1; }
 wrong_https=$HTTPS_PORT
 
-# run_case DOMAIN HTTPS_PORT: one fakesmtp (two sessions: postmaster@, relay test), one audit.
+# run_case DOMAIN HTTPS_PORT [CERT KEY]: one fakesmtp (two sessions: postmaster@, relay test), one audit.
 run_case() {
-	fake_at 127.0.0.1 "$AUDIT_TEST_DIR/tls-any.dialog" --cert "$work/chain.pem" --key "$certs/mxdane.key"
+	fake_at 127.0.0.1 "$AUDIT_TEST_DIR/tls-any.dialog" --cert "${3:-$work/chain.pem}" --key "${4:-$certs/mxdane.key}"
 	SMTPPROBE_TEST_HTTPS_PORT=$2 audit --json --ca-file "$certs/ca.pem" "$1"
 	fakes_finish
 	expect_eq "$1: fakesmtp saw the scripted dialogue" "$FAKES_RC" 0
@@ -82,6 +82,11 @@ run_case example.test "$wrong_https"
 expect_status "policy over a certificate for another name: fails" example.test mta-sts.policy example.test fail
 expect_evidence "bad certificate: says so" example.test mta-sts.policy example.test '\(certificate\)$'
 expect_eq "bad certificate: no mx check without a policy" "$(status example.test mta-sts.mx mx.example.test)" ""
+
+run_case example.test "$good_https" "$certs/valid.pem" "$certs/valid.key"
+expect_status "MX certificate for another name: mta-sts.cert fails" example.test mta-sts.cert "$mx" fail
+expect_evidence "MX certificate for another name: says which" example.test mta-sts.cert "$mx" 'no DNS name of the certificate covers mx.example.test'
+expect_status "MX certificate for another name: the policy itself is fine" example.test mta-sts.policy example.test pass
 
 run_case dane.test "$good_https"
 expect_status "signed TLSA: validated" dane.test dane.tlsa mx.dane.test pass
