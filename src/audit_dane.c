@@ -74,6 +74,10 @@ static void match_check(struct audit_mx *mx, struct audit_addr *a)
 		audit_add(r, AC_DANE_MATCH, mx->dom->idx, a->target, a->order, AUDIT_SKIP, "no connection");
 		return;
 	}
+	if (mx->dom->e->o->probe->tls.mode == TLS_NONE) {
+		audit_add(r, AC_DANE_MATCH, mx->dom->idx, a->target, a->order, AUDIT_SKIP, "not checked: --tls none");
+		return;
+	}
 	if (!a->chain) {
 		audit_add(r, AC_DANE_MATCH, mx->dom->idx, a->target, a->order, AUDIT_FAIL,
 		          "TLSA records are published but no TLS session presented a certificate");

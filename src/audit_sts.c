@@ -137,6 +137,10 @@ static void cert_check(struct audit_domain *dom, const struct audit_addr *a)
 		audit_add(r, AC_STS_CERT, dom->idx, a->target, a->order, AUDIT_SKIP, "no connection");
 		return;
 	}
+	if (dom->e->o->probe->tls.mode == TLS_NONE) {
+		audit_add(r, AC_STS_CERT, dom->idx, a->target, a->order, AUDIT_SKIP, "not checked: --tls none");
+		return;
+	}
 	if (!at->tls.used) {
 		audit_add(r, AC_STS_CERT, dom->idx, a->target, a->order, AUDIT_FAIL,
 		          "no TLS session with %s: a sender under the policy cannot deliver here", a->mx->host);

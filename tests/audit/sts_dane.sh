@@ -95,6 +95,15 @@ expect_evidence "signed TLSA: which record" dane.test dane.match "mx.dane.test [
 expect_status "no MTA-STS record: skipped" dane.test mta-sts.record dane.test skip
 expect_status "TLS-RPT with an ftp: rua: fails" dane.test tls-rpt.record dane.test fail
 
+# --tls none: nothing to check the TLSA records against, said so.
+fake_at 127.0.0.1 "$AUDIT_TEST_DIR/plain-good.dialog"
+SMTPPROBE_TEST_HTTPS_PORT=$good_https audit --json --tls none dane.test
+fakes_finish
+expect_eq "--tls none: fakesmtp saw no STARTTLS" "$FAKES_RC" 0
+expect_status "--tls none: tls.starttls skipped" dane.test tls.starttls "mx.dane.test [127.0.0.1]" skip
+expect_status "--tls none: dane.match skipped" dane.test dane.match "mx.dane.test [127.0.0.1]" skip
+expect_status "--tls none: the TLSA records still looked up" dane.test dane.tlsa mx.dane.test pass
+
 run_case wrong.dane.test "$good_https"
 expect_status "wrong TLSA: validated" wrong.dane.test dane.tlsa ta.dane.test pass
 expect_status "wrong TLSA: no match fails" wrong.dane.test dane.match "ta.dane.test [127.0.0.1]" fail
