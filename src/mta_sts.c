@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "taglist.h"
+
 #define STS_VERSION "v=STSv1"
 
 static bool is_wsp(char c)
@@ -40,107 +42,45 @@ bool mta_sts_policy_url(const char *domain, char *buf, size_t size)
 	return domain_format("https://mta-sts.", domain, "/.well-known/mta-sts.txt", buf, size);
 }
 
-/* A record is a candidate when it starts with the version tag and the tag ends there (3.1). */
-static bool is_candidate(const char *s, size_t len)
-{
-	size_t v = strlen(STS_VERSION);
-	return len >= v && memcmp(s, STS_VERSION, v) == 0 && (len == v || is_wsp(s[v]) || s[v] == ';');
-}
-
-/* ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".") */
-static bool ext_name_ok(const char *s, size_t len)
-{
-	if (len == 0 || len > 32 || !is_alnum(s[0]))
-		return false;
-	for (size_t i = 1; i < len; i++)
-		if (!is_alnum(s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
-			return false;
-	return true;
-}
-
-/* ext-value = 1*(%x21-3A / %x3C / %x3E-7E): printable, no '=', ';' or space. */
-static bool ext_value_ok(const char *s, size_t len)
-{
-	if (len == 0)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x21 || c > 0x7e || c == '=' || c == ';')
-			return false;
-	}
-	return true;
-}
-
 bool mta_sts_record_parse(const char *buf, size_t len, struct mta_sts_record *rec, char *err, size_t errsz)
 {
 	memset(rec, 0, sizeof *rec);
-	if (memchr(buf, '\0', len)) {
-		snprintf(err, errsz, "the record holds a NUL byte");
-		return false;
-	}
-	if (!is_candidate(buf, len)) {
-		snprintf(err, errsz, "the record does not start with \"%s\"", STS_VERSION);
-		return false;
-	}
-	size_t pos = strlen(STS_VERSION);
+	struct taglist tl;
+	struct tag t;
 	bool have_id = false;
-	int field = 1;
-	/* 1*(sts-field-delim sts-field) [sts-field-delim]; delim = *WSP ";" *WSP */
-	while (pos < len) {
-		size_t p = pos;
-		while (p < len && is_wsp(buf[p]))
-			p++;
-		if (p == len) {
-			snprintf(err, errsz, "trailing white space without ';'");
-			return false;
-		}
-		if (buf[p] != ';') {
-			snprintf(err, errsz, "field %d: ';' expected at offset %zu", field, p);
-			return false;
-		}
-		p++;
-		while (p < len && is_wsp(buf[p]))
-			p++;
-		if (p == len)
-			break; /* the optional final delimiter */
-		size_t start = p;
-		while (p < len && buf[p] != ';' && !is_wsp(buf[p]))
-			p++;
-		const char *f = buf + start;
-		size_t flen = p - start;
-		const char *eq = memchr(f, '=', flen);
-		field++;
-		if (!eq) {
-			snprintf(err, errsz, "field %d \"%.*s\": name=value expected", field, (int)(flen > 40 ? 40 : flen), f);
-			return false;
-		}
-		size_t nlen = (size_t)(eq - f);
-		const char *val = eq + 1;
-		size_t vlen = flen - nlen - 1;
-		if (nlen == 2 && memcmp(f, "id", 2) == 0) {
-			if (have_id) {
-				snprintf(err, errsz, "id given twice");
+	if (!taglist_begin(&tl, buf, len, STS_VERSION, err, errsz))
+		return false;
+	int r;
+	while ((r = taglist_next(&tl, &t, err, errsz)) > 0) {
+		if (!tag_is(&t, "id")) {
+			if (!tag_extension_ok(&t)) {
+				snprintf(err, errsz, "field %d \"%.*s=%.*s\" is not a valid extension", tl.field,
+				         taglist_clip(t.nlen), t.name, taglist_clip(t.vlen), t.value);
 				return false;
 			}
-			if (vlen < 1 || vlen > 32) {
-				snprintf(err, errsz, "id must be 1 to 32 letters or digits, not %zu characters", vlen);
-				return false;
-			}
-			for (size_t i = 0; i < vlen; i++) {
-				if (!is_alnum(val[i])) {
-					snprintf(err, errsz, "id \"%.*s\": only letters and digits allowed", (int)vlen, val);
-					return false;
-				}
-			}
-			memcpy(rec->id, val, vlen);
-			rec->id[vlen] = '\0';
-			have_id = true;
-		} else if (!ext_name_ok(f, nlen) || !ext_value_ok(val, vlen)) {
-			snprintf(err, errsz, "field %d \"%.*s\" is not a valid extension", field, (int)(flen > 40 ? 40 : flen), f);
+			continue;
+		}
+		/* sts-id = 1*32(ALPHA / DIGIT) */
+		if (have_id) {
+			snprintf(err, errsz, "id given twice");
 			return false;
 		}
-		pos = p;
+		if (t.vlen < 1 || t.vlen > 32) {
+			snprintf(err, errsz, "id must be 1 to 32 letters or digits, not %zu characters", t.vlen);
+			return false;
+		}
+		for (size_t i = 0; i < t.vlen; i++) {
+			if (!is_alnum(t.value[i])) {
+				snprintf(err, errsz, "id \"%.*s\": only letters and digits allowed", (int)t.vlen, t.value);
+				return false;
+			}
+		}
+		memcpy(rec->id, t.value, t.vlen);
+		rec->id[t.vlen] = '\0';
+		have_id = true;
 	}
+	if (r < 0)
+		return false;
 	if (!have_id) {
 		snprintf(err, errsz, "no id field");
 		return false;
@@ -152,22 +92,17 @@ enum mta_sts_record_status mta_sts_record_from_txt(const struct txt_record *txt,
                                                    char *err, size_t errsz)
 {
 	memset(rec, 0, sizeof *rec);
-	int pick = -1;
-	for (int i = 0; i < n; i++) {
-		if (is_candidate(txt[i].data, txt[i].len)) {
-			rec->candidates++;
-			pick = i;
-		}
-	}
-	if (rec->candidates == 0) {
+	int pick;
+	int candidates = taglist_pick(txt, n, STS_VERSION, &pick);
+	rec->candidates = candidates;
+	if (candidates == 0) {
 		snprintf(err, errsz, "no TXT record starts with \"%s\"", STS_VERSION);
 		return MTA_STS_RECORD_NONE;
 	}
-	if (rec->candidates > 1) {
-		snprintf(err, errsz, "%d TXT records start with \"%s\"; exactly one is allowed", rec->candidates, STS_VERSION);
+	if (candidates > 1) {
+		snprintf(err, errsz, "%d TXT records start with \"%s\"; exactly one is allowed", candidates, STS_VERSION);
 		return MTA_STS_RECORD_MULTIPLE;
 	}
-	int candidates = rec->candidates;
 	bool ok = mta_sts_record_parse(txt[pick].data, txt[pick].len, rec, err, errsz);
 	rec->candidates = candidates;
 	return ok ? MTA_STS_RECORD_OK : MTA_STS_RECORD_INVALID;
@@ -332,7 +267,7 @@ static bool policy_line(struct policy_state *st, const char *s, size_t len)
 		st->seen[k] = true;
 		return policy_keys[k].fn(st, v, vlen);
 	}
-	if (!ext_name_ok(s, klen)) {
+	if (!taglist_ext_name_ok(s, klen)) {
 		snprintf(st->err, st->errsz, "line %d: \"%.*s\" is not a valid key", st->line, (int)(klen > 40 ? 40 : klen), s);
 		return false;
 	}

@@ -54,7 +54,7 @@ static void test_record_invalid(void **state)
 		{ "v=STSv1; id=ab-c", "letters and digits" },
 		{ "v=STSv1; id=1; id=2", "twice" },
 		{ "v=STSv1 id=1", "';' expected" },
-		{ "v=STSv1; id=1 x", "';' expected" },
+		{ "v=STSv1; id=1 x", "only letters and digits" },
 		{ "v=STSv1; id=1;; x=y", "name=value" },
 		{ "v=STSv1; id=1; junk", "name=value" },
 		{ "v=STSv1; id=1; _x=y", "not a valid extension" },
