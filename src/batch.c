@@ -19,6 +19,13 @@
 
 #define INPUT_LINE_MAX 4096     /* longer lines are an invalid address, not a skipped line */
 #define WINDOW_MIN 1024         /* addresses read ahead of the oldest unwritten one, at least */
+/*
+ * Rendered results held for input order, at most (roughly: what finishes
+ * while the window is full still comes in). A JSON result is about 2 KB,
+ * so at -j 256 the window of 25,600 addresses would hold 50 MB behind one
+ * slow address at the top; this holds about 4,000 of them.
+ */
+#define WINDOW_BYTES (8u << 20)
 #define BREAKER_STRIKES 2       /* probes of a domain that reached no server before its queue fails fast */
 
 enum item_state { ITEM_QUEUED, ITEM_RUNNING, ITEM_DONE, ITEM_WRITTEN };
@@ -75,8 +82,12 @@ struct batch {
 	struct item *ring;
 	size_t ring_cap;
 	uint64_t write_next, read_next;
+	size_t held;               /* octets of rendered output waiting to be written */
 	struct domain *domains;
-	size_t ndomains, domains_cap;
+	size_t ndomains, domains_cap; /* entries in use or free */
+	size_t live;               /* domains in the table */
+	size_t *spare;             /* free entries (forgotten domains), a stack */
+	size_t nspare;
 	size_t *table;             /* open addressing: domain index + 1, 0 = empty */
 	size_t table_cap;
 	size_t *ready;             /* ring of domains that may start a probe now */
@@ -150,6 +161,8 @@ static void table_grow(struct batch *b)
 	size_t cap = b->table_cap ? b->table_cap * 2 : 256;
 	size_t *t = xcalloc(cap, sizeof *t);
 	for (size_t i = 0; i < b->ndomains; i++) {
+		if (!b->domains[i].key)
+			continue;
 		size_t slot = text_hash_folded(b->domains[i].key) & (cap - 1);
 		while (t[slot])
 			slot = (slot + 1) & (cap - 1);
@@ -160,10 +173,10 @@ static void table_grow(struct batch *b)
 	b->table_cap = cap;
 }
 
-/* The domain for key, created on first sight. */
+/* The domain for key, created on first sight (or again, after it was forgotten). */
 static size_t domain_for(struct batch *b, const char *key)
 {
-	if ((b->ndomains + 1) * 2 > b->table_cap)
+	if ((b->live + 1) * 2 > b->table_cap)
 		table_grow(b);
 	size_t slot = text_hash_folded(key) & (b->table_cap - 1);
 	while (b->table[slot]) {
@@ -172,16 +185,57 @@ static size_t domain_for(struct batch *b, const char *key)
 			return i;
 		slot = (slot + 1) & (b->table_cap - 1);
 	}
-	if (b->ndomains == b->domains_cap) {
-		b->domains_cap = b->domains_cap ? b->domains_cap * 2 : 64;
-		b->domains = xreallocarray(b->domains, b->domains_cap, sizeof *b->domains);
+	size_t i;
+	if (b->nspare) {
+		i = b->spare[--b->nspare];
+	} else {
+		if (b->ndomains == b->domains_cap) {
+			b->domains_cap = b->domains_cap ? b->domains_cap * 2 : 64;
+			b->domains = xreallocarray(b->domains, b->domains_cap, sizeof *b->domains);
+			b->spare = xreallocarray(b->spare, b->domains_cap, sizeof *b->spare);
+		}
+		i = b->ndomains++;
 	}
-	struct domain *d = &b->domains[b->ndomains];
+	struct domain *d = &b->domains[i];
 	memset(d, 0, sizeof *d);
 	d->key = xstrdup(key);
 	d->head = d->tail = UINT64_MAX;
-	b->table[slot] = ++b->ndomains;
-	return b->ndomains - 1;
+	b->table[slot] = i + 1;
+	b->live++;
+	return i;
+}
+
+/*
+ * A domain with nothing queued or running and nothing the breaker counts
+ * is forgotten: the table holds the domains of the window, not of the
+ * whole list (100,000 domains would otherwise stay to the end). What the
+ * run learnt of it (DNS, catch-all) is in facts, bounded there. A domain
+ * with strikes or a tripped breaker stays, so that it still fails fast.
+ */
+static void domain_forget_idle(struct batch *b, size_t dom)
+{
+	struct domain *d = &b->domains[dom];
+	if (!d->key || d->head != UINT64_MAX || d->running || d->ready || d->tripped || d->strikes)
+		return;
+	size_t mask = b->table_cap - 1;
+	size_t hole = text_hash_folded(d->key) & mask;
+	while (b->table[hole] != dom + 1)
+		hole = (hole + 1) & mask;
+	b->table[hole] = 0;
+	/* Linear probing: move up what would no longer be found across the hole. */
+	for (size_t j = (hole + 1) & mask; b->table[j]; j = (j + 1) & mask) {
+		size_t home = text_hash_folded(b->domains[b->table[j] - 1].key) & mask;
+		bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+		if (stays)
+			continue;
+		b->table[hole] = b->table[j];
+		b->table[j] = 0;
+		hole = j;
+	}
+	free(d->key);
+	d->key = NULL;
+	b->live--;
+	b->spare[b->nspare++] = dom;
 }
 
 static void make_ready(struct batch *b, size_t dom);
@@ -227,13 +281,13 @@ bool batch_in_shard(const struct batch *b, const char *input, size_t len)
 
 static bool window_full(const struct batch *b)
 {
-	return b->read_next - b->write_next >= b->ring_cap;
+	return b->read_next - b->write_next >= b->ring_cap || b->held >= WINDOW_BYTES;
 }
 
 void batch_add(struct batch *b, const char *input, size_t len)
 {
 	/* The command line is small; the window grows to hold it. */
-	if (window_full(b)) {
+	if (b->read_next - b->write_next >= b->ring_cap) {
 		size_t cap = b->ring_cap * 2;
 		struct item *ring = xcalloc(cap, sizeof *ring);
 		for (uint64_t s = b->write_next; s < b->read_next; s++)
@@ -463,6 +517,7 @@ static void item_done(struct batch *b, struct item *it)
 	b->cfg.render(b->cfg.ctx, it->result, &out);
 	it->output = out.data;
 	it->output_len = out.len;
+	b->held += out.len;
 	b->status = result_exit_combine(b->status, it->result->exit_status);
 	probe_result_free(it->result);
 	free(it->result);
@@ -477,11 +532,12 @@ static bool reached_no_server(const struct probe_result *r)
 	return r->failure == FAIL_TIMEOUT || r->failure == FAIL_UNREACHABLE || r->failure == FAIL_REFUSED;
 }
 
-static void on_probe_done(void *ctx, int slot)
+static void on_probe_done(void *ctx, int slot, struct probe_result *r)
 {
 	struct job *j = ctx;
 	struct batch *b = j->b;
 	struct item *it = item_at(b, j->seqs[slot]);
+	it->result = r;
 	struct domain *d = &b->domains[j->domain];
 	if (it->result->addr_ok && !d->tripped) {
 		if (reached_no_server(it->result)) {
@@ -554,7 +610,6 @@ static void start_more(struct batch *b)
 		j->seqs = xcalloc(max, sizeof *j->seqs);
 		const char **inputs = xcalloc(max, sizeof *inputs);
 		size_t *lens = xcalloc(max, sizeof *lens);
-		struct probe_result **results = xcalloc(max, sizeof *results);
 		/* One mail domain per probe (the catch-all question is the domain's): with --server, consecutive ones. */
 		char first[ADDR_DOMAIN_MAX + 1] = "";
 		while (d->head != UINT64_MAX && (size_t)j->n < max) {
@@ -573,11 +628,9 @@ static void start_more(struct batch *b)
 			it->state = ITEM_RUNNING;
 			it->job = j;
 			it->slot = j->n;
-			it->result = xcalloc(1, sizeof *it->result);
 			j->seqs[j->n] = seq;
 			inputs[j->n] = it->input;
 			lens[j->n] = it->len;
-			results[j->n] = it->result;
 			j->n++;
 		}
 		if (d->head == UINT64_MAX)
@@ -587,10 +640,9 @@ static void start_more(struct batch *b)
 		b->prog.running += (size_t)j->n;
 		/* Back of the ring: other domains get their turn first. */
 		make_ready(b, dom);
-		j->probe = probe_start_many(b->l, b->d, &b->o, inputs, lens, j->n, results, on_probe_done, j);
+		j->probe = probe_start_many(b->l, b->d, &b->o, inputs, lens, j->n, on_probe_done, j);
 		free(inputs);
 		free(lens);
-		free(results);
 	}
 }
 
@@ -604,6 +656,7 @@ static void write_ready(struct batch *b)
 				continue;
 			if (it->output_len && !b->output_failed && b->cfg.write(b->cfg.ctx, it->output, it->output_len) < 0)
 				b->output_failed = b->stopping = true;
+			b->held -= it->output_len;
 			free(it->output);
 			it->output = NULL;
 			it->state = ITEM_WRITTEN;
@@ -618,6 +671,7 @@ static void write_ready(struct batch *b)
 		struct item *it = item_at(b, b->write_next);
 		if (it->output_len && !b->output_failed && b->cfg.write(b->cfg.ctx, it->output, it->output_len) < 0)
 			b->output_failed = b->stopping = true;
+		b->held -= it->output_len;
 		free(it->output);
 		it->output = NULL;
 		free(it->input);
@@ -661,6 +715,7 @@ static void on_reap(void *ctx)
 		size_t dom = j->domain;
 		job_free(j);
 		make_ready(b, dom);
+		domain_forget_idle(b, dom);
 	}
 	if (b->cfg.progress)
 		b->cfg.progress(b->cfg.ctx, &b->prog);
@@ -766,6 +821,7 @@ void batch_free(struct batch *b)
 	for (size_t i = 0; i < b->ndomains; i++)
 		free(b->domains[i].key);
 	free(b->domains);
+	free(b->spare);
 	free(b->table);
 	free(b->ready);
 	free(b->ring);
