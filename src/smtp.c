@@ -863,8 +863,13 @@ struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, voi
 	}
 	s->fn = fn;
 	s->ctx = ctx;
-	/* Room for the longest AUTH line (RFC 4954: 12288 octets) so it never moves. */
-	strbuf_reserve(&s->out, 16384);
+	/*
+	 * Room for the longest AUTH line (RFC 4954: 12288 octets) so it never
+	 * moves, leaving no copy of the secret behind; only with AUTH (256
+	 * sessions at once would hold 4 MB for nothing).
+	 */
+	if (s->auth_user)
+		strbuf_reserve(&s->out, 16384);
 	reply_reader_init(&s->rr);
 	s->rr.on_line = on_reply_line;
 	s->rr.ctx = s;
