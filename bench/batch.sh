@@ -370,7 +370,9 @@ verdicts() {
 # RCPT TO commands per pipelined group, per session, from a transcript
 # (smtpprobe -v or swaks): "8+16+27 / 8+16+26" for two sessions.
 rcpt_groups() {
+	# smtpprobe's batch -v names the probe first ("[postfix.test#1] C: ...")
 	awk '
+	{ sub(/^\[[^ ]*\] /, "") }
 	/^(\*\*\* connecting|=== Trying)/ { if (g) out = out (out ? " / " : "") g; g = ""; n = 0; next }
 	/^(C: | [-~]> )RCPT TO/ { n++; next }
 	/^(S: |<[-~*]+ )/ { if (n) g = g (g ? "+" : "") n; n = 0 }
