@@ -531,11 +531,12 @@ part_fifty() {
 		done
 	done
 	out ""
-	out "Commands (fifty-known is the same with the other file):"
+	list=${FIFTY_LISTS%% *}
+	out "Commands (the other lists the same with their file):"
 	out ""
 	out "    $(shown "${SP1[@]}")"
-	out "    ${CMDS[smtpprobe fifty-mix]}"
-	out "    $(sed -E 's/--to [^ ]+/--to user001@postfix.test,nobody001@postfix.test,...(the 50, comma-separated)/' <<<"${CMDS[swaks fifty-mix]}")"
+	out "    ${CMDS[smtpprobe $list]}"
+	out "    $(sed -E 's/--to [^ ]+/--to ...(the 50 of the list, comma-separated)/' <<<"${CMDS[swaks $list]}")"
 	out ""
 }
 load SP1 < <(sp_server "$PROXY_PORT" --tls none alice@postfix.test)
