@@ -232,6 +232,7 @@ static void end_session(struct attempt *a)
 	a->cut = oc->cut;
 	a->closing = oc->closing;
 	a->rcpt_results = xcalloc((size_t)(a->ap.nrcpts > 0 ? a->ap.nrcpts : 1), sizeof *a->rcpt_results);
+	a->lost_detail = *smtp_lost_detail(a->s);
 	for (int i = 0; i < a->ap.nrcpts; i++) {
 		const struct smtp_rcpt *rc = smtp_rcpt_result(a->s, i);
 		a->rcpt_results[i] = *rc;

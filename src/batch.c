@@ -515,7 +515,8 @@ static void item_done(struct batch *b, struct item *it)
 	count_verdict(b, it->result);
 	struct strbuf out = STRBUF_INIT;
 	b->cfg.render(b->cfg.ctx, it->result, &out);
-	it->output = out.data;
+	/* Exactly its size: a strbuf has room to grow, up to twice what it holds. */
+	it->output = out.len ? xreallocarray(out.data, out.len, 1) : out.data;
 	it->output_len = out.len;
 	b->held += out.len;
 	b->status = result_exit_combine(b->status, it->result->exit_status);

@@ -522,7 +522,7 @@ static void session_answered(struct probe *p, int a)
 		if (closing) {
 			/* 421 mid-session: the unanswered go to a new session, but not forever. */
 			if (++s->tries > 2) {
-				struct answer ans = { rc->lost, rc->lost_reply.code ? &rc->lost_reply : NULL, &rc->lost_detail };
+				struct answer ans = { rc->lost, rc->lost_reply.code ? &rc->lost_reply : NULL, &p->attempt.lost_detail };
 				finalize(p, i, &ans);
 			} else if (rc->lost_reply.code) {
 				wait_on(s, rc->lost, &rc->lost_reply);
@@ -548,7 +548,7 @@ static void session_answered(struct probe *p, int a)
 			const struct smtp_rcpt *rc = &res[k];
 			struct answer ans = { rc->lost != FAIL_NONE ? rc->lost : att->failure,
 			                      rc->lost_reply.code ? &rc->lost_reply : NULL,
-			                      rc->lost != FAIL_NONE ? &rc->lost_detail : &att->detail };
+			                      rc->lost != FAIL_NONE ? &p->attempt.lost_detail : &att->detail };
 			finalize(p, i, &ans);
 		}
 	}

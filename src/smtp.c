@@ -434,7 +434,6 @@ static void mark_lost(struct smtp_session *s)
 		if (!rc->sent || rc->answered || rc->deferred)
 			continue;
 		rc->lost = s->end_failure != FAIL_NONE ? s->end_failure : FAIL_CLOSED;
-		rc->lost_detail = s->end_detail;
 		if (s->end_reply.code)
 			reply_copy(&rc->lost_reply, &s->end_reply);
 	}
@@ -1047,6 +1046,11 @@ void smtp_output_done(struct smtp_session *s, size_t n)
 	/* AUTH lines pass through here: leave no copy of them behind. */
 	strbuf_consume_wipe(&s->out, n);
 	s->out_written += n;
+}
+
+const struct msg *smtp_lost_detail(const struct smtp_session *s)
+{
+	return &s->end_detail;
 }
 
 const struct smtp_rcpt *smtp_rcpt_result(const struct smtp_session *s, int i)
