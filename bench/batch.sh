@@ -48,7 +48,7 @@
 #   BATCH_RUNS    runs of each batch row (the median is reported) [3]
 #   DOMAINS, DOMAIN_ADDRS  the domains part [100, 10000]
 #   FIFTY_LISTS   the fifty part's lists ["fifty-mix fifty-known fifty-goodfirst
-#                 fifty-mostlybad"]
+#                 fifty-mostlybad fifty-lostbet"]
 #   RSS_DOMAINS, RSS_LISTS, RSS_J  the rss part [1000, "1000 10000 100000", 256]
 #   CPU_N         STARTTLS probes in the cpu part's batch [500]
 #   CG_N          the same under callgrind [100]
@@ -80,7 +80,7 @@ DOMAIN_ADDRS=${DOMAIN_ADDRS:-10000}
 RSS_DOMAINS=${RSS_DOMAINS:-1000}
 RSS_LISTS=${RSS_LISTS:-1000 10000 100000}
 RSS_J=${RSS_J:-256}
-FIFTY_LISTS=${FIFTY_LISTS:-fifty-mix fifty-known fifty-goodfirst fifty-mostlybad}
+FIFTY_LISTS=${FIFTY_LISTS:-fifty-mix fifty-known fifty-goodfirst fifty-mostlybad fifty-lostbet}
 CPU_N=${CPU_N:-500}
 CG_N=${CG_N:-100}
 CALLGRIND=${CALLGRIND:-1}
@@ -184,6 +184,10 @@ for ((i = 1; i <= 50; i++)); do printf 'user%03d@postfix.test\n' "$i"; done >"$W
 # known users first, then the 25 unknown; 5 known, then 45 unknown.
 { seq -f 'user%03g@postfix.test' 1 25; seq -f 'nobody%03g@postfix.test' 1 25; } >"$WORK/fifty-goodfirst.txt"
 { seq -f 'user%03g@postfix.test' 1 5; seq -f 'nobody%03g@postfix.test' 1 45; } >"$WORK/fifty-mostlybad.txt"
+# fifty-lostbet: the worst case for that bet, known users exactly where the
+# first group samples a session of 50 (the 1st, 8th, ... 43rd), unknown ones
+# everywhere else: the sample is clean, the other 43 are all refused.
+awk 'BEGIN { for (i = 1; i <= 50; i++) if ((i - 1) % 7 == 0 && i < 50) printf "user%03d@postfix.test\n", i; else printf "nobody%03d@postfix.test\n", i }' >"$WORK/fifty-lostbet.txt"
 # addrs N DOMAINS: N addresses over DOMAINS domains, the domain turning
 # fastest (user001@d0001, user001@d0002, ...): a list sorted by local part.
 addrs() {
@@ -484,7 +488,7 @@ part_fifty() {
 	local list name runs=$((BATCH_RUNS < 3 ? 3 : BATCH_RUNS)) n0 n1 v sessions refusals one groups ok rej
 	out "### 50 recipients at one domain ($RTT_MS ms RTT)"
 	out ""
-	out "Through the proxy, \`--tls none\` (swaks: no \`--tls\`). fifty-mix.txt: user001, nobody001, ... user025, nobody025 @postfix.test (25 known, 25 unknown, alternating, as run.sh's batch); fifty-known.txt: user001..user050; fifty-goodfirst.txt: user001..user025, then nobody001..nobody025; fifty-mostlybad.txt: user001..user005, then nobody001..nobody045. hyperfine, $runs runs each (median); sessions and refusals from one more run, from Postfix's log (\`disconnect from\` lines, \`rcpt=accepted/sent\`); RCPT TO commands per flight from the transcript of another run (smtpprobe: \`-v\`; the made-up address of the catch-all check is one of them)."
+	out "Through the proxy, \`--tls none\` (swaks: no \`--tls\`). fifty-mix.txt: user001, nobody001, ... user025, nobody025 @postfix.test (25 known, 25 unknown, alternating, as run.sh's batch); fifty-known.txt: user001..user050; fifty-goodfirst.txt: user001..user025, then nobody001..nobody025; fifty-mostlybad.txt: user001..user005, then nobody001..nobody045; fifty-lostbet.txt: known users at the 1st, 8th, ... 43rd place (where smtpprobe's first group samples a session of 50), unknown ones at the other 43. hyperfine, $runs runs each (median); sessions and refusals from one more run, from Postfix's log (\`disconnect from\` lines, \`rcpt=accepted/sent\`); RCPT TO commands per flight from the transcript of another run (smtpprobe: \`-v\`; the made-up address of the catch-all check is one of them)."
 	out ""
 	hf "one probe, proxy" "$RUNS_DELAYED" 1 "${SP1[@]}"
 	one=$(cut -d' ' -f1 <<<"$HF")
