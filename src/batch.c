@@ -585,13 +585,83 @@ static void fail_fast(struct batch *b, size_t dom)
 	d->tail = UINT64_MAX;
 }
 
-/* Start what the limits allow, taking the domains in turn. */
-static void start_more(struct batch *b)
+/* One probe for the domain's queued addresses (an invalid one alone), as many as one probe carries. */
+static void start_job(struct batch *b, size_t dom)
 {
+	struct domain *d = &b->domains[dom];
 	size_t rcpt = b->o.rcpt_per_session > 0 ? (size_t)b->o.rcpt_per_session : PROBE_RCPT_PER_SESSION;
 	if (b->o.all_mx)
 		rcpt = 1;  /* every host answers for each address */
-	while (!b->stopping && b->running < (size_t)b->cfg.concurrency && b->ready_len > 0) {
+	struct job *j = xcalloc(1, sizeof *j);
+	j->b = b;
+	j->domain = dom;
+	size_t max = d->key[0] ? rcpt : 1;
+	j->seqs = xcalloc(max, sizeof *j->seqs);
+	const char **inputs = xcalloc(max, sizeof *inputs);
+	size_t *lens = xcalloc(max, sizeof *lens);
+	/* One mail domain per probe (the catch-all question is the domain's): with --server, consecutive ones. */
+	char first[ADDR_DOMAIN_MAX + 1] = "";
+	while (d->head != UINT64_MAX && (size_t)j->n < max) {
+		uint64_t seq = d->head;
+		struct item *it = item_at(b, seq);
+		if (b->o.server_host && d->key[0]) {
+			struct address a;
+			const char *dn = addr_parse(it->input, it->len, false, &a) == ADDR_OK ? a.domain : "";
+			if (j->n == 0)
+				snprintf(first, sizeof first, "%s", dn);
+			else if (strcasecmp(first, dn) != 0)
+				break;
+		}
+		d->head = it->next_in_domain;
+		d->queued--;
+		it->state = ITEM_RUNNING;
+		it->job = j;
+		it->slot = j->n;
+		j->seqs[j->n] = seq;
+		inputs[j->n] = it->input;
+		lens[j->n] = it->len;
+		j->n++;
+	}
+	if (d->head == UINT64_MAX)
+		d->tail = UINT64_MAX;
+	d->running++;
+	b->running++;
+	b->prog.running += (size_t)j->n;
+	/* Back of the ring: other domains get their turn first. */
+	make_ready(b, dom);
+	j->probe = probe_start_many(b->l, b->d, &b->o, inputs, lens, j->n, on_probe_done, j);
+	free(inputs);
+	free(lens);
+}
+
+/* Whether the rendered results waiting for an earlier one fill the window (input order only). */
+static bool held_full(const struct batch *b)
+{
+	return !b->cfg.completion_order && b->held >= WINDOW_BYTES;
+}
+
+/*
+ * Start what the limits allow, taking the domains in turn. While the
+ * results held for input order fill the window, only the oldest unwritten
+ * address may start (it is what they wait for): the window bounds what is
+ * probed ahead, not only what is read ahead.
+ */
+static void start_more(struct batch *b)
+{
+	if (held_full(b)) {
+		if (b->stopping || b->running >= (size_t)b->cfg.concurrency || b->write_next == b->read_next)
+			return;
+		struct item *it = item_at(b, b->write_next);
+		struct domain *d = &b->domains[it->domain];
+		if (it->state != ITEM_QUEUED)
+			return;
+		if (d->tripped)
+			fail_fast(b, it->domain);
+		else if (d->running < (size_t)b->cfg.per_domain && !waits_for_catch_all(b, d))
+			start_job(b, it->domain);
+		return;
+	}
+	while (!b->stopping && b->running < (size_t)b->cfg.concurrency && b->ready_len > 0 && !held_full(b)) {
 		size_t dom = b->ready[b->ready_head];
 		b->ready_head = (b->ready_head + 1) % b->ready_cap;
 		b->ready_len--;
@@ -603,47 +673,7 @@ static void start_more(struct batch *b)
 		}
 		if (d->head == UINT64_MAX || d->running >= (size_t)b->cfg.per_domain || waits_for_catch_all(b, d))
 			continue;
-		/* The domain's queued addresses (an invalid one alone), as many as one probe carries. */
-		struct job *j = xcalloc(1, sizeof *j);
-		j->b = b;
-		j->domain = dom;
-		size_t max = d->key[0] ? rcpt : 1;
-		j->seqs = xcalloc(max, sizeof *j->seqs);
-		const char **inputs = xcalloc(max, sizeof *inputs);
-		size_t *lens = xcalloc(max, sizeof *lens);
-		/* One mail domain per probe (the catch-all question is the domain's): with --server, consecutive ones. */
-		char first[ADDR_DOMAIN_MAX + 1] = "";
-		while (d->head != UINT64_MAX && (size_t)j->n < max) {
-			uint64_t seq = d->head;
-			struct item *it = item_at(b, seq);
-			if (b->o.server_host && d->key[0]) {
-				struct address a;
-				const char *dn = addr_parse(it->input, it->len, false, &a) == ADDR_OK ? a.domain : "";
-				if (j->n == 0)
-					snprintf(first, sizeof first, "%s", dn);
-				else if (strcasecmp(first, dn) != 0)
-					break;
-			}
-			d->head = it->next_in_domain;
-			d->queued--;
-			it->state = ITEM_RUNNING;
-			it->job = j;
-			it->slot = j->n;
-			j->seqs[j->n] = seq;
-			inputs[j->n] = it->input;
-			lens[j->n] = it->len;
-			j->n++;
-		}
-		if (d->head == UINT64_MAX)
-			d->tail = UINT64_MAX;
-		d->running++;
-		b->running++;
-		b->prog.running += (size_t)j->n;
-		/* Back of the ring: other domains get their turn first. */
-		make_ready(b, dom);
-		j->probe = probe_start_many(b->l, b->d, &b->o, inputs, lens, j->n, on_probe_done, j);
-		free(inputs);
-		free(lens);
+		start_job(b, dom);
 	}
 }
 
