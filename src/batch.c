@@ -20,10 +20,13 @@
 #define INPUT_LINE_MAX 4096     /* longer lines are an invalid address, not a skipped line */
 #define WINDOW_MIN 1024         /* addresses read ahead of the oldest unwritten one, at least */
 /*
- * Rendered results held for input order, at most (roughly: what finishes
- * while the window is full still comes in). A JSON result is about 2 KB,
- * so at -j 256 the window of 25,600 addresses would hold 50 MB behind one
- * slow address at the top; this holds about 4,000 of them.
+ * Rendered results kept in memory while they wait for an earlier one
+ * (input order); the rest of the window's go to an unlinked temporary
+ * file until their turn. A JSON result is about 1.5 KB: a list whose
+ * domains interleave keeps most of the 25,600 addresses of a -j 256 window
+ * finished and waiting (a job of a domain carries addresses from all over
+ * the window), 37 MB in memory before; a slow address at the top, the
+ * whole window.
  */
 #define WINDOW_BYTES (8u << 20)
 #define BREAKER_STRIKES 2       /* probes of a domain that reached no server before its queue fails fast */
@@ -42,8 +45,10 @@ struct item {
 	struct job *job;
 	int slot;                  /* index in the job */
 	struct probe_result *result;
-	char *output;              /* rendered, waiting for earlier items */
+	char *output;              /* rendered, waiting for earlier items (NULL when spilled) */
 	size_t output_len;
+	bool spilled;              /* in the spill file at spill_off */
+	uint64_t spill_off;
 };
 
 /* The addresses of one domain that one probe carries together. */
@@ -82,7 +87,11 @@ struct batch {
 	struct item *ring;
 	size_t ring_cap;
 	uint64_t write_next, read_next;
-	size_t held;               /* octets of rendered output waiting to be written */
+	size_t held;               /* octets of rendered output waiting in memory */
+	int spill_fd;              /* the rest waits here (unlinked temporary file); -1 until needed */
+	bool spill_broken;         /* could not be made or written: keep results in memory */
+	uint64_t spill_end;
+	size_t nspilled;           /* results in it not yet written; at 0 it starts afresh */
 	struct domain *domains;
 	size_t ndomains, domains_cap; /* entries in use or free */
 	size_t live;               /* domains in the table */
@@ -136,6 +145,7 @@ struct batch *batch_new(struct loop *l, struct dns *d, const struct probe_option
 		b->ring_cap = WINDOW_MIN;
 	b->ring = xcalloc(b->ring_cap, sizeof *b->ring);
 	b->in_fd = -1;
+	b->spill_fd = -1;
 	b->first_line = true;
 	return b;
 }
@@ -281,7 +291,7 @@ bool batch_in_shard(const struct batch *b, const char *input, size_t len)
 
 static bool window_full(const struct batch *b)
 {
-	return b->read_next - b->write_next >= b->ring_cap || b->held >= WINDOW_BYTES;
+	return b->read_next - b->write_next >= b->ring_cap;
 }
 
 void batch_add(struct batch *b, const char *input, size_t len)
@@ -507,6 +517,98 @@ static void count_verdict(struct batch *b, const struct probe_result *r)
 	(*(size_t *)((char *)&b->prog + counters[v]))++;
 }
 
+/* All of len at off, or false (errno set). */
+static bool pwrite_all(int fd, const char *p, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return true;
+}
+
+static bool pread_all(int fd, char *p, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return true;
+}
+
+/*
+ * A rendered result to the spill file (made on first need, in $TMPDIR or
+ * /tmp, unlinked at once so nothing is left behind). false: keep it in
+ * memory, as when the file cannot be made or the disk is full.
+ */
+static bool spill(struct batch *b, struct item *it)
+{
+	if (b->spill_broken || !it->output_len)
+		return false;
+	if (b->spill_fd < 0) {
+		const char *dir = getenv("TMPDIR");
+		char path[4096];
+		snprintf(path, sizeof path, "%s/smtpprobe-spill-XXXXXX", dir && dir[0] == '/' ? dir : "/tmp");
+		b->spill_fd = mkostemp(path, O_CLOEXEC);
+		if (b->spill_fd < 0) {
+			b->spill_broken = true;
+			return false;
+		}
+		unlink(path);
+	}
+	if (!pwrite_all(b->spill_fd, it->output, it->output_len, b->spill_end)) {
+		b->spill_broken = true;
+		return false;
+	}
+	it->spilled = true;
+	it->spill_off = b->spill_end;
+	b->spill_end += it->output_len;
+	b->nspilled++;
+	return true;
+}
+
+/* Write one finished result (from memory or the spill file); an output error stops the run. */
+static void write_item(struct batch *b, struct item *it)
+{
+	char *data = it->output;
+	if (it->spilled) {
+		data = xmalloc(it->output_len);
+		if (!pread_all(b->spill_fd, data, it->output_len, it->spill_off)) {
+			if (!b->output_failed)
+				fprintf(stderr, "smtpprobe: %s: %s\n", _("cannot read back the results held for input order"),
+				        strerror(errno ? errno : EIO));
+			b->output_failed = b->stopping = true;
+		}
+		it->spilled = false;
+		/* Nothing left in the file: it starts afresh (and gives its space back). */
+		if (--b->nspilled == 0) {
+			b->spill_end = 0;
+			if (ftruncate(b->spill_fd, 0) < 0)
+				b->spill_broken = true;
+		}
+	} else {
+		b->held -= it->output_len;
+	}
+	if (it->output_len && !b->output_failed && b->cfg.write(b->cfg.ctx, data, it->output_len) < 0)
+		b->output_failed = b->stopping = true;
+	if (data != it->output)
+		free(data);
+	free(it->output);
+	it->output = NULL;
+}
+
 /* A result is complete: render it now; it is written in order (or at once) by write_ready. */
 static void item_done(struct batch *b, struct item *it)
 {
@@ -518,7 +620,12 @@ static void item_done(struct batch *b, struct item *it)
 	/* Exactly its size: a strbuf has room to grow, up to twice what it holds. */
 	it->output = out.len ? xreallocarray(out.data, out.len, 1) : out.data;
 	it->output_len = out.len;
-	b->held += out.len;
+	if (!b->cfg.completion_order && b->held + out.len > WINDOW_BYTES && spill(b, it)) {
+		free(it->output);
+		it->output = NULL;
+	} else {
+		b->held += out.len;
+	}
 	b->status = result_exit_combine(b->status, it->result->exit_status);
 	probe_result_free(it->result);
 	free(it->result);
@@ -634,34 +741,10 @@ static void start_job(struct batch *b, size_t dom)
 	free(lens);
 }
 
-/* Whether the rendered results waiting for an earlier one fill the window (input order only). */
-static bool held_full(const struct batch *b)
-{
-	return !b->cfg.completion_order && b->held >= WINDOW_BYTES;
-}
-
-/*
- * Start what the limits allow, taking the domains in turn. While the
- * results held for input order fill the window, only the oldest unwritten
- * address may start (it is what they wait for): the window bounds what is
- * probed ahead, not only what is read ahead.
- */
+/* Start what the limits allow, taking the domains in turn. */
 static void start_more(struct batch *b)
 {
-	if (held_full(b)) {
-		if (b->stopping || b->running >= (size_t)b->cfg.concurrency || b->write_next == b->read_next)
-			return;
-		struct item *it = item_at(b, b->write_next);
-		struct domain *d = &b->domains[it->domain];
-		if (it->state != ITEM_QUEUED)
-			return;
-		if (d->tripped)
-			fail_fast(b, it->domain);
-		else if (d->running < (size_t)b->cfg.per_domain && !waits_for_catch_all(b, d))
-			start_job(b, it->domain);
-		return;
-	}
-	while (!b->stopping && b->running < (size_t)b->cfg.concurrency && b->ready_len > 0 && !held_full(b)) {
+	while (!b->stopping && b->running < (size_t)b->cfg.concurrency && b->ready_len > 0) {
 		size_t dom = b->ready[b->ready_head];
 		b->ready_head = (b->ready_head + 1) % b->ready_cap;
 		b->ready_len--;
@@ -685,11 +768,7 @@ static void write_ready(struct batch *b)
 			struct item *it = item_at(b, s);
 			if (it->state != ITEM_DONE)
 				continue;
-			if (it->output_len && !b->output_failed && b->cfg.write(b->cfg.ctx, it->output, it->output_len) < 0)
-				b->output_failed = b->stopping = true;
-			b->held -= it->output_len;
-			free(it->output);
-			it->output = NULL;
+			write_item(b, it);
 			it->state = ITEM_WRITTEN;
 		}
 		while (b->write_next < b->read_next && item_at(b, b->write_next)->state == ITEM_WRITTEN) {
@@ -700,11 +779,7 @@ static void write_ready(struct batch *b)
 	}
 	while (b->write_next < b->read_next && item_at(b, b->write_next)->state == ITEM_DONE) {
 		struct item *it = item_at(b, b->write_next);
-		if (it->output_len && !b->output_failed && b->cfg.write(b->cfg.ctx, it->output, it->output_len) < 0)
-			b->output_failed = b->stopping = true;
-		b->held -= it->output_len;
-		free(it->output);
-		it->output = NULL;
+		write_item(b, it);
 		free(it->input);
 		it->input = NULL;
 		it->state = ITEM_WRITTEN;
@@ -835,6 +910,8 @@ void batch_free(struct batch *b)
 		close(b->in_fd);
 	}
 	strbuf_free(&b->in_buf);
+	if (b->spill_fd >= 0)
+		close(b->spill_fd);
 	for (uint64_t s = b->write_next; s < b->read_next; s++) {
 		struct item *it = item_at(b, s);
 		if (it->result) {
