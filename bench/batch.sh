@@ -47,6 +47,8 @@
 #   RUNS_DELAYED  the same through the proxy [10]
 #   BATCH_RUNS    runs of each batch row (the median is reported) [3]
 #   DOMAINS, DOMAIN_ADDRS  the domains part [100, 10000]
+#   FIFTY_LISTS   the fifty part's lists ["fifty-mix fifty-known fifty-goodfirst
+#                 fifty-mostlybad fifty-lostbet"]
 #   RSS_DOMAINS, RSS_LISTS, RSS_J  the rss part [1000, "1000 10000 100000", 256]
 #   CPU_N         STARTTLS probes in the cpu part's batch [500]
 #   CG_N          the same under callgrind [100]
@@ -78,6 +80,7 @@ DOMAIN_ADDRS=${DOMAIN_ADDRS:-10000}
 RSS_DOMAINS=${RSS_DOMAINS:-1000}
 RSS_LISTS=${RSS_LISTS:-1000 10000 100000}
 RSS_J=${RSS_J:-256}
+FIFTY_LISTS=${FIFTY_LISTS:-fifty-mix fifty-known fifty-goodfirst fifty-mostlybad fifty-lostbet}
 CPU_N=${CPU_N:-500}
 CG_N=${CG_N:-100}
 CALLGRIND=${CALLGRIND:-1}
@@ -177,6 +180,14 @@ dom() { printf 'd%04d.test' "$1"; }
 # run.sh's batch); fifty-known: 50 known users.
 for ((i = 1; i <= 25; i++)); do printf 'user%03d@postfix.test\nnobody%03d@postfix.test\n' "$i" "$i"; done >"$WORK/fifty-mix.txt"
 for ((i = 1; i <= 50; i++)); do printf 'user%03d@postfix.test\n' "$i"; done >"$WORK/fifty-known.txt"
+# The lists that test the bet of a clean first group (docs/batch.md): the 25
+# known users first, then the 25 unknown; 5 known, then 45 unknown.
+{ seq -f 'user%03g@postfix.test' 1 25; seq -f 'nobody%03g@postfix.test' 1 25; } >"$WORK/fifty-goodfirst.txt"
+{ seq -f 'user%03g@postfix.test' 1 5; seq -f 'nobody%03g@postfix.test' 1 45; } >"$WORK/fifty-mostlybad.txt"
+# fifty-lostbet: the worst case for that bet, known users exactly where the
+# first group samples a session of 50 (the 1st, 8th, ... 43rd), unknown ones
+# everywhere else: the sample is clean, the other 43 are all refused.
+awk 'BEGIN { for (i = 1; i <= 50; i++) if ((i - 1) % 7 == 0 && i < 50) printf "user%03d@postfix.test\n", i; else printf "nobody%03d@postfix.test\n", i }' >"$WORK/fifty-lostbet.txt"
 # addrs N DOMAINS: N addresses over DOMAINS domains, the domain turning
 # fastest (user001@d0001, user001@d0002, ...): a list sorted by local part.
 addrs() {
@@ -363,7 +374,9 @@ verdicts() {
 # RCPT TO commands per pipelined group, per session, from a transcript
 # (smtpprobe -v or swaks): "8+16+27 / 8+16+26" for two sessions.
 rcpt_groups() {
+	# smtpprobe's batch -v names the probe first ("[postfix.test#1] C: ...")
 	awk '
+	{ sub(/^\[[^ ]*\] /, "") }
 	/^(\*\*\* connecting|=== Trying)/ { if (g) out = out (out ? " / " : "") g; g = ""; n = 0; next }
 	/^(C: | [-~]> )RCPT TO/ { n++; next }
 	/^(S: |<[-~*]+ )/ { if (n) g = g (g ? "+" : "") n; n = 0 }
@@ -475,13 +488,13 @@ part_fifty() {
 	local list name runs=$((BATCH_RUNS < 3 ? 3 : BATCH_RUNS)) n0 n1 v sessions refusals one groups ok rej
 	out "### 50 recipients at one domain ($RTT_MS ms RTT)"
 	out ""
-	out "Through the proxy, \`--tls none\` (swaks: no \`--tls\`). fifty-mix.txt: user001, nobody001, ... user025, nobody025 @postfix.test (25 known, 25 unknown, alternating, as run.sh's batch); fifty-known.txt: user001..user050. hyperfine, $runs runs each (median); sessions and refusals from one more run, from Postfix's log (\`disconnect from\` lines, \`rcpt=accepted/sent\`); RCPT TO commands per flight from the transcript of another run (smtpprobe: \`-v\`; the made-up address of the catch-all check is one of them)."
+	out "Through the proxy, \`--tls none\` (swaks: no \`--tls\`). fifty-mix.txt: user001, nobody001, ... user025, nobody025 @postfix.test (25 known, 25 unknown, alternating, as run.sh's batch); fifty-known.txt: user001..user050; fifty-goodfirst.txt: user001..user025, then nobody001..nobody025; fifty-mostlybad.txt: user001..user005, then nobody001..nobody045; fifty-lostbet.txt: known users at the 1st, 8th, ... 43rd place (where smtpprobe's first group samples a session of 50), unknown ones at the other 43. hyperfine, $runs runs each (median); sessions and refusals from one more run, from Postfix's log (\`disconnect from\` lines, \`rcpt=accepted/sent\`); RCPT TO commands per flight from the transcript of another run (smtpprobe: \`-v\`; the made-up address of the catch-all check is one of them)."
 	out ""
 	hf "one probe, proxy" "$RUNS_DELAYED" 1 "${SP1[@]}"
 	one=$(cut -d' ' -f1 <<<"$HF")
-	out "| run | median ms | × one probe ($one ms) | sessions | RCPT TO per flight, per session | RCPTs refused per session | verdicts |"
-	out "| --- | ---: | ---: | ---: | --- | --- | --- |"
-	for list in fifty-mix fifty-known; do
+	out "| run | median ms | × one probe ($one ms) | sessions | RCPT TO per flight, per session | RCPTs refused per session | Postfix error-limit log lines | verdicts |"
+	out "| --- | ---: | ---: | ---: | --- | --- | ---: | --- |"
+	for list in $FIFTY_LISTS; do
 		for name in smtpprobe swaks; do
 			if [ "$name" = smtpprobe ]; then
 				load c < <(sp_server "$PROXY_PORT" --tls none --input "$WORK/$list.txt")
@@ -492,6 +505,7 @@ part_fifty() {
 			hf "$name $list" "$runs" 1 "${c[@]}"
 			settle
 			n0=$(disconnects)
+			e0=$(grep -cE 'too many errors|error limit' "$POSTFIX_LOG")
 			if [ "$name" = smtpprobe ]; then
 				timeout "$RUN_LIMIT" "${c[@]}" --json >"$WORK/out" 2>/dev/null
 				v=$(verdicts "$WORK/out")
@@ -507,6 +521,7 @@ part_fifty() {
 			settle
 			n1=$(disconnects)
 			sessions=$((n1 - n0))
+			e1=$(grep -cE 'too many errors|error limit' "$POSTFIX_LOG")
 			refusals=$(grep -E 'postfix/smtpd\[[0-9]+\]: disconnect from' "$POSTFIX_LOG" | tail -n "$sessions" |
 				grep -oE 'rcpt=[0-9]+(/[0-9]+)?' | awk -F'[=/]' '{ printf "%s%d", sep, (NF > 2 ? $3 - $2 : 0); sep = ", " }')
 			if [ "$name" = smtpprobe ]; then
@@ -516,15 +531,16 @@ part_fifty() {
 				settle
 			fi
 			read -r m _ <<<"$HF"
-			out "| $name $list | $m | $(div "$m" "$one" 2) | $sessions | $groups | $refusals | $v |"
+			out "| $name $list | $m | $(div "$m" "$one" 2) | $sessions | $groups | $refusals | $((e1 - e0)) | $v |"
 		done
 	done
 	out ""
-	out "Commands (fifty-known is the same with the other file):"
+	list=${FIFTY_LISTS%% *}
+	out "Commands (the other lists the same with their file):"
 	out ""
 	out "    $(shown "${SP1[@]}")"
-	out "    ${CMDS[smtpprobe fifty-mix]}"
-	out "    $(sed -E 's/--to [^ ]+/--to user001@postfix.test,nobody001@postfix.test,...(the 50, comma-separated)/' <<<"${CMDS[swaks fifty-mix]}")"
+	out "    ${CMDS[smtpprobe $list]}"
+	out "    $(sed -E 's/--to [^ ]+/--to ...(the 50 of the list, comma-separated)/' <<<"${CMDS[swaks $list]}")"
 	out ""
 }
 load SP1 < <(sp_server "$PROXY_PORT" --tls none alice@postfix.test)

@@ -61,6 +61,7 @@ struct attempt {
 	struct msg proxy_why;         /* the SOCKS5 failure, for classify() */
 	/* After the attempt: what became of each recipient (nrcpts entries). */
 	struct smtp_rcpt *rcpt_results;
+	struct msg lost_detail;       /* how the session ended under the lost ones */
 	bool mail_accepted;           /* MAIL FROM was accepted: the answers are the recipients' */
 	bool cut;                     /* recipients were left unanswered (421, error budget) */
 	bool closing;                 /* ... because the server said 421 */

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "loop.h"
@@ -32,7 +33,11 @@ struct dns_mx {
 
 struct dns_addr {
 	int family;                    /* AF_INET or AF_INET6 */
-	struct sockaddr_storage sa;    /* port 0 */
+	/* port 0; IPv4 or IPv6 only, so not a sockaddr_storage (128 octets, 16 per host, 16 hosts per probe) */
+	union {
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} sa;
 	socklen_t salen;
 	char ip[46];
 };

@@ -30,7 +30,7 @@ void facts_free(struct facts *f);
 
 /* The domain's catch-all check, or NULL when none finished yet. */
 const struct facts_catch_all *facts_catch_all(const struct facts *f, const char *domain);
-/* Keep a finished check (the first one stays). */
+/* Keep a finished check (the first one stays; at most FACTS_ROUTES_MAX domains, then afresh). */
 void facts_set_catch_all(struct facts *f, const char *domain, const struct facts_catch_all *c);
 
 /*

@@ -170,15 +170,16 @@ struct probe;
  * Probe n addresses of one domain (or one --server) together: one DNS
  * lookup, sessions that each carry several recipients (at most
  * --rcpt-per-session), each address's result from its own RCPT reply;
- * duplicates are probed once. results[i] is filled for inputs[i];
- * done(ctx, i) is called as each one is complete (maybe before this
- * returns, for an invalid address). Free with probe_free once every
- * result is complete, and never from inside done().
+ * duplicates are probed once. done(ctx, i, r) hands over the result of
+ * inputs[i] as soon as it is complete (maybe before this returns, for an
+ * invalid address): the caller owns r (probe_result_free, then free). A
+ * result exists only from then: nothing is allocated for a recipient
+ * still waiting for its answer. Free with probe_free once every result
+ * was handed over, and never from inside done().
  */
 struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe_options *o,
                                const char *const *inputs, const size_t *lens, int n,
-                               struct probe_result *const *results,
-                               void (*done)(void *ctx, int i), void *ctx);
+                               void (*done)(void *ctx, int i, struct probe_result *r), void *ctx);
 
 /*
  * A result for an address that was not probed (an interrupted run, a

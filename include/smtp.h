@@ -98,8 +98,7 @@ struct smtp_rcpt {
 	bool deferred;          /* "too many recipients": to be sent in a new transaction */
 	struct reply reply;
 	/* Sent, never answered: how the session ended under it (closed, timeout, 421...). */
-	enum failure lost;      /* FAIL_NONE when not lost */
-	struct msg lost_detail;
+	enum failure lost;      /* FAIL_NONE when not lost; the words: smtp_lost_detail() */
 	struct reply lost_reply; /* the 421 that closed the session; code 0 otherwise */
 };
 
@@ -119,6 +118,8 @@ void smtp_free(struct smtp_session *s);
 void smtp_feed(struct smtp_session *s, const char *data, size_t len);
 /* In SMTP_TLS: the handshake's outcome (FAIL_NONE, FAIL_TLS or FAIL_TLS_VERIFY). */
 void smtp_tls_done(struct smtp_session *s, enum failure f, const struct msg *detail);
+/* How the session ended under the recipients it lost (one for all of them: a msg is 1 KB). */
+const struct msg *smtp_lost_detail(const struct smtp_session *s);
 /* Recipient i of the caller's list (0..nrcpts-1). */
 const struct smtp_rcpt *smtp_rcpt_result(const struct smtp_session *s, int i);
 /* MAIL FROM was accepted: the recipients' answers are theirs. */

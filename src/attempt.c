@@ -232,6 +232,7 @@ static void end_session(struct attempt *a)
 	a->cut = oc->cut;
 	a->closing = oc->closing;
 	a->rcpt_results = xcalloc((size_t)(a->ap.nrcpts > 0 ? a->ap.nrcpts : 1), sizeof *a->rcpt_results);
+	a->lost_detail = *smtp_lost_detail(a->s);
 	for (int i = 0; i < a->ap.nrcpts; i++) {
 		const struct smtp_rcpt *rc = smtp_rcpt_result(a->s, i);
 		a->rcpt_results[i] = *rc;
@@ -504,6 +505,15 @@ static void on_smtp_event(void *ctx, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_RECEIVED:
 		trace(a, "S: ", ev->line, ev->len);
+		/*
+		 * Pipelined RCPTs: each reply has the step's time (RFC 5321
+		 * 4.5.3.2 times each command), not the whole group: a server
+		 * that slows its replies after some refusals (Postfix: 1 s each
+		 * from the 10th) is slow, not silent. Bounded by the replies
+		 * owed, and by --max-time.
+		 */
+		if (a->s && smtp_state(a->s) == SMTP_RCPT && (ev->len == 3 || (ev->len > 3 && ev->line[3] == ' ')))
+			arm(a, STEP_RCPT);
 		break;
 	case SMTP_EV_NOTE:
 		event(a, ev->msg);

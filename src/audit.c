@@ -52,21 +52,24 @@ static void keep_chain(void *ctx, SSL *ssl)
 		a->chain = X509_chain_up_ref(chain);
 }
 
-static void on_probe_done(void *ctx, int i)
+static void on_probe_done(void *ctx, int i, struct probe_result *r)
 {
 	(void)i;
 	struct audit_addr *a = ctx;
+	/* The result is ours: its contents move into the phase's slot. */
+	*(a->phase == 0 ? &a->pm : &a->relay) = *r;
+	free(r);
 	/* probe_free is not allowed inside done(): the next phase starts from a timer. */
 	loop_timer_arm(a->mx->dom->e->l, &a->next, 0);
 }
 
-static void start_probe(struct audit_addr *a, const char *rcpt, struct probe_result *res)
+/* One recipient; its result lands in the phase's slot (on_probe_done). */
+static void start_probe(struct audit_addr *a, const char *rcpt)
 {
 	struct audit_engine *e = a->mx->dom->e;
 	const char *inputs[1] = { rcpt };
 	size_t lens[1] = { strlen(rcpt) };
-	struct probe_result *results[1] = { res };
-	a->probe = probe_start_many(e->l, e->d, &a->po, inputs, lens, 1, results, on_probe_done, a);
+	a->probe = probe_start_many(e->l, e->d, &a->po, inputs, lens, 1, on_probe_done, a);
 }
 
 /* The postmaster probe reached MAIL FROM: the relay test can use the same way in. */
@@ -93,7 +96,7 @@ static void next_phase(void *ctx)
 		a->po.mail_from = a->relay_from;
 		a->po.from_needs_smtputf8 = false;
 		a->relay_ran = true;
-		start_probe(a, a->relay_rcpt, &a->relay);
+		start_probe(a, a->relay_rcpt);
 		return;
 	}
 	a->phase = 2;
@@ -154,7 +157,7 @@ void audit_probe_addresses(struct audit_mx *mx)
 		address_options(a);
 		audit_dns_fcrdns(a);
 		audit_begin(e);
-		start_probe(a, a->rcpt, &a->pm);
+		start_probe(a, a->rcpt);
 	}
 }
 

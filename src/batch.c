@@ -19,6 +19,16 @@
 
 #define INPUT_LINE_MAX 4096     /* longer lines are an invalid address, not a skipped line */
 #define WINDOW_MIN 1024         /* addresses read ahead of the oldest unwritten one, at least */
+/*
+ * Rendered results kept in memory while they wait for an earlier one
+ * (input order); the rest of the window's go to an unlinked temporary
+ * file until their turn. A JSON result is about 1.5 KB: a list whose
+ * domains interleave keeps most of the 25,600 addresses of a -j 256 window
+ * finished and waiting (a job of a domain carries addresses from all over
+ * the window), 37 MB in memory before; a slow address at the top, the
+ * whole window.
+ */
+#define WINDOW_BYTES (8u << 20)
 #define BREAKER_STRIKES 2       /* probes of a domain that reached no server before its queue fails fast */
 
 enum item_state { ITEM_QUEUED, ITEM_RUNNING, ITEM_DONE, ITEM_WRITTEN };
@@ -35,8 +45,10 @@ struct item {
 	struct job *job;
 	int slot;                  /* index in the job */
 	struct probe_result *result;
-	char *output;              /* rendered, waiting for earlier items */
+	char *output;              /* rendered, waiting for earlier items (NULL when spilled) */
 	size_t output_len;
+	bool spilled;              /* in the spill file at spill_off */
+	uint64_t spill_off;
 };
 
 /* The addresses of one domain that one probe carries together. */
@@ -75,8 +87,16 @@ struct batch {
 	struct item *ring;
 	size_t ring_cap;
 	uint64_t write_next, read_next;
+	size_t held;               /* octets of rendered output waiting in memory */
+	int spill_fd;              /* the rest waits here (unlinked temporary file); -1 until needed */
+	bool spill_broken;         /* could not be made or written: keep results in memory */
+	uint64_t spill_end;
+	size_t nspilled;           /* results in it not yet written; at 0 it starts afresh */
 	struct domain *domains;
-	size_t ndomains, domains_cap;
+	size_t ndomains, domains_cap; /* entries in use or free */
+	size_t live;               /* domains in the table */
+	size_t *spare;             /* free entries (forgotten domains), a stack */
+	size_t nspare;
 	size_t *table;             /* open addressing: domain index + 1, 0 = empty */
 	size_t table_cap;
 	size_t *ready;             /* ring of domains that may start a probe now */
@@ -125,6 +145,7 @@ struct batch *batch_new(struct loop *l, struct dns *d, const struct probe_option
 		b->ring_cap = WINDOW_MIN;
 	b->ring = xcalloc(b->ring_cap, sizeof *b->ring);
 	b->in_fd = -1;
+	b->spill_fd = -1;
 	b->first_line = true;
 	return b;
 }
@@ -150,6 +171,8 @@ static void table_grow(struct batch *b)
 	size_t cap = b->table_cap ? b->table_cap * 2 : 256;
 	size_t *t = xcalloc(cap, sizeof *t);
 	for (size_t i = 0; i < b->ndomains; i++) {
+		if (!b->domains[i].key)
+			continue;
 		size_t slot = text_hash_folded(b->domains[i].key) & (cap - 1);
 		while (t[slot])
 			slot = (slot + 1) & (cap - 1);
@@ -160,10 +183,10 @@ static void table_grow(struct batch *b)
 	b->table_cap = cap;
 }
 
-/* The domain for key, created on first sight. */
+/* The domain for key, created on first sight (or again, after it was forgotten). */
 static size_t domain_for(struct batch *b, const char *key)
 {
-	if ((b->ndomains + 1) * 2 > b->table_cap)
+	if ((b->live + 1) * 2 > b->table_cap)
 		table_grow(b);
 	size_t slot = text_hash_folded(key) & (b->table_cap - 1);
 	while (b->table[slot]) {
@@ -172,16 +195,57 @@ static size_t domain_for(struct batch *b, const char *key)
 			return i;
 		slot = (slot + 1) & (b->table_cap - 1);
 	}
-	if (b->ndomains == b->domains_cap) {
-		b->domains_cap = b->domains_cap ? b->domains_cap * 2 : 64;
-		b->domains = xreallocarray(b->domains, b->domains_cap, sizeof *b->domains);
+	size_t i;
+	if (b->nspare) {
+		i = b->spare[--b->nspare];
+	} else {
+		if (b->ndomains == b->domains_cap) {
+			b->domains_cap = b->domains_cap ? b->domains_cap * 2 : 64;
+			b->domains = xreallocarray(b->domains, b->domains_cap, sizeof *b->domains);
+			b->spare = xreallocarray(b->spare, b->domains_cap, sizeof *b->spare);
+		}
+		i = b->ndomains++;
 	}
-	struct domain *d = &b->domains[b->ndomains];
+	struct domain *d = &b->domains[i];
 	memset(d, 0, sizeof *d);
 	d->key = xstrdup(key);
 	d->head = d->tail = UINT64_MAX;
-	b->table[slot] = ++b->ndomains;
-	return b->ndomains - 1;
+	b->table[slot] = i + 1;
+	b->live++;
+	return i;
+}
+
+/*
+ * A domain with nothing queued or running and nothing the breaker counts
+ * is forgotten: the table holds the domains of the window, not of the
+ * whole list (100,000 domains would otherwise stay to the end). What the
+ * run learnt of it (DNS, catch-all) is in facts, bounded there. A domain
+ * with strikes or a tripped breaker stays, so that it still fails fast.
+ */
+static void domain_forget_idle(struct batch *b, size_t dom)
+{
+	struct domain *d = &b->domains[dom];
+	if (!d->key || d->head != UINT64_MAX || d->running || d->ready || d->tripped || d->strikes)
+		return;
+	size_t mask = b->table_cap - 1;
+	size_t hole = text_hash_folded(d->key) & mask;
+	while (b->table[hole] != dom + 1)
+		hole = (hole + 1) & mask;
+	b->table[hole] = 0;
+	/* Linear probing: move up what would no longer be found across the hole. */
+	for (size_t j = (hole + 1) & mask; b->table[j]; j = (j + 1) & mask) {
+		size_t home = text_hash_folded(b->domains[b->table[j] - 1].key) & mask;
+		bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+		if (stays)
+			continue;
+		b->table[hole] = b->table[j];
+		b->table[j] = 0;
+		hole = j;
+	}
+	free(d->key);
+	d->key = NULL;
+	b->live--;
+	b->spare[b->nspare++] = dom;
 }
 
 static void make_ready(struct batch *b, size_t dom);
@@ -233,7 +297,7 @@ static bool window_full(const struct batch *b)
 void batch_add(struct batch *b, const char *input, size_t len)
 {
 	/* The command line is small; the window grows to hold it. */
-	if (window_full(b)) {
+	if (b->read_next - b->write_next >= b->ring_cap) {
 		size_t cap = b->ring_cap * 2;
 		struct item *ring = xcalloc(cap, sizeof *ring);
 		for (uint64_t s = b->write_next; s < b->read_next; s++)
@@ -453,6 +517,98 @@ static void count_verdict(struct batch *b, const struct probe_result *r)
 	(*(size_t *)((char *)&b->prog + counters[v]))++;
 }
 
+/* All of len at off, or false (errno set). */
+static bool pwrite_all(int fd, const char *p, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return true;
+}
+
+static bool pread_all(int fd, char *p, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return true;
+}
+
+/*
+ * A rendered result to the spill file (made on first need, in $TMPDIR or
+ * /tmp, unlinked at once so nothing is left behind). false: keep it in
+ * memory, as when the file cannot be made or the disk is full.
+ */
+static bool spill(struct batch *b, struct item *it)
+{
+	if (b->spill_broken || !it->output_len)
+		return false;
+	if (b->spill_fd < 0) {
+		const char *dir = getenv("TMPDIR");
+		char path[4096];
+		snprintf(path, sizeof path, "%s/smtpprobe-spill-XXXXXX", dir && dir[0] == '/' ? dir : "/tmp");
+		b->spill_fd = mkostemp(path, O_CLOEXEC);
+		if (b->spill_fd < 0) {
+			b->spill_broken = true;
+			return false;
+		}
+		unlink(path);
+	}
+	if (!pwrite_all(b->spill_fd, it->output, it->output_len, b->spill_end)) {
+		b->spill_broken = true;
+		return false;
+	}
+	it->spilled = true;
+	it->spill_off = b->spill_end;
+	b->spill_end += it->output_len;
+	b->nspilled++;
+	return true;
+}
+
+/* Write one finished result (from memory or the spill file); an output error stops the run. */
+static void write_item(struct batch *b, struct item *it)
+{
+	char *data = it->output;
+	if (it->spilled) {
+		data = xmalloc(it->output_len);
+		if (!pread_all(b->spill_fd, data, it->output_len, it->spill_off)) {
+			if (!b->output_failed)
+				fprintf(stderr, "smtpprobe: %s: %s\n", _("cannot read back the results held for input order"),
+				        strerror(errno ? errno : EIO));
+			b->output_failed = b->stopping = true;
+		}
+		it->spilled = false;
+		/* Nothing left in the file: it starts afresh (and gives its space back). */
+		if (--b->nspilled == 0) {
+			b->spill_end = 0;
+			if (ftruncate(b->spill_fd, 0) < 0)
+				b->spill_broken = true;
+		}
+	} else {
+		b->held -= it->output_len;
+	}
+	if (it->output_len && !b->output_failed && b->cfg.write(b->cfg.ctx, data, it->output_len) < 0)
+		b->output_failed = b->stopping = true;
+	if (data != it->output)
+		free(data);
+	free(it->output);
+	it->output = NULL;
+}
+
 /* A result is complete: render it now; it is written in order (or at once) by write_ready. */
 static void item_done(struct batch *b, struct item *it)
 {
@@ -461,8 +617,15 @@ static void item_done(struct batch *b, struct item *it)
 	count_verdict(b, it->result);
 	struct strbuf out = STRBUF_INIT;
 	b->cfg.render(b->cfg.ctx, it->result, &out);
-	it->output = out.data;
+	/* Exactly its size: a strbuf has room to grow, up to twice what it holds. */
+	it->output = out.len ? xreallocarray(out.data, out.len, 1) : out.data;
 	it->output_len = out.len;
+	if (!b->cfg.completion_order && b->held + out.len > WINDOW_BYTES && spill(b, it)) {
+		free(it->output);
+		it->output = NULL;
+	} else {
+		b->held += out.len;
+	}
 	b->status = result_exit_combine(b->status, it->result->exit_status);
 	probe_result_free(it->result);
 	free(it->result);
@@ -477,11 +640,12 @@ static bool reached_no_server(const struct probe_result *r)
 	return r->failure == FAIL_TIMEOUT || r->failure == FAIL_UNREACHABLE || r->failure == FAIL_REFUSED;
 }
 
-static void on_probe_done(void *ctx, int slot)
+static void on_probe_done(void *ctx, int slot, struct probe_result *r)
 {
 	struct job *j = ctx;
 	struct batch *b = j->b;
 	struct item *it = item_at(b, j->seqs[slot]);
+	it->result = r;
 	struct domain *d = &b->domains[j->domain];
 	if (it->result->addr_ok && !d->tripped) {
 		if (reached_no_server(it->result)) {
@@ -528,12 +692,58 @@ static void fail_fast(struct batch *b, size_t dom)
 	d->tail = UINT64_MAX;
 }
 
-/* Start what the limits allow, taking the domains in turn. */
-static void start_more(struct batch *b)
+/* One probe for the domain's queued addresses (an invalid one alone), as many as one probe carries. */
+static void start_job(struct batch *b, size_t dom)
 {
+	struct domain *d = &b->domains[dom];
 	size_t rcpt = b->o.rcpt_per_session > 0 ? (size_t)b->o.rcpt_per_session : PROBE_RCPT_PER_SESSION;
 	if (b->o.all_mx)
 		rcpt = 1;  /* every host answers for each address */
+	struct job *j = xcalloc(1, sizeof *j);
+	j->b = b;
+	j->domain = dom;
+	size_t max = d->key[0] ? rcpt : 1;
+	j->seqs = xcalloc(max, sizeof *j->seqs);
+	const char **inputs = xcalloc(max, sizeof *inputs);
+	size_t *lens = xcalloc(max, sizeof *lens);
+	/* One mail domain per probe (the catch-all question is the domain's): with --server, consecutive ones. */
+	char first[ADDR_DOMAIN_MAX + 1] = "";
+	while (d->head != UINT64_MAX && (size_t)j->n < max) {
+		uint64_t seq = d->head;
+		struct item *it = item_at(b, seq);
+		if (b->o.server_host && d->key[0]) {
+			struct address a;
+			const char *dn = addr_parse(it->input, it->len, false, &a) == ADDR_OK ? a.domain : "";
+			if (j->n == 0)
+				snprintf(first, sizeof first, "%s", dn);
+			else if (strcasecmp(first, dn) != 0)
+				break;
+		}
+		d->head = it->next_in_domain;
+		d->queued--;
+		it->state = ITEM_RUNNING;
+		it->job = j;
+		it->slot = j->n;
+		j->seqs[j->n] = seq;
+		inputs[j->n] = it->input;
+		lens[j->n] = it->len;
+		j->n++;
+	}
+	if (d->head == UINT64_MAX)
+		d->tail = UINT64_MAX;
+	d->running++;
+	b->running++;
+	b->prog.running += (size_t)j->n;
+	/* Back of the ring: other domains get their turn first. */
+	make_ready(b, dom);
+	j->probe = probe_start_many(b->l, b->d, &b->o, inputs, lens, j->n, on_probe_done, j);
+	free(inputs);
+	free(lens);
+}
+
+/* Start what the limits allow, taking the domains in turn. */
+static void start_more(struct batch *b)
+{
 	while (!b->stopping && b->running < (size_t)b->cfg.concurrency && b->ready_len > 0) {
 		size_t dom = b->ready[b->ready_head];
 		b->ready_head = (b->ready_head + 1) % b->ready_cap;
@@ -546,51 +756,7 @@ static void start_more(struct batch *b)
 		}
 		if (d->head == UINT64_MAX || d->running >= (size_t)b->cfg.per_domain || waits_for_catch_all(b, d))
 			continue;
-		/* The domain's queued addresses (an invalid one alone), as many as one probe carries. */
-		struct job *j = xcalloc(1, sizeof *j);
-		j->b = b;
-		j->domain = dom;
-		size_t max = d->key[0] ? rcpt : 1;
-		j->seqs = xcalloc(max, sizeof *j->seqs);
-		const char **inputs = xcalloc(max, sizeof *inputs);
-		size_t *lens = xcalloc(max, sizeof *lens);
-		struct probe_result **results = xcalloc(max, sizeof *results);
-		/* One mail domain per probe (the catch-all question is the domain's): with --server, consecutive ones. */
-		char first[ADDR_DOMAIN_MAX + 1] = "";
-		while (d->head != UINT64_MAX && (size_t)j->n < max) {
-			uint64_t seq = d->head;
-			struct item *it = item_at(b, seq);
-			if (b->o.server_host && d->key[0]) {
-				struct address a;
-				const char *dn = addr_parse(it->input, it->len, false, &a) == ADDR_OK ? a.domain : "";
-				if (j->n == 0)
-					snprintf(first, sizeof first, "%s", dn);
-				else if (strcasecmp(first, dn) != 0)
-					break;
-			}
-			d->head = it->next_in_domain;
-			d->queued--;
-			it->state = ITEM_RUNNING;
-			it->job = j;
-			it->slot = j->n;
-			it->result = xcalloc(1, sizeof *it->result);
-			j->seqs[j->n] = seq;
-			inputs[j->n] = it->input;
-			lens[j->n] = it->len;
-			results[j->n] = it->result;
-			j->n++;
-		}
-		if (d->head == UINT64_MAX)
-			d->tail = UINT64_MAX;
-		d->running++;
-		b->running++;
-		b->prog.running += (size_t)j->n;
-		/* Back of the ring: other domains get their turn first. */
-		make_ready(b, dom);
-		j->probe = probe_start_many(b->l, b->d, &b->o, inputs, lens, j->n, results, on_probe_done, j);
-		free(inputs);
-		free(lens);
-		free(results);
+		start_job(b, dom);
 	}
 }
 
@@ -602,10 +768,7 @@ static void write_ready(struct batch *b)
 			struct item *it = item_at(b, s);
 			if (it->state != ITEM_DONE)
 				continue;
-			if (it->output_len && !b->output_failed && b->cfg.write(b->cfg.ctx, it->output, it->output_len) < 0)
-				b->output_failed = b->stopping = true;
-			free(it->output);
-			it->output = NULL;
+			write_item(b, it);
 			it->state = ITEM_WRITTEN;
 		}
 		while (b->write_next < b->read_next && item_at(b, b->write_next)->state == ITEM_WRITTEN) {
@@ -616,10 +779,7 @@ static void write_ready(struct batch *b)
 	}
 	while (b->write_next < b->read_next && item_at(b, b->write_next)->state == ITEM_DONE) {
 		struct item *it = item_at(b, b->write_next);
-		if (it->output_len && !b->output_failed && b->cfg.write(b->cfg.ctx, it->output, it->output_len) < 0)
-			b->output_failed = b->stopping = true;
-		free(it->output);
-		it->output = NULL;
+		write_item(b, it);
 		free(it->input);
 		it->input = NULL;
 		it->state = ITEM_WRITTEN;
@@ -661,6 +821,7 @@ static void on_reap(void *ctx)
 		size_t dom = j->domain;
 		job_free(j);
 		make_ready(b, dom);
+		domain_forget_idle(b, dom);
 	}
 	if (b->cfg.progress)
 		b->cfg.progress(b->cfg.ctx, &b->prog);
@@ -749,6 +910,8 @@ void batch_free(struct batch *b)
 		close(b->in_fd);
 	}
 	strbuf_free(&b->in_buf);
+	if (b->spill_fd >= 0)
+		close(b->spill_fd);
 	for (uint64_t s = b->write_next; s < b->read_next; s++) {
 		struct item *it = item_at(b, s);
 		if (it->result) {
@@ -766,6 +929,7 @@ void batch_free(struct batch *b)
 	for (size_t i = 0; i < b->ndomains; i++)
 		free(b->domains[i].key);
 	free(b->domains);
+	free(b->spare);
 	free(b->table);
 	free(b->ready);
 	free(b->ring);

@@ -11,8 +11,8 @@
 
 struct fact {
 	char *domain;                /* NULL: empty slot */
-	struct facts_catch_all catch_all;
-	void *route;                 /* unused in the catch-all table */
+	struct facts_catch_all *catch_all; /* the catch-all table's; 300 octets, so not inline in every slot */
+	void *route;                 /* the routes table's */
 	size_t route_len;
 };
 
@@ -38,7 +38,10 @@ static void table_clear(struct table *f)
 		if (!f->slots[i].domain)
 			continue;
 		free(f->slots[i].domain);
-		reply_free(&f->slots[i].catch_all.reply);
+		if (f->slots[i].catch_all) {
+			reply_free(&f->slots[i].catch_all->reply);
+			free(f->slots[i].catch_all);
+		}
 		free(f->slots[i].route);
 	}
 	free(f->slots);
@@ -101,20 +104,24 @@ static struct fact *add(struct table *f, const char *domain)
 const struct facts_catch_all *facts_catch_all(const struct facts *f, const char *domain)
 {
 	const struct fact *s = f ? find(&f->catch_all, domain) : NULL;
-	return s ? &s->catch_all : NULL;
+	return s ? s->catch_all : NULL;
 }
 
 void facts_set_catch_all(struct facts *f, const char *domain, const struct facts_catch_all *c)
 {
 	if (!f || find(&f->catch_all, domain))
 		return;
+	/* Bounded as the routes are: a domain forgotten is asked again, one RCPT more. */
+	if (f->catch_all.n >= FACTS_ROUTES_MAX)
+		table_clear(&f->catch_all);
 	struct fact *s = add(&f->catch_all, domain);
-	s->catch_all.state = c->state;
-	memcpy(s->catch_all.address, c->address, sizeof s->catch_all.address);
-	s->catch_all.have_reply = c->have_reply;
-	memset(&s->catch_all.reply, 0, sizeof s->catch_all.reply);
+	struct facts_catch_all *k = xcalloc(1, sizeof *k);
+	k->state = c->state;
+	memcpy(k->address, c->address, sizeof k->address);
+	k->have_reply = c->have_reply;
 	if (c->have_reply)
-		reply_copy(&s->catch_all.reply, &c->reply);
+		reply_copy(&k->reply, &c->reply);
+	s->catch_all = k;
 }
 
 const void *facts_route(const struct facts *f, const char *domain, size_t *len)

@@ -99,6 +99,7 @@ struct givens {
 struct givens_table {
 	struct givens *slot;
 	size_t cap, used;
+	size_t live;               /* entries with occurrences still queued */
 	struct strbuf keys;        /* the arena */
 };
 
@@ -141,6 +142,39 @@ static struct givens *givens_get(struct givens_table *t, const char *key, size_t
 		t->used++;
 	}
 	return g;
+}
+
+/*
+ * Drop the entries whose occurrences are all out, once they outnumber the
+ * others: a run keeps the addresses between queueing and writing (the
+ * batch's window), not every address of the list (300,000 addresses kept
+ * 20 MB here).
+ */
+static void givens_compact(struct givens_table *t)
+{
+	if (t->used < 4096 || t->used < 2 * t->live)
+		return;
+	struct givens_table n = { 0 };
+	size_t cap = 64;
+	while ((t->live + 1) * 4 > cap * 3)
+		cap *= 2;
+	n.slot = xcalloc(cap, sizeof *n.slot);
+	n.cap = cap;
+	for (size_t i = 0; i < t->cap; i++) {
+		struct givens *g = &t->slot[i];
+		if (!g->key || g->head == g->n)
+			continue;
+		const char *key = t->keys.data + g->key - 1;
+		struct givens *d = givens_slot(&n, n.slot, n.cap, key, g->klen);
+		*d = *g;
+		d->key = (uint32_t)n.keys.len + 1;
+		strbuf_append(&n.keys, key, g->klen);
+		n.used++;
+	}
+	n.live = n.used;
+	free(t->slot);
+	strbuf_free(&t->keys);
+	*t = n;
 }
 
 static void givens_free(struct givens_table *t)
@@ -210,6 +244,8 @@ void output_given(struct output *o, const char *addr, size_t alen,
 	bool same = glen == alen && memcmp(given, addr, alen) == 0;
 	if (g->n == UINT32_MAX)
 		mem_fail();
+	if (g->head == g->n)
+		o->givens.live++;
 	if (same && !reason && !g->q) {
 		g->n++;
 		return;
@@ -246,10 +282,14 @@ static bool pop_given(struct output *o, const struct probe_result *r, struct giv
 	else
 		memset(out, 0, sizeof *out);
 	g->head++;
-	if (g->head == g->n && g->q) {   /* every occurrence is out: forget the list */
-		free(g->q);
-		g->q = NULL;
-		g->head = g->n = 0;
+	if (g->head == g->n) {
+		if (g->q) {   /* every occurrence is out: forget the list */
+			free(g->q);
+			g->q = NULL;
+			g->head = g->n = 0;
+		}
+		o->givens.live--;
+		givens_compact(&o->givens);
 	}
 	return true;
 }

@@ -156,6 +156,33 @@ void probe_result_judge(struct probe_result *r, bool require_mailbox)
 	r->exit_status = result_exit_status(r->failure, r->blame, r->mailbox, require_mailbox);
 }
 
+/* An empty result for an address: nothing ran yet. */
+static void result_init(struct probe_result *r, const char *input, size_t len, unsigned context)
+{
+	memset(r, 0, sizeof *r);
+	for (int k = 0; k < STEP_COUNT; k++)
+		r->timings_ms[k] = -1;
+	r->catch_all = CATCH_ALL_UNTESTED;
+	r->decided = -1;
+	r->context = context;
+	r->input = xmalloc(len + 1);
+	memcpy(r->input, input, len);
+	r->input[len] = '\0';
+	r->input_len = len;
+	r->addr_ok = addr_parse(input, len, false, &r->addr) == ADDR_OK;
+}
+
+/* Slot i's result, made when its answer is known. */
+static struct probe_result *slot_result(struct probe *p, int i)
+{
+	struct slot *s = &p->slots[i];
+	if (!s->r) {
+		s->r = xmalloc(sizeof *s->r);
+		result_init(s->r, s->input, s->input_len, p->common.context);
+	}
+	return s->r;
+}
+
 /*
  * An address that cannot exist at the same domain: long, random, and
  * saying what it is for anyone who reads the server's logs.
@@ -273,8 +300,14 @@ static void slot_done(struct probe *p, int i)
 	struct slot *s = &p->slots[i];
 	s->state = SLOT_DONE;
 	p->ndone++;
+	struct probe_result *r = s->r;
+	s->r = NULL;  /* the caller's now */
 	if (p->done_fn)
-		p->done_fn(p->done_ctx, i);
+		p->done_fn(p->done_ctx, i, r);
+	else if (r) {
+		probe_result_free(r);
+		free(r);
+	}
 }
 
 /* How one recipient's probe ended, when it is not simply how its last attempt ended. */
@@ -288,7 +321,7 @@ struct answer {
 static void fill_result(struct probe *p, int i, const struct answer *ans)
 {
 	struct slot *s = &p->slots[i];
-	struct probe_result *r = s->r;
+	struct probe_result *r = slot_result(p, i);
 	r->attempts = xcalloc((size_t)s->natts, sizeof *r->attempts);
 	for (int k = 0; k < s->natts; k++)
 		copy_attempt(&r->attempts[k], &p->atts[s->atts[k]]);
@@ -359,11 +392,12 @@ static void finalize_rest(struct probe *p, int a)
 			slot_add_attempt(s, a);
 		if (s->natts == 0) {
 			/* never connected (DNS): the common detail says why */
-			s->r->detail = p->common.detail;
-			copy_common(p, s->r);
-			s->r->step = p->common.step;
-			s->r->failure = p->common.failure;
-			probe_result_judge(s->r, p->o->require_mailbox);
+			struct probe_result *r = slot_result(p, i);
+			r->detail = p->common.detail;
+			copy_common(p, r);
+			r->step = p->common.step;
+			r->failure = p->common.failure;
+			probe_result_judge(r, p->o->require_mailbox);
 			slot_done(p, i);
 			continue;
 		}
@@ -488,7 +522,7 @@ static void session_answered(struct probe *p, int a)
 		if (closing) {
 			/* 421 mid-session: the unanswered go to a new session, but not forever. */
 			if (++s->tries > 2) {
-				struct answer ans = { rc->lost, rc->lost_reply.code ? &rc->lost_reply : NULL, &rc->lost_detail };
+				struct answer ans = { rc->lost, rc->lost_reply.code ? &rc->lost_reply : NULL, &p->attempt.lost_detail };
 				finalize(p, i, &ans);
 			} else if (rc->lost_reply.code) {
 				wait_on(s, rc->lost, &rc->lost_reply);
@@ -514,7 +548,7 @@ static void session_answered(struct probe *p, int a)
 			const struct smtp_rcpt *rc = &res[k];
 			struct answer ans = { rc->lost != FAIL_NONE ? rc->lost : att->failure,
 			                      rc->lost_reply.code ? &rc->lost_reply : NULL,
-			                      rc->lost != FAIL_NONE ? &rc->lost_detail : &att->detail };
+			                      rc->lost != FAIL_NONE ? &p->attempt.lost_detail : &att->detail };
 			finalize(p, i, &ans);
 		}
 	}
@@ -668,7 +702,7 @@ static void connect_target(struct probe *p)
 		make_catch_all_address(p);
 	bool smtputf8 = p->o->from_needs_smtputf8;
 	for (int k = 0; k < p->nsession; k++)
-		smtputf8 |= p->slots[p->session[k]].r->addr.needs_smtputf8;
+		smtputf8 |= p->slots[p->session[k]].needs_smtputf8;
 	const struct route_host *h = route_host_now(&p->route);
 	struct attempt_params ap = {
 		.o = p->o,
@@ -762,8 +796,7 @@ static void on_max_time(void *ctx)
 
 struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe_options *o,
                                const char *const *inputs, const size_t *lens, int n,
-                               struct probe_result *const *results,
-                               void (*done)(void *ctx, int i), void *ctx)
+                               void (*done)(void *ctx, int i, struct probe_result *r), void *ctx)
 {
 	struct probe *p = xcalloc(1, sizeof *p);
 	p->l = l;
@@ -787,24 +820,20 @@ struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe
 	int valid = 0;
 	for (int i = 0; i < n; i++) {
 		struct slot *s = &p->slots[i];
-		struct probe_result *r = results[i];
-		memset(r, 0, sizeof *r);
-		for (int k = 0; k < STEP_COUNT; k++)
-			r->timings_ms[k] = -1;
-		r->catch_all = CATCH_ALL_UNTESTED;
-		r->decided = -1;
-		r->context = p->common.context;
-		r->input = xmalloc(lens[i] + 1);
-		memcpy(r->input, inputs[i], lens[i]);
-		r->input[lens[i]] = '\0';
-		r->input_len = lens[i];
-		s->r = r;
+		s->input = xmalloc(lens[i] + 1);
+		memcpy(s->input, inputs[i], lens[i]);
+		s->input[lens[i]] = '\0';
+		s->input_len = lens[i];
 		s->dup_of = -1;
 		s->state = SLOT_PENDING;
-		enum addr_error ae = addr_parse(inputs[i], lens[i], false, &r->addr);
-		if (ae == ADDR_OK && !addr_format(&r->addr, s->rcpt, sizeof s->rcpt))
+		struct address a;
+		char rcpt[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];
+		enum addr_error ae = addr_parse(inputs[i], lens[i], false, &a);
+		if (ae == ADDR_OK && !addr_format(&a, rcpt, sizeof rcpt))
 			ae = ADDR_ERR_LOCAL_TOO_LONG;
 		if (ae != ADDR_OK) {
+			struct probe_result *r = slot_result(p, i);
+			r->addr_ok = false;
 			r->addr_error = ae;
 			msg_set(&r->detail, N_("invalid address: %s"), "t", addr_strerror(ae));
 			r->step = STEP_INPUT;
@@ -813,27 +842,26 @@ struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe
 			s->state = SLOT_DONE;
 			continue;
 		}
-		r->addr_ok = true;
+		s->addr_ok = true;
+		s->needs_smtputf8 = a.needs_smtputf8;
+		s->rcpt = xstrdup(rcpt);
 		valid++;
 		if (!p->have_addr) {
-			p->addr = r->addr;
+			p->addr = a;
 			p->have_addr = true;
 			static unsigned serial;
-			snprintf(p->who, sizeof p->who, "%s#%u", r->addr.domain, ++serial);
+			snprintf(p->who, sizeof p->who, "%s#%u", a.domain, ++serial);
 		}
 		for (int k = 0; k < i; k++)
-			if (p->slots[k].r->addr_ok && strcmp(p->slots[k].rcpt, s->rcpt) == 0 && p->slots[k].dup_of < 0) {
+			if (p->slots[k].addr_ok && strcmp(p->slots[k].rcpt, s->rcpt) == 0 && p->slots[k].dup_of < 0) {
 				s->dup_of = k;
 				break;
 			}
 	}
 	/* Invalid addresses are done at once (the caller may hear of them before this returns). */
 	for (int i = 0; i < n; i++)
-		if (p->slots[i].state == SLOT_DONE) {
-			p->ndone++;
-			if (done)
-				done(ctx, i);
-		}
+		if (p->slots[i].state == SLOT_DONE)
+			slot_done(p, i);
 	if (valid == 0) {
 		p->done = true;
 		return p;
@@ -859,16 +887,7 @@ struct probe *probe_start_many(struct loop *l, struct dns *d, const struct probe
 void probe_result_unprobed(struct probe_result *r, const char *input, size_t len, enum step step,
                            enum failure f, const struct msg *why, bool require_mailbox)
 {
-	memset(r, 0, sizeof *r);
-	for (int k = 0; k < STEP_COUNT; k++)
-		r->timings_ms[k] = -1;
-	r->catch_all = CATCH_ALL_UNTESTED;
-	r->decided = -1;
-	r->input = xmalloc(len + 1);
-	memcpy(r->input, input, len);
-	r->input[len] = '\0';
-	r->input_len = len;
-	r->addr_ok = addr_parse(input, len, false, &r->addr) == ADDR_OK;
+	result_init(r, input, len, 0);
 	r->step = step;
 	r->failure = f;
 	r->detail = *why;
@@ -886,8 +905,15 @@ void probe_free(struct probe *p)
 	}
 	free(p->atts);
 	for (int i = 0; i < p->nslots; i++) {
-		free(p->slots[i].atts);
-		reply_free(&p->slots[i].waiting_on);
+		struct slot *s = &p->slots[i];
+		free(s->atts);
+		reply_free(&s->waiting_on);
+		free(s->input);
+		free(s->rcpt);
+		if (s->r) {
+			probe_result_free(s->r);
+			free(s->r);
+		}
 	}
 	free(p->slots);
 	free(p->session);

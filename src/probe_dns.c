@@ -38,16 +38,37 @@ static enum failure dns_failure(enum dns_status st)
 	return (unsigned)st < sizeof map / sizeof map[0] ? map[st] : FAIL_DNS_ERROR;
 }
 
-/* What the run keeps of a domain's DNS answers (facts_route): a definitive outcome only. */
+/*
+ * What the run keeps of a domain's DNS answers (facts_route): a definitive
+ * outcome only, packed - the header, the failure's words (only for a
+ * failure), the MX records there are, then each host with only the
+ * addresses it has. The cache holds thousands of domains; the structures a
+ * probe works on have room for 16 MX hosts of 16 addresses each (a
+ * route_host is 3 KB), most domains have one or two.
+ */
 struct cached_route {
-	enum failure failure;        /* FAIL_NONE: the hosts below; else why nothing can be tried */
-	struct msg detail;
+	enum failure failure;        /* FAIL_NONE: the hosts follow; else why nothing can be tried */
 	bool null_mx;
 	int nmx;
-	struct probe_mx mx[DNS_MX_MAX];
 	int nhosts;
-	struct route_host hosts[];
 };
+
+struct cached_host {
+	int preference;
+	int naddrs;
+	enum dns_status st;
+	char name[];                 /* then, aligned, its naddrs addresses */
+};
+
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+static size_t cached_host_size(const struct route_host *h)
+{
+	return align8(sizeof(struct cached_host) + strlen(h->name) + 1) + (size_t)h->naddrs * sizeof h->addrs[0];
+}
 
 /* Remember the domain's answers for the run's later probes of it. */
 static void remember(struct probe *p, enum failure f, const struct msg *detail)
@@ -56,44 +77,80 @@ static void remember(struct probe *p, enum failure f, const struct msg *detail)
 		return;
 	const struct route *rt = &p->route;
 	int nhosts = f == FAIL_NONE ? rt->nhosts : 0;
-	size_t len = sizeof(struct cached_route) + (size_t)nhosts * sizeof(struct route_host);
-	struct cached_route *c = xcalloc(1, len);
+	int nmx = p->common.nmx;
+	size_t len = align8(sizeof(struct cached_route));
+	if (f != FAIL_NONE)
+		len += align8(sizeof(struct msg));
+	len += (size_t)nmx * sizeof(struct probe_mx);
+	for (int i = 0; i < nhosts; i++)
+		len += cached_host_size(&rt->hosts[i]);
+	char *buf = xcalloc(1, len), *at = buf;
+	struct cached_route *c = (struct cached_route *)at;
 	c->failure = f;
-	if (detail)
-		c->detail = *detail;
 	c->null_mx = p->common.null_mx;
-	c->nmx = p->common.nmx;
-	memcpy(c->mx, p->common.mx, sizeof c->mx);
+	c->nmx = nmx;
 	c->nhosts = nhosts;
-	for (int i = 0; i < nhosts; i++) {
-		c->hosts[i] = rt->hosts[i];
-		c->hosts[i].why = NULL;  /* the resolver's string does not outlive its callback */
+	at += align8(sizeof *c);
+	if (f != FAIL_NONE) {
+		if (detail)
+			memcpy(at, detail, sizeof *detail);
+		at += align8(sizeof(struct msg));
 	}
-	facts_set_route(p->o->facts, p->addr.domain, c, len);
-	free(c);
+	memcpy(at, p->common.mx, (size_t)nmx * sizeof(struct probe_mx));
+	at += (size_t)nmx * sizeof(struct probe_mx);
+	for (int i = 0; i < nhosts; i++) {
+		const struct route_host *h = &rt->hosts[i];
+		struct cached_host *ch = (struct cached_host *)at;
+		ch->preference = h->preference;
+		ch->naddrs = h->naddrs;
+		ch->st = h->st;
+		memcpy(ch->name, h->name, strlen(h->name) + 1);
+		memcpy(at + align8(sizeof *ch + strlen(h->name) + 1), h->addrs, (size_t)h->naddrs * sizeof h->addrs[0]);
+		at += cached_host_size(h);
+	}
+	facts_set_route(p->o->facts, p->addr.domain, buf, len);
+	free(buf);
 }
 
 bool probe_dns_cached(struct probe *p)
 {
 	size_t len;
-	const struct cached_route *c = facts_route(p->o->facts, p->addr.domain, &len);
-	if (!c)
+	const char *at = facts_route(p->o->facts, p->addr.domain, &len);
+	if (!at)
 		return false;
+	const struct cached_route *c = (const struct cached_route *)at;
+	at += align8(sizeof *c);
 	struct msg m;
 	msg_set(&m, N_("DNS answers for %s known from earlier in this run"), "s", p->addr.domain);
 	probe_event(p, &m);
 	loop_timer_cancel(p->l, &p->dns_timer);
+	const struct msg *detail = NULL;
+	if (c->failure != FAIL_NONE) {
+		detail = (const struct msg *)at;
+		at += align8(sizeof(struct msg));
+	}
 	p->common.null_mx = c->null_mx;
 	p->common.nmx = c->nmx;
-	memcpy(p->common.mx, c->mx, sizeof p->common.mx);
+	memset(p->common.mx, 0, sizeof p->common.mx);
+	memcpy(p->common.mx, at, (size_t)c->nmx * sizeof(struct probe_mx));
+	at += (size_t)c->nmx * sizeof(struct probe_mx);
 	probe_add_time(p, STEP_DNS, 0);
 	if (c->failure != FAIL_NONE) {
-		probe_fail(p, STEP_DNS, c->failure, &c->detail);
+		probe_fail(p, STEP_DNS, c->failure, detail);
 		return true;
 	}
 	p->route.nhosts = c->nhosts;
-	for (int i = 0; i < c->nhosts; i++)
-		p->route.hosts[i] = c->hosts[i];
+	for (int i = 0; i < c->nhosts; i++) {
+		const struct cached_host *ch = (const struct cached_host *)at;
+		struct route_host *h = &p->route.hosts[i];
+		memset(h, 0, sizeof *h);
+		h->preference = ch->preference;
+		h->naddrs = ch->naddrs;
+		h->st = ch->st;
+		snprintf(h->name, sizeof h->name, "%s", ch->name);
+		memcpy(h->addrs, at + align8(sizeof *ch + strlen(ch->name) + 1), (size_t)ch->naddrs * sizeof h->addrs[0]);
+		at += cached_host_size(h);
+	}
 	route_build(&p->route, p->o->all_mx, p->o->tls.mode);
 	probe_hosts_known(p);
 	return true;

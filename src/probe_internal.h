@@ -25,10 +25,18 @@ enum slot_state {
 	SLOT_DONE,                   /* its result is complete */
 };
 
-/* One recipient of the probe. */
+/*
+ * One recipient of the probe. Its result is made only when its answer is
+ * known (slot_result) and handed to the caller at once: a probe carries up
+ * to 50 recipients for the whole of its sessions, and a result is 7 KB.
+ */
 struct slot {
-	struct probe_result *r;
-	char rcpt[ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 2];  /* as sent in RCPT TO */
+	struct probe_result *r;      /* NULL until the answer is known, and again once handed over */
+	char *input;                 /* the address as given */
+	size_t input_len;
+	bool addr_ok;
+	bool needs_smtputf8;
+	char *rcpt;                  /* as sent in RCPT TO */
 	enum slot_state state;
 	int dup_of;                  /* an earlier slot with the same address, or -1 */
 	int tries;                   /* sessions cut before it was answered */
@@ -43,7 +51,7 @@ struct probe {
 	struct loop *l;
 	struct dns *d;
 	const struct probe_options *o;
-	void (*done_fn)(void *ctx, int i);
+	void (*done_fn)(void *ctx, int i, struct probe_result *r);
 	void *done_ctx;
 	bool done;
 	int64_t t_start;

@@ -318,25 +318,28 @@ static void group_done(struct smtp_session *s);
 
 /*
  * The next group of RCPT TO commands. With PIPELINING they go out
- * together (RFC 2920), as many as the error budget allows in the worst
- * case - every one refused - so the server's error limit (Postfix: a
- * delay after 10, a disconnect after 20) is not reached; only while none
- * was refused may the group grow beyond that, as an MTA sends a whole message's
- * recipients at once (the made-up address of the catch-all check is
- * expected to be refused and does not stop the growth, though it counts
- * against the budget). Without PIPELINING, one at a time. QUIT follows the
- * group that sends the last recipient.
+ * together (RFC 2920). The first group holds as many as the error budget
+ * allows in the worst case - every one refused - so the server's error
+ * limit (Postfix: a delay after 10, a disconnect after 20) is not reached
+ * on a list that starts badly. When that group came back clean (every
+ * real recipient accepted; the made-up address of the catch-all check is
+ * expected to be refused and does not count as a surprise), the rest of
+ * the session's recipients go in one flight, as an MTA sends a whole
+ * message's recipients at once: two envelope flights for 50 recipients.
+ * The bet is that a list whose first recipients are good is mostly good;
+ * when it is not, the server's limit may end the session (421) and the
+ * unanswered recipients go to a new session, which starts from the budget
+ * again (docs/batch.md has the figures). After a surprise, every group
+ * holds what the budget still allows. Without PIPELINING, one at a time.
+ * QUIT follows the group that sends the last recipient.
  */
 static void send_group(struct smtp_session *s)
 {
 	int left = s->norder - s->next_pos;
 	int budget = s->error_budget - s->errors;
 	int n = 1;
-	if (s->pipelining) {
-		n = budget;
-		if (s->surprises == 0 && s->group_last > 0 && 2 * s->group_last > n)
-			n = 2 * s->group_last;
-	}
+	if (s->pipelining)
+		n = s->surprises == 0 && s->group_last > 0 ? left : budget;
 	if (n > left)
 		n = left;
 	if (n < 1)
@@ -362,6 +365,56 @@ static void send_group(struct smtp_session *s)
 		send_command(s, CMD_QUIT);
 }
 
+/*
+ * With PIPELINING, before the first group: its real recipients are spread
+ * evenly over the session (every R/g-th), the others follow in their own
+ * order. The first group decides whether the rest goes in one flight
+ * (send_group), so it must speak for the whole session: a list whose good
+ * addresses come first and bad ones after (an old list with fresh entries
+ * on top, a list sorted by something that tracks validity) would otherwise
+ * pass the test and then spend the server's error limit in one flight. The
+ * first recipient stays first, the made-up one right after it; a session
+ * that fits in the first group keeps its order.
+ */
+static void spread_first_group(struct smtp_session *s)
+{
+	int real = s->norder - (s->catch_all_pos >= 0 ? 1 : 0);
+	int g = s->error_budget - (s->catch_all_pos >= 0 ? 1 : 0);
+	if (g < 1 || real <= g)
+		return;
+	char **order = xcalloc((size_t)s->norder, sizeof *order);
+	int *idx = xcalloc((size_t)s->norder, sizeof *idx);
+	int *reals = xcalloc((size_t)real, sizeof *reals);      /* positions of the real ones */
+	bool *taken = xcalloc((size_t)real, sizeof *taken);
+	for (int pos = 0, r = 0; pos < s->norder; pos++)
+		if (pos != s->catch_all_pos)
+			reals[r++] = pos;
+	int out = 0;
+	for (int k = 0; k < g; k++) {
+		int r = (int)((long)k * real / g);
+		taken[r] = true;
+		order[out] = s->order[reals[r]];
+		idx[out++] = s->order_idx[reals[r]];
+		if (k == 0 && s->catch_all_pos >= 0) {
+			order[out] = s->order[s->catch_all_pos];
+			idx[out++] = -1;
+		}
+	}
+	for (int r = 0; r < real; r++)
+		if (!taken[r]) {
+			order[out] = s->order[reals[r]];
+			idx[out++] = s->order_idx[reals[r]];
+		}
+	if (s->catch_all_pos >= 0)
+		s->catch_all_pos = 1;
+	free(s->order);
+	free(s->order_idx);
+	s->order = order;
+	s->order_idx = idx;
+	free(reals);
+	free(taken);
+}
+
 /* How the session ends, for the recipients sent and never answered (see smtp_enter). */
 static void ending(struct smtp_session *s, enum failure f, const struct reply *r, const struct msg *why)
 {
@@ -381,7 +434,6 @@ static void mark_lost(struct smtp_session *s)
 		if (!rc->sent || rc->answered || rc->deferred)
 			continue;
 		rc->lost = s->end_failure != FAIL_NONE ? s->end_failure : FAIL_CLOSED;
-		rc->lost_detail = s->end_detail;
 		if (s->end_reply.code)
 			reply_copy(&rc->lost_reply, &s->end_reply);
 	}
@@ -403,8 +455,11 @@ static void smtp_enter(struct smtp_session *s, enum smtp_state next)
 	 * follow MAIL FROM in the same flight: EHLO, then one round trip for
 	 * the whole envelope.
 	 */
-	if (next == SMTP_MAIL && s->pipelining)
+	if (next == SMTP_MAIL && s->pipelining) {
+		if (s->next_pos == 0)
+			spread_first_group(s);
 		send_group(s);
+	}
 	else if (next == SMTP_RCPT && rcpts_pending(s) == 0)
 		send_group(s);
 }
@@ -807,8 +862,13 @@ struct smtp_session *smtp_new(const struct smtp_params *p, smtp_event_fn fn, voi
 	}
 	s->fn = fn;
 	s->ctx = ctx;
-	/* Room for the longest AUTH line (RFC 4954: 12288 octets) so it never moves. */
-	strbuf_reserve(&s->out, 16384);
+	/*
+	 * Room for the longest AUTH line (RFC 4954: 12288 octets) so it never
+	 * moves, leaving no copy of the secret behind; only with AUTH (256
+	 * sessions at once would hold 4 MB for nothing).
+	 */
+	if (s->auth_user)
+		strbuf_reserve(&s->out, 16384);
 	reply_reader_init(&s->rr);
 	s->rr.on_line = on_reply_line;
 	s->rr.ctx = s;
@@ -986,6 +1046,11 @@ void smtp_output_done(struct smtp_session *s, size_t n)
 	/* AUTH lines pass through here: leave no copy of them behind. */
 	strbuf_consume_wipe(&s->out, n);
 	s->out_written += n;
+}
+
+const struct msg *smtp_lost_detail(const struct smtp_session *s)
+{
+	return &s->end_detail;
 }
 
 const struct smtp_rcpt *smtp_rcpt_result(const struct smtp_session *s, int i)

@@ -89,4 +89,9 @@ for f in completions/smtpprobe completions/_smtpprobe completions/smtpprobe.fish
 		in_file "$f completes $opt" "$file" "$ere"
 	done
 done
+# --- po/POTFILES names every source with strings for translation, and no
+# other: a file missing there leaves its messages English in every language.
+marked=$(cd "$SRCDIR" && grep -lE '(^|[^A-Za-z0-9_])N?_\("' src/*.c | sort)
+listed=$(grep -v '^#' "$SRCDIR/po/POTFILES" | sort)
+expect_eq "po/POTFILES lists the sources with _() or N_()" "$listed" "$marked"
 assert_done

@@ -35,4 +35,27 @@ expect_eq "300 lookups at once: 300 results" "$(grep -c . <<<"$PROBE_OUT")" 300
 expect_eq "300 lookups at once: every one answered NXDOMAIN" \
 	"$(jq -s 'map(select(.failure == "nxdomain")) | length' <<<"$PROBE_OUT")" 300
 expect_eq "300 lookups at once: each asked once" "$(grep -c 'info: 127\.0\.0\.1 n[0-9]*\.no-such-domain\.test\. MX IN' "$UNBOUND_DIR/unbound.log")" 300
+
+# A domain comes back after more than a window (1,024 addresses) of others:
+# the run forgot its entry in between (memory stays flat with the number of
+# domains) but kept what it learnt: its DNS answers, packed, and its
+# catch-all answer. Three sessions, one MX query, one A query.
+{
+	echo a@order.test
+	seq 1 1100 | sed 's/^/u@m/; s/$/.no-such-domain.test/'
+	echo b@order.test
+	seq 1101 2200 | sed 's/^/u@m/; s/$/.no-such-domain.test/'
+	echo c@order.test
+} >"$UNBOUND_DIR/spread.txt"
+q0=$(queries 'order\.test\. MX')
+a0=$(queries 'mx1\.order\.test\. A')
+fake_start 127.0.0.11 "$DNS_TEST_DIR/accepted3.dialog"
+probe --port "$FAKE_PORT" --input "$UNBOUND_DIR/spread.txt"
+fake_finish
+expect_eq "far apart: 2,203 results" "$(grep -c . <<<"$PROBE_OUT")" 2203
+expect_eq "far apart: the three of order.test accepted" \
+	"$(jq -r 'select(.domain == "order.test") | .verdict' <<<"$PROBE_OUT" | tr '\n' ' ')" "accepted accepted accepted "
+expect_eq "far apart: fakesmtp saw three sessions, the catch-all question in the first only" "$FAKE_RC" 0
+expect_eq "far apart: one MX query for order.test in this run" "$(queries 'order\.test\. MX')" "$((q0 + 1))"
+expect_eq "far apart: one A query for its host in this run" "$(queries 'mx1\.order\.test\. A')" "$((a0 + 1))"
 assert_done

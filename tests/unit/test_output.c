@@ -191,6 +191,43 @@ static void test_given_order(void **state)
 	output_free(o);
 }
 
+/*
+ * A long run: the addresses whose results are all out are dropped from the
+ * table now and then (it would otherwise hold every address of the list),
+ * and the ones still queued keep their forms across that.
+ */
+static void test_given_long_run(void **state)
+{
+	(void)state;
+	enum { N = 20000, AHEAD = 300 };
+	struct output_config c = { .format = OUTPUT_LINE };
+	struct output *o = output_new(&c);
+	char addr[32], form[64];
+	int queued = 0;
+	for (int done = 0; done < N; done++) {
+		/* keep AHEAD queued, each in its own form */
+		for (; queued < N && queued < done + AHEAD; queued++) {
+			snprintf(addr, sizeof addr, "u%d@example.org", queued);
+			snprintf(form, sizeof form, "U%d <%s>", queued, addr);
+			output_given(o, addr, strlen(addr), form, strlen(form), NULL);
+		}
+		snprintf(addr, sizeof addr, "u%d@example.org", done);
+		struct fake f;
+		fake_init(&f, addr, FAIL_NONE, "192.0.2.1", NULL);
+		struct strbuf rec = STRBUF_INIT, out = STRBUF_INIT, err = STRBUF_INIT;
+		output_render(o, &f.r, &rec);
+		output_write(o, strbuf_str(&rec), rec.len, &out, &err);
+		char prefix[96];
+		snprintf(prefix, sizeof prefix, "accepted\tU%d <%s>\t", done, addr);
+		if (strncmp(strbuf_str(&out), prefix, strlen(prefix)) != 0)
+			fail_msg("result %d: got \"%s\", want the form \"%s\"", done, strbuf_str(&out), prefix);
+		strbuf_free(&rec);
+		strbuf_free(&out);
+		strbuf_free(&err);
+	}
+	output_free(o);
+}
+
 /* Several records in one write, and the CSV header first. */
 static void test_csv_records(void **state)
 {
@@ -250,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_tls_once),
 		cmocka_unit_test(test_given),
 		cmocka_unit_test(test_given_order),
+		cmocka_unit_test(test_given_long_run),
 		cmocka_unit_test(test_csv_records),
 		cmocka_unit_test(test_summary),
 	};

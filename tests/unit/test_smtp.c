@@ -327,32 +327,95 @@ static void test_error_budget(void **state)
 	smtp_free(s);
 }
 
-/* While nothing is refused the groups grow, as an MTA sends a message's recipients at once. */
-static void test_groups_grow(void **state)
+/*
+ * The first group came back clean: the rest of the session's recipients go
+ * in one flight (two envelope flights in all), as an MTA sends a message's
+ * recipients at once. The made-up address's refusal is expected and does
+ * not count as unclean.
+ */
+static void test_clean_first_group_then_the_rest(void **state)
 {
 	(void)state;
-	const char *rcpts[20];
-	char names[20][16];
-	for (int i = 0; i < 20; i++) {
+	enum { N = 50 };
+	const char *rcpts[N];
+	char names[N][16];
+	for (int i = 0; i < N; i++) {
 		snprintf(names[i], sizeof names[i], "u%d@x.test", i);
 		rcpts[i] = names[i];
 	}
-	struct smtp_params p = { .helo = "h", .mail_from = "", .rcpts = rcpts, .nrcpts = 20 };
+	struct smtp_params p = { .helo = "h", .mail_from = "", .rcpts = rcpts, .nrcpts = N,
+	                         .catch_all_rcpt = "made-up@x.test" };
+	struct smtp_session *s = smtp_new(&p, NULL, NULL);
+	expect_said(s, "220 x\r\n", "EHLO h\r\n");
+	char *out = say(s, "250-mx\r\n250 PIPELINING\r\n");
+	assert_int_equal(count(out, "RCPT TO:"), SMTP_ERROR_BUDGET);
+	assert_int_equal(count(out, "made-up@x.test"), 1);
+	assert_int_equal(count(out, "QUIT"), 0);
+	/* a sample of the whole session (every 50/7-th), so that it speaks for the rest */
+	assert_string_equal(out, "MAIL FROM:<>\r\nRCPT TO:<u0@x.test>\r\nRCPT TO:<made-up@x.test>\r\n"
+	                         "RCPT TO:<u7@x.test>\r\nRCPT TO:<u14@x.test>\r\nRCPT TO:<u21@x.test>\r\n"
+	                         "RCPT TO:<u28@x.test>\r\nRCPT TO:<u35@x.test>\r\nRCPT TO:<u42@x.test>\r\n");
+	free(out);
+	/* MAIL, the first real one, the made-up one (refused), six more real ones */
+	struct strbuf replies = STRBUF_INIT;
+	strbuf_puts(&replies, "250 ok\r\n250 ok\r\n550 5.1.1 no such user\r\n");
+	for (int i = 0; i < SMTP_ERROR_BUDGET - 2; i++)
+		strbuf_puts(&replies, "250 ok\r\n");
+	out = say(s, strbuf_str(&replies));
+	/* every one left, and QUIT with them */
+	assert_int_equal(count(out, "RCPT TO:"), N + 1 - SMTP_ERROR_BUDGET);
+	assert_int_equal(count(out, "QUIT"), 1);
+	free(out);
+	strbuf_free(&replies);
+	assert_int_equal(smtp_outcome(s)->catch_all, CATCH_ALL_NO);
+	smtp_free(s);
+}
+
+/* A surprise in the first group (a real recipient refused): the next groups stay within the error budget. */
+static void test_refusals_keep_the_budget(void **state)
+{
+	(void)state;
+	enum { N = 20 };
+	const char *rcpts[N];
+	char names[N][16];
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof names[i], "u%d@x.test", i);
+		rcpts[i] = names[i];
+	}
+	struct smtp_params p = { .helo = "h", .mail_from = "", .rcpts = rcpts, .nrcpts = N,
+	                         .catch_all_rcpt = "made-up@x.test" };
 	struct smtp_session *s = smtp_new(&p, NULL, NULL);
 	expect_said(s, "220 x\r\n", "EHLO h\r\n");
 	char *out = say(s, "250-mx\r\n250 PIPELINING\r\n");
 	assert_int_equal(count(out, "RCPT TO:"), SMTP_ERROR_BUDGET);
 	free(out);
+	/* MAIL; u0 ok; made-up refused; u1 refused (the surprise); u2..u6 ok: 2 errors */
 	struct strbuf replies = STRBUF_INIT;
-	strbuf_puts(&replies, "250 ok\r\n");
-	for (int i = 0; i < SMTP_ERROR_BUDGET; i++)
+	strbuf_puts(&replies, "250 ok\r\n250 ok\r\n550 5.1.1 no\r\n550 5.1.1 no\r\n");
+	for (int i = 0; i < SMTP_ERROR_BUDGET - 3; i++)
 		strbuf_puts(&replies, "250 ok\r\n");
 	out = say(s, strbuf_str(&replies));
-	/* twice the first group, capped by what is left; QUIT rides with the last */
-	assert_int_equal(count(out, "RCPT TO:"), 20 - SMTP_ERROR_BUDGET);
+	assert_int_equal(count(out, "RCPT TO:"), SMTP_ERROR_BUDGET - 2);
+	assert_int_equal(count(out, "QUIT"), 0);
+	free(out);
+	/* all accepted: still no more than the budget allows (6), not the rest (12) */
+	strbuf_reset(&replies);
+	for (int i = 0; i < SMTP_ERROR_BUDGET - 2; i++)
+		strbuf_puts(&replies, "250 ok\r\n");
+	out = say(s, strbuf_str(&replies));
+	assert_int_equal(count(out, "RCPT TO:"), SMTP_ERROR_BUDGET - 2);
+	free(out);
+	/* six refused: the budget is spent, the last recipient is left for a new session */
+	strbuf_reset(&replies);
+	for (int i = 0; i < SMTP_ERROR_BUDGET - 2; i++)
+		strbuf_puts(&replies, "550 5.1.1 no\r\n");
+	out = say(s, strbuf_str(&replies));
+	assert_int_equal(count(out, "RCPT TO:"), 0);
 	assert_int_equal(count(out, "QUIT"), 1);
 	free(out);
 	strbuf_free(&replies);
+	assert_true(smtp_outcome(s)->cut);
+	assert_false(smtp_rcpt_result(s, N - 1)->sent);
 	smtp_free(s);
 }
 
@@ -474,7 +537,8 @@ int main(void)
 		cmocka_unit_test(test_caps_kept),
 		cmocka_unit_test(test_many_recipients),
 		cmocka_unit_test(test_error_budget),
-		cmocka_unit_test(test_groups_grow),
+		cmocka_unit_test(test_clean_first_group_then_the_rest),
+		cmocka_unit_test(test_refusals_keep_the_budget),
 		cmocka_unit_test(test_too_many_and_421),
 		cmocka_unit_test(test_catch_all_one_at_a_time),
 		cmocka_unit_test(test_replies_ahead),
