@@ -44,6 +44,8 @@ struct cli {
 	int shard_k, shard_n;       /* --shard K/N */
 	const char *resume;         /* --resume FILE */
 	const char *proxy;          /* --proxy, else SMTPPROBE_PROXY */
+	bool reprobe;               /* explain --reprobe: probe each failed recipient now */
+	bool reprobe_as_sender;     /* explain --reprobe-as-sender: ... with the bounce's sender as MAIL FROM */
 };
 
 enum cli_result {

@@ -106,7 +106,8 @@ enum verdict {
 enum exit_status {
 	EXIT_OK_ = 0,
 	EXIT_USAGE = 64,             /* bad options */
-	EXIT_DATAERR = 65,           /* bad data in the input: an address that does not parse */
+	EXIT_DATAERR = 65,           /* bad data in the input: an address that does not parse, not a bounce */
+	EXIT_NOINPUT = 66,           /* explain: a FILE that cannot be opened or read */
 	EXIT_NOUSER = 67,
 	EXIT_NOHOST = 68,
 	EXIT_UNAVAILABLE = 69,

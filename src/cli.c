@@ -22,6 +22,7 @@ enum {
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_ALLOW_UNVERIFIED, OPT_PROXY,
 	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
 	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME,
+	OPT_REPROBE, OPT_REPROBE_AS_SENDER,
 };
 
 /* Option scopes (the cmds column): 0, the default, is every command. */
@@ -62,6 +63,8 @@ static const struct {
 	{ "order", required_argument, OPT_ORDER, "HOW", N_("input (default: results in input order) or completion (as they finish)"), PROBE },
 	{ "shard", required_argument, OPT_SHARD, "K/N", N_("probe only the domains of shard K of N (a stable hash), to split a list over N machines"), PROBE },
 	{ "resume", required_argument, OPT_RESUME, "FILE", N_("skip addresses that already have a result in FILE (JSON Lines of an earlier run)"), PROBE },
+	{ "reprobe", no_argument, OPT_REPROBE, NULL, N_("probe each failed recipient now and say whether the problem is gone, the same or changed"), EXPLAIN },
+	{ "reprobe-as-sender", no_argument, OPT_REPROBE_AS_SENDER, NULL, N_("the same as --reprobe, with the bounce's original sender as MAIL FROM"), EXPLAIN },
 	{ "tls", required_argument, OPT_TLS, "MODE", N_("auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)"), ALL },
 	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, N_("fail at step tls unless the certificate chain and host name verify"), ALL },
 	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", N_("name for SNI and certificate checks (default: the MX or --server host)"), ALL },
@@ -397,6 +400,12 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		}
 		case OPT_INPUT:
 			c->input = optarg;
+			break;
+		case OPT_REPROBE:
+			c->reprobe = true;
+			break;
+		case OPT_REPROBE_AS_SENDER:
+			c->reprobe = c->reprobe_as_sender = true;
 			break;
 		case OPT_TLS: {
 			static const char *const modes[] = {

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dns.h"
+#include "explain.h"
 #include "i18n.h"
 #include "input.h"
 #include "loop.h"
@@ -392,6 +393,9 @@ int main(int argc, char **argv)
 		switch (run.cli.command) {
 		case CLI_CMD_PROBE:
 			status = run_probe(&run, &rt);
+			break;
+		case CLI_CMD_EXPLAIN:
+			status = explain_run(&run.cli, &rt);
 			break;
 		default:
 			fprintf(stderr, "smtpprobe: %s %s\n", cli_command_name(run.cli.command), _("is not available yet"));
