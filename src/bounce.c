@@ -103,6 +103,7 @@ static const struct {
 	{ "after sending message", BSTEP_END_OF_DATA },
 	{ "after the message was sent", BSTEP_END_OF_DATA },
 	{ "[body]", BSTEP_END_OF_DATA },
+	{ "failed after i sent the message", BSTEP_END_OF_DATA },
 	{ "[end_of_data]", BSTEP_END_OF_DATA },
 	{ ">>> .", BSTEP_END_OF_DATA },
 	{ "<<< .", BSTEP_END_OF_DATA },
@@ -114,19 +115,24 @@ static const struct {
 	{ "[data]", BSTEP_DATA },
 	{ "while sending data", BSTEP_DATA },
 	{ "rcpt to", BSTEP_RCPT },
+	{ "does not like recipient", BSTEP_RCPT },
 	{ "rcpt command", BSTEP_RCPT },
 	{ "[rcpt_to]", BSTEP_RCPT },
 	{ "mail from", BSTEP_MAIL },
+	{ "sender was rejected", BSTEP_MAIL },
+	{ "does not like sender", BSTEP_MAIL },
 	{ "mail command", BSTEP_MAIL },
 	{ "[mail_from]", BSTEP_MAIL },
 	{ "ehlo", BSTEP_EHLO },
 	{ "lhlo", BSTEP_EHLO },
 	{ "helo", BSTEP_HELO },
+	{ "my name was rejected", BSTEP_HELO },
 	{ "starttls", BSTEP_STARTTLS },
 	{ "initial connection", BSTEP_BANNER },
 	{ "initial server greeting", BSTEP_BANNER },
 	{ "greeting", BSTEP_BANNER },
 	{ "banner", BSTEP_BANNER },
+	{ "greeting failed", BSTEP_BANNER },
 	{ "refused to talk to me", BSTEP_BANNER },
 	{ "[connect]", BSTEP_BANNER },
 	{ "connect to", BSTEP_CONNECT },
@@ -136,6 +142,9 @@ static const struct {
 	{ "couldn't connect", BSTEP_CONNECT },
 	{ "unable to connect", BSTEP_CONNECT },
 	{ "failed to connect", BSTEP_CONNECT },
+	{ "requests to connect", BSTEP_CONNECT },
+	{ "establish an smtp connection", BSTEP_CONNECT },
+	{ "establish a connection", BSTEP_CONNECT },
 };
 
 /* Failures without a reply: what happened to the connection. The step comes from the phrases above. */
@@ -150,6 +159,8 @@ static const struct {
 	{ "host is unreachable", FAIL_UNREACHABLE, BSTEP_CONNECT },
 	{ "host unreachable", FAIL_UNREACHABLE, BSTEP_CONNECT },
 	{ "connection timed out", FAIL_TIMEOUT, BSTEP_CONNECT },
+	{ "able to establish an smtp connection", FAIL_UNREACHABLE, BSTEP_CONNECT },
+	{ "did not accept our requests to connect", FAIL_UNREACHABLE, BSTEP_CONNECT },
 	{ "timed out", FAIL_TIMEOUT, BSTEP_NONE },
 	{ "lost connection", FAIL_CLOSED, BSTEP_NONE },
 	{ "connection reset", FAIL_CLOSED, BSTEP_NONE },
@@ -158,7 +169,7 @@ static const struct {
 };
 
 /* Where a reply can start: the text just before the code (after white space on its line). */
-static const char reply_openers[] = ":;'\"(<";
+static const char reply_openers[] = ":;'\"(<#-";
 
 /* Words before "[IP]" that are not a host name. */
 static const char *const not_hosts[] = { "host", "client", "ip", "address", "from", "by", "helo" };
@@ -166,8 +177,11 @@ static const char *const not_hosts[] = { "host", "client", "ip", "address", "fro
 /* Phrases that name the host before it: "talking to mx.example.com.:" (Sendmail). */
 static const char *const host_intros[] = {
 	"talking to host ", "talking to ", "connected to ", "remote host ", "remote server ", "remote mta ",
-	"remote server: ", "remote host: ",
+	"remote server: ", "remote host: ", "transferring to ", "giving up on ", "connection to ",
 };
+
+/* Phrases that name the host (an address, as qmail writes it) after it: "192.0.2.1 does not like recipient". */
+static const char *const host_outros[] = { " does not like", " failed after", " but sender", " but greeting", " but my name" };
 
 /*
  * The formats: who wrote the text, by its own wordings (looked for in the
@@ -197,13 +211,13 @@ static const struct {
 
 /* Lines after which the text quotes the returned message (its headers give the sender). */
 static const char *const returned_markers[] = {
-	"------ this is a copy of the message",
-	"------ this is a copy of the body of the message",
-	"------ this is a copy of the message's headers",
-	"--- below this line is a copy of the message",
+	"this is a copy of the message",
+	"copy of the body of the message",
+	"below this line is a copy of the message",
+	"below is a copy of the original message",
+	"original message follows",
 	"----- original message -----",
 	"original message headers:",
-	"----- transcript of session follows",  /* not returned, but never the sender's headers: kept out below */
 };
 
 /* A delay notice, not a failure (for bounces without DSN Action). */
@@ -211,6 +225,7 @@ static const char *const delay_phrases[] = {
 	"warning only", "warning message only", "not yet been delivered", "delivery is delayed", "delivery has been delayed",
 	"delivery delayed", "(delay)", "delayed mail", "still being retried", "will retry", "will keep trying",
 	"will continue to try", "could not send message for past", "has been delayed", "delivery incomplete",
+	"is delayed", "temporary failure report", "delay notification",
 };
 
 /* Auto-replies: Subject beginnings (lower case) that say so. */
@@ -653,68 +668,126 @@ static enum bounce_step step_before(const struct scan *sc, size_t a, size_t end)
 	return step;
 }
 
-/* The remote host and IP named last in [a, end): "H[IP]", "H [IP]", "talking to H". */
+/* An IP address token at s (dotted IPv4, or IPv6 of hex digits and colons), maybe with ":port" on IPv4. */
+static size_t ip_token(const char *s, size_t len, char *ip, size_t isz)
+{
+	size_t n = 0;
+	while (n < len && n < 45 && (is_digit(s[n]) || (s[n] >= 'a' && s[n] <= 'f') || (s[n] >= 'A' && s[n] <= 'F') ||
+	                             s[n] == '.' || s[n] == ':'))
+		n++;
+	while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ':'))
+		n--;
+	char tok[48];
+	for (; n >= 2; n--) {
+		memcpy(tok, s, n);
+		tok[n] = '\0';
+		if (valid_ip(tok, ip, isz))
+			return n;
+		/* "192.0.2.1:25": an IPv4 address and a port */
+		char *colon = strchr(tok, ':');
+		if (colon && strchr(colon + 1, ':') == NULL) {
+			*colon = '\0';
+			if (strchr(tok, '.') && valid_ip(tok, ip, isz))
+				return n;
+		}
+		break;
+	}
+	return 0;
+}
+
+/* A host name token ending at e (a trailing dot dropped), into host; false when there is none. */
+static bool host_ending_at(const struct scan *sc, size_t a, size_t e, char *host, size_t hsz)
+{
+	const char *t = sc->t;
+	size_t s = e;
+	while (s > a && domain_char((unsigned char)t[s - 1]))
+		s--;
+	size_t hl = e - s;
+	while (hl > 0 && t[s + hl - 1] == '.')
+		hl--;
+	if (!hostname_token(t + s, hl))
+		return false;
+	for (size_t w = 0; w < sizeof not_hosts / sizeof not_hosts[0]; w++)
+		if (strlen(not_hosts[w]) == hl && strncasecmp(t + s, not_hosts[w], hl) == 0)
+			return false;
+	copy_field(host, hsz, t + s, hl);
+	return true;
+}
+
+/*
+ * The remote host and IP named last in [a, end): "H[IP]", "H [IP]",
+ * "H. IP", "[H]", "talking to H", "IP does not like recipient".
+ */
 static void host_before(const struct scan *sc, size_t a, size_t end, char *host, size_t hsz, char *ip, size_t isz)
 {
 	const char *t = sc->t;
-	long best = -1;
+	long best_ip = -1, best_host = -1;
+	char ipv[46], name[256];
 	for (size_t i = a; i < end; i++) {
-		if (t[i] != '[')
+		bool bracket = t[i] == '[';
+		bool word = !bracket && (i == a || !domain_char((unsigned char)t[i - 1])) && (is_digit(t[i]) || t[i] == ':');
+		if (!bracket && !word)
 			continue;
-		const char *close = memchr(t + i, ']', end - i);
-		if (!close || close - (t + i) > 60)
+		size_t from = bracket ? i + 1 : i;
+		if (bracket && end - from > 5 && strncasecmp(t + from, "ipv6:", 5) == 0)
+			from += 5;
+		size_t n = ip_token(t + from, end - from, ipv, sizeof ipv);
+		if (n == 0) {
+			/* "[mx.example.com]" */
+			const char *close = bracket ? memchr(t + i, ']', end - i) : NULL;
+			if (close && close - (t + i) < 250 && host_ending_at(sc, i + 1, (size_t)(close - t), name, sizeof name) &&
+			    strlen(name) == (size_t)(close - t - i - 1) && (long)i > best_host) {
+				best_host = (long)i;
+				snprintf(host, hsz, "%s", name);
+			}
 			continue;
-		char cand[64];
-		copy_field(cand, sizeof cand, t + i + 1, (size_t)(close - t - i - 1));
-		char ipv[46];
-		if (!valid_ip(cand, ipv, sizeof ipv))
+		}
+		if (bracket && (from + n >= end || (t[from + n] != ']' && t[from + n] != ':')))
 			continue;
-		/* the host name before it, maybe with a space or a trailing dot */
+		/* a bare address counts after a host name ("mx.example.com. 192.0.2.1") or before an outro */
 		size_t e = i;
 		while (e > a && is_wsp(t[e - 1]) && i - e < 2)
 			e--;
-		size_t s = e;
-		while (s > a && domain_char((unsigned char)t[s - 1]))
-			s--;
-		size_t hl = e - s;
-		while (hl > 0 && t[s + hl - 1] == '.')
-			hl--;
-		bool named = hostname_token(t + s, hl);
-		for (size_t w = 0; named && w < sizeof not_hosts / sizeof not_hosts[0]; w++)
-			if (strlen(not_hosts[w]) == hl && strncasecmp(t + s, not_hosts[w], hl) == 0)
-				named = false;
-		if ((long)i > best) {
-			best = (long)i;
+		bool named = host_ending_at(sc, a, e, name, sizeof name);
+		bool outro = false;
+		for (size_t o = 0; !bracket && o < sizeof host_outros / sizeof host_outros[0]; o++)
+			outro = outro || strncasecmp(t + i + n, host_outros[o], strlen(host_outros[o])) == 0;
+		if (!bracket && !named && !outro)
+			continue;
+		if ((long)i > best_ip) {
+			best_ip = (long)i;
 			snprintf(ip, isz, "%s", ipv);
-			if (named)
-				copy_field(host, hsz, t + s, hl);
-			else
-				host[0] = '\0';
+			if (named) {
+				snprintf(host, hsz, "%s", name);
+				best_host = (long)i;
+			}
 		}
+		i = from + n;
 	}
 	for (size_t h = 0; h < sizeof host_intros / sizeof host_intros[0]; h++) {
 		long p = last_in(sc->low, a, end, host_intros[h]);
-		if (p < 0 || p < best)
+		if (p < 0)
 			continue;
 		size_t s = (size_t)p + strlen(host_intros[h]);
+		if (s < end && t[s] == '[')
+			continue;  /* "connection to [H]": the bracket rule read it */
+		size_t n = ip_token(t + s, end - s, ipv, sizeof ipv);
+		if (n && p > best_ip) {
+			best_ip = p;
+			snprintf(ip, isz, "%s", ipv);
+			continue;
+		}
 		size_t e = s;
 		while (e < end && domain_char((unsigned char)t[e]))
 			e++;
-		size_t hl = e - s;
-		while (hl > 0 && t[s + hl - 1] == '.')
-			hl--;
-		char ipv[46], tok[64];
-		copy_field(tok, sizeof tok, t + s, hl < sizeof tok ? hl : sizeof tok - 1);
-		if (valid_ip(tok, ipv, sizeof ipv)) {
-			snprintf(ip, isz, "%s", ipv);
-			best = p;
-		} else if (hostname_token(t + s, hl)) {
-			copy_field(host, hsz, t + s, hl);
-			if (best < 0 || best < p)
-				ip[0] = '\0';
-			best = p;
+		if (p > best_host && host_ending_at(sc, s, e, name, sizeof name)) {
+			best_host = p;
+			snprintf(host, hsz, "%s", name);
 		}
 	}
+	/* a host named after the address that was named with it belongs to another attempt: drop the address */
+	if (best_host > best_ip && best_ip >= 0 && best_host - best_ip > 200)
+		ip[0] = '\0';
 }
 
 /* Whether the address at [s, e) is the envelope sender: after "MAIL FROM:", or the known sender. */
@@ -1098,7 +1171,7 @@ static void collect_text(struct ctx *c)
 	bool copy = false;
 	for (size_t k = 0; k < sizeof returned_markers / sizeof returned_markers[0]; k++) {
 		const char *p = strstr(low, returned_markers[k]);
-		if (p && (size_t)(p - low) < cut && strstr(returned_markers[k], "transcript") == NULL) {
+		if (p && (size_t)(p - low) < cut) {
 			cut = (size_t)(p - low);
 			copy = true;
 		}
@@ -1258,6 +1331,14 @@ static void take_entry(struct bounce_rcpt *r, struct entry *en, bool reply_too)
 		r->failure = en->failure;
 }
 
+/* Later refusals of the same recipient (Sendmail's reason, then its transcript) fill the gaps. */
+static void take_later(struct scan *sc, struct bounce_rcpt *r, const struct entry *en)
+{
+	for (size_t k = (size_t)(en - sc->e) + 1; k < sc->ne && en->recipient[0]; k++)
+		if (!sc->e[k].used && strcasecmp(sc->e[k].recipient, en->recipient) == 0)
+			take_entry(r, &sc->e[k], true);
+}
+
 /* The text entry about this recipient: the same address, else the next one that names none. */
 static struct entry *entry_for(struct scan *sc, const char *rcpt, const char *orig, bool only_one)
 {
@@ -1404,6 +1485,7 @@ static size_t from_dsn(struct ctx *c, struct scan *sc, struct bounce *b, const s
 		struct entry *en = entry_for(sc, r->recipient, r->original_recipient, failed == 1);
 		if (en) {
 			take_entry(r, en, true);
+			take_later(sc, r, en);
 			if (!diag)
 				r->source = c->format;
 		} else if (diag) {
@@ -1438,10 +1520,7 @@ static void from_text(struct ctx *c, struct scan *sc, struct bounce *b)
 			break;
 		r->source = c->format;
 		take_entry(r, en, true);
-		/* later refusals of the same recipient (Sendmail's reason, then its transcript) fill gaps */
-		for (size_t k = i + 1; k < sc->ne && en->recipient[0]; k++)
-			if (!sc->e[k].used && strcasecmp(sc->e[k].recipient, en->recipient) == 0)
-				take_entry(r, &sc->e[k], true);
+		take_later(sc, r, en);
 	}
 	/* X-Failed-Recipients (Exim): the ones the text gave no refusal for */
 	const char *xf = mime_field(&c->m.parts[0], "X-Failed-Recipients");
