@@ -35,7 +35,10 @@ struct mime_part {
 	struct mime_field *fields;
 	size_t nfields;
 	bool has_headers;         /* a header block was found (a multipart's part may have none) */
-	/* The body, transfer-decoded; text parts (and DSN parts) converted to UTF-8. Empty for multiparts. */
+	/*
+	 * The body, transfer-decoded; text parts (and DSN parts) converted to
+	 * UTF-8; a message/rfc822 part's is the enclosed message. Empty for multiparts.
+	 */
 	struct strbuf body;
 };
 

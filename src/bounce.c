@@ -238,6 +238,12 @@ static const char *const autoreply_subjects[] = {
 /* Fields that mark an auto-reply (RFC 3834's Auto-Submitted is checked apart: bounces carry it too). */
 static const char *const autoreply_fields[] = { "X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation" };
 
+/* Subject words of a bounce (lower case), for a text no MTA format claims. */
+static const char *const bounce_subjects[] = {
+	"undeliver", "undelivered", "delivery", "failure", "failed", "returned", "not delivered", "rejected", "bounce",
+	"delayed", "nondeliver", "non-deliver", "unzustellbar", "non remis",
+};
+
 /* Local parts that are never a failed recipient. */
 static const char *const daemon_locals[] = { "mailer-daemon", "postmaster", "noreply", "no-reply" };
 
@@ -406,6 +412,7 @@ struct scan {
 	char *low;                /* lower-cased copy */
 	size_t n;
 	const char *exclude;      /* an address that is not a recipient (the sender), or "" */
+	bool rcpt_lines;          /* a line "<addr>:" alone names a failed recipient (the message looks like a bounce) */
 	struct entry *e;
 	size_t ne;
 };
@@ -563,11 +570,22 @@ static bool read_reply(struct scan *sc, size_t i, struct entry *en, struct span 
 	size_t le = line_end(t, sc->n, i);
 	size_t ind = indent_of(t, ls, le);
 	bool transcript = skip_prefix(t, ls, le) > ls + ind;
-	/* the opener before the code, for a quoted reply */
-	size_t k = i;
-	while (k > ls && is_wsp(t[k - 1]))
-		k--;
-	char opener = k > ls ? t[k - 1] : '\0';
+	/* a quote or bracket opened before the code on its line and not closed: the reply ends at its closer */
+	char opener = '\0';
+	{
+		char stack[16];
+		size_t depth = 0;
+		for (size_t k = ls; k < i; k++) {
+			char ch = t[k];
+			if (depth > 0 && ((stack[depth - 1] == '(' && ch == ')') || (stack[depth - 1] == '<' && ch == '>') ||
+			                  (stack[depth - 1] == ch && (ch == '\'' || ch == '"'))))
+				depth--;
+			else if ((ch == '(' || (ch == '<' && k + 1 < i && local_char((unsigned char)t[k + 1]) && t[k + 1] != '-') || ch == '"' || (ch == '\'' && (k == ls || !domain_char((unsigned char)t[k - 1])))) &&
+			         depth < sizeof stack)
+				stack[depth++] = ch;
+		}
+		opener = depth ? stack[depth - 1] : '\0';
+	}
 	struct strbuf joined = STRBUF_INIT;
 	strbuf_append(&joined, t + i, le - i);
 	size_t end = le;
@@ -608,12 +626,28 @@ static bool read_reply(struct scan *sc, size_t i, struct entry *en, struct span 
 	const char *irt = strstr(lowj, "(in reply to");
 	if (irt)
 		cut = (size_t)(irt - lowj);
-	if (opener == '\'' || opener == '"' || opener == '(') {
-		char close = opener == '(' ? ')' : opener;
-		const char *c = memrchr(js, close, cut);
-		if (c && c > js + 3)
-			cut = (size_t)(c - js);
+	if (opener) {
+		/* brackets: the one that balances; quotes: the first not inside a word ("doesn't") */
+		char close = opener == '(' ? ')' : opener == '<' ? '>' : opener;
+		int depth = 0;
+		for (size_t q = 3; q < cut; q++) {
+			if (js[q] == opener && opener != close) {
+				depth++;
+			} else if (js[q] == close) {
+				unsigned char nx = q + 1 < cut ? (unsigned char)js[q + 1] : ' ';
+				bool word = opener == close && (is_digit((char)nx) || (nx >= 'a' && nx <= 'z') || (nx >= 'A' && nx <= 'Z'));
+				if (depth == 0 && !word) {
+					cut = q;
+					break;
+				}
+				if (depth > 0)
+					depth--;
+			}
+		}
 	}
+	/* Exchange's "#550 5.7.1 text ##" */
+	while (cut > 0 && (js[cut - 1] == '#' || is_wsp(js[cut - 1])))
+		cut--;
 	/* a trailing step marker, "[RCPT_TO]" */
 	size_t tc = cut;
 	while (tc > 0 && is_wsp(js[tc - 1]))
@@ -871,12 +905,31 @@ static void complete_entry(struct scan *sc, struct entry *en, size_t prev_end, s
 				from = i;
 				break;
 			}
+		/* from the start of its paragraph: "... while talking to H:" may come before ">>> RCPT To:<r>" */
+		while (from > 0 && !(from >= 2 && sc->t[from - 1] == '\n' && sc->t[from - 2] == '\n'))
+			from--;
+		start = from < start ? from : start;
 	}
 	host_before(sc, from, at, en->host, sizeof en->host, en->ip, sizeof en->ip);
+	size_t ls = line_start(sc->t, at), k = at;
+	while (k > ls && (is_wsp(sc->t[k - 1]) || strchr(reply_openers, sc->t[k - 1])))
+		k--;
+	size_t hs = ls;
+	while (hs < k && is_wsp(sc->t[hs]))
+		hs++;
+	char name[256];
+	if (!en->host[0] && k > hs && host_ending_at(sc, hs, k, name, sizeof name) && strlen(name) + hs >= k - 1)
+		snprintf(en->host, sizeof en->host, "%s", name);
 	if (!en->host[0] && !en->ip[0] && start < from)
 		host_before(sc, start, at, en->host, sizeof en->host, en->ip, sizeof en->ip);
 	if (en->step == BSTEP_NONE)
 		en->step = step_before(sc, from, at);
+	/* a transcript whose refusal comes before any command: the greeting */
+	size_t le = line_end(sc->t, sc->n, at);
+	if (en->step == BSTEP_NONE && en->have_reply && skip_prefix(sc->t, ls, le) > ls + indent_of(sc->t, ls, le) &&
+	    last_in(sc->low, from, at, ">>>") < 0 && last_in(sc->low, from, at, "-->") < 0 &&
+	    last_in(sc->low, from, at, "talking to") >= 0)
+		en->step = BSTEP_BANNER;
 }
 
 static void scan_text(struct scan *sc)
@@ -947,6 +1000,29 @@ static void scan_text(struct scan *sc)
 	}
 	(void)prev;
 	free(spans);
+	/* "<addr>:" or "addr: reason" at a line's start, with nothing found about it: a failure without details */
+	for (size_t pos = 0; sc->rcpt_lines && pos < sc->n && sc->ne < EVENTS_MAX;) {
+		size_t le = line_end(t, sc->n, pos);
+		size_t k = pos;
+		while (k < le && is_wsp(t[k]))
+			k++;
+		bool lt = k < le && t[k] == '<';
+		const char *at = memchr(t + k, '@', le - k);
+		size_t s, e;
+		if (at && addr_around(t, sc->n, (size_t)(at - t), &s, &e) && s == k + lt) {
+			size_t q = e + (lt && e < le && t[e] == '>');
+			bool ok = (!lt || (q > e)) && (q == le || t[q] == ':');
+			bool known = false;
+			for (size_t x = 0; x < sc->ne && !known; x++)
+				known = strlen(sc->e[x].recipient) == e - s && strncasecmp(sc->e[x].recipient, t + s, e - s) == 0;
+			if (ok && !known && !sender_context(sc, s, e)) {
+				struct entry *en = new_entry(sc);
+				en->pos = pos;
+				copy_field(en->recipient, sizeof en->recipient, t + s, e - s);
+			}
+		}
+		pos = le + 1;
+	}
 	/* in the order of the text */
 	for (size_t a = 1; a < sc->ne; a++)
 		for (size_t b = a; b > 0 && sc->e[b - 1].pos > sc->e[b].pos; b--) {
@@ -1216,6 +1292,19 @@ static void find_sender(struct ctx *c, const char *dsn_sender)
 	}
 	if (!c->sender[0] && dsn_sender)
 		typed_value(dsn_sender, c->sender, sizeof c->sender, NULL, 0);
+	/* a transcript in the text: "MAIL From:<a@b>" */
+	const char *t = strbuf_str(&c->text);
+	const char *mf = strcasestr(t, "mail from:");
+	if (!c->sender[0] && mf) {
+		mf += 10;
+		while (*mf == ' ' || *mf == '<')
+			mf++;
+		size_t n = strcspn(mf, "> \t\n");
+		const char *at = memchr(mf, '@', n);
+		size_t a, e;
+		if (at && addr_around(mf, n, (size_t)(at - mf), &a, &e) && a == 0)
+			copy_field(c->sender, sizeof c->sender, mf, e);
+	}
 }
 
 /* The bounce's own host: Reporting-MTA, else the first Received's "by", else the From domain. */
@@ -1275,6 +1364,27 @@ static void detect_format(struct ctx *c)
 	strbuf_free(&h);
 }
 
+static bool from_daemon(const struct ctx *c)
+{
+	char from[BOUNCE_ADDR_MAX];
+	bool daemon = false;
+	if (first_address(c->from, from, sizeof from))
+		for (size_t d = 0; d < sizeof daemon_locals / sizeof daemon_locals[0]; d++)
+			daemon = daemon || strncasecmp(from, daemon_locals[d], strlen(daemon_locals[d])) == 0;
+	return daemon;
+}
+
+/* Whether the message says it is a bounce (for wordings that could be in any mail). */
+static bool looks_like_bounce(const struct ctx *c)
+{
+	if (c->format != BSRC_GENERIC || from_daemon(c))
+		return true;
+	for (size_t i = 0; c->subject && i < sizeof bounce_subjects / sizeof bounce_subjects[0]; i++)
+		if (strcasestr(c->subject, bounce_subjects[i]))
+			return true;
+	return false;
+}
+
 static bool autoreply(const struct ctx *c)
 {
 	const struct mime_part *top = &c->m.parts[0];
@@ -1293,12 +1403,7 @@ static bool autoreply(const struct ctx *c)
 				return true;
 	}
 	const char *as = mime_field(top, "Auto-Submitted");
-	char from[BOUNCE_ADDR_MAX];
-	bool daemon = false;
-	if (first_address(c->from, from, sizeof from))
-		for (size_t d = 0; d < sizeof daemon_locals / sizeof daemon_locals[0]; d++)
-			daemon = daemon || strncasecmp(from, daemon_locals[d], strlen(daemon_locals[d])) == 0;
-	return as && strcasestr(as, "auto-replied") && !daemon;
+	return as && strcasestr(as, "auto-replied") && !from_daemon(c);
 }
 
 static struct bounce_rcpt *add_rcpt(struct bounce *b)
@@ -1400,6 +1505,37 @@ static void finish_rcpt(struct bounce_rcpt *r, const struct ctx *c)
 	}
 }
 
+/* "mx.example.com. (192.0.2.90, the server for ...)" -> host and IP; "[192.0.2.1]" -> IP. */
+static void split_remote_mta(struct bounce_rcpt *r)
+{
+	char v[256];
+	snprintf(v, sizeof v, "%s", r->remote_host);
+	r->remote_host[0] = '\0';
+	const char *p = v;
+	if (*p == '[')
+		p++;
+	char ip[46];
+	size_t n = ip_token(p, strlen(p), ip, sizeof ip);
+	if (n) {
+		snprintf(r->remote_ip, sizeof r->remote_ip, "%s", ip);
+		return;
+	}
+	size_t hl = 0;
+	while (p[hl] && domain_char((unsigned char)p[hl]) && (unsigned char)p[hl] < 0x80)
+		hl++;
+	size_t keep = hl;
+	while (keep > 0 && p[keep - 1] == '.')
+		keep--;
+	if (hostname_token(p, keep) || (keep > 0 && !memchr(p, '.', keep)))
+		copy_field(r->remote_host, sizeof r->remote_host, p, keep);
+	/* an address named after it */
+	for (const char *q = p + hl; *q; q++)
+		if (is_digit(*q) && !domain_char((unsigned char)q[-1]) && (n = ip_token(q, strlen(q), ip, sizeof ip)) > 0) {
+			snprintf(r->remote_ip, sizeof r->remote_ip, "%s", ip);
+			break;
+		}
+}
+
 static const char *const success_actions[] = { "delivered", "relayed", "expanded" };
 
 /* The DSN's recipients, completed from the text. Returns how many groups named a recipient. */
@@ -1465,6 +1601,7 @@ static size_t from_dsn(struct ctx *c, struct scan *sc, struct bounce *b, const s
 		}
 		char mtype[32];
 		typed_value(group_field(gr, "Remote-MTA"), r->remote_host, sizeof r->remote_host, mtype, sizeof mtype);
+		split_remote_mta(r);
 		const char *diag = group_field(gr, "Diagnostic-Code");
 		char dtype[32] = "";
 		struct strbuf dtext = STRBUF_INIT;
@@ -1488,7 +1625,8 @@ static size_t from_dsn(struct ctx *c, struct scan *sc, struct bounce *b, const s
 			take_later(sc, r, en);
 			if (!diag)
 				r->source = c->format;
-		} else if (diag) {
+		}
+		if (diag && (!r->have_reply || r->step == BSTEP_NONE)) {
 			/* the diagnostic's own words: "connect to H[IP]:25: Connection refused" */
 			struct scan ds;
 			scan_init(&ds, strbuf_str(&dtext), dtext.len, c->sender);
@@ -1498,7 +1636,7 @@ static size_t from_dsn(struct ctx *c, struct scan *sc, struct bounce *b, const s
 				take_entry(r, &ds.e[0], !r->have_reply);
 			}
 			scan_free(&ds);
-		} else {
+		} else if (!en) {
 			r->source = c->format;
 		}
 		strbuf_free(&dtext);
@@ -1556,7 +1694,36 @@ static bool is_type(const struct mime_part *p, const char *t)
 	return strcmp(p->type, t) == 0;
 }
 
+static void parse_depth(const char *buf, size_t len, struct bounce *out, int depth);
+
 void bounce_parse(const char *buf, size_t len, struct bounce *out)
+{
+	parse_depth(buf, len, out, 0);
+}
+
+/*
+ * A bounce forwarded as an attachment (to the helpdesk): when the message
+ * itself is none, the first attached message that is one.
+ */
+static bool attached_bounce(const struct mime_message *m, struct bounce *out, int depth)
+{
+	for (size_t i = 1; depth < 2 && i < m->nparts; i++) {
+		const struct mime_part *p = &m->parts[i];
+		if (p->enclosed != 0 || (strcmp(p->type, "message/rfc822") != 0 && strcmp(p->type, "message/global") != 0))
+			continue;
+		struct bounce b;
+		parse_depth(strbuf_str(&p->body), p->body.len, &b, depth + 1);
+		if (b.kind == BOUNCE_FAILURE) {
+			bounce_free(out);
+			*out = b;
+			return true;
+		}
+		bounce_free(&b);
+	}
+	return false;
+}
+
+static void parse_depth(const char *buf, size_t len, struct bounce *out, int depth)
 {
 	memset(out, 0, sizeof *out);
 	struct ctx c;
@@ -1604,6 +1771,7 @@ void bounce_parse(const char *buf, size_t len, struct bounce *out)
 	if (!dsn)
 		snprintf(sender_guess, sizeof sender_guess, "%s", c.sender);
 	sc.exclude = sender_guess;
+	sc.rcpt_lines = looks_like_bounce(&c);
 	char success[24] = "";
 	if (dsn) {
 		/* the sender is known only after the DSN's per-message fields: exclude it then */
@@ -1623,6 +1791,8 @@ void bounce_parse(const char *buf, size_t len, struct bounce *out)
 	else if (success[0]) {
 		out->kind = BOUNCE_SUCCESS;
 		snprintf(out->detail, sizeof out->detail, "%s", success);
+	} else if (attached_bounce(&c.m, out, depth)) {
+		/* out holds the attached bounce */
 	} else if (autoreply(&c)) {
 		out->kind = BOUNCE_AUTOREPLY;
 		snprintf(out->detail, sizeof out->detail, "out of office");

@@ -652,6 +652,11 @@ static void read_entity(struct reader *r, const char *buf, size_t len, int paren
 			struct strbuf inner = STRBUF_INIT;
 			decode_body(r, cte, raw, rawlen, &inner);
 			read_entity(r, strbuf_str(&inner), inner.len, idx, depth + 1, enclosed + 1);
+			/* the message as it is, for a reader that wants it whole (a bounce forwarded as an attachment) */
+			p = &r->m->parts[idx];
+			size_t keep = inner.len < r->budget ? inner.len : r->budget;
+			strbuf_append(&p->body, strbuf_str(&inner), keep);
+			r->budget -= keep;
 			strbuf_free(&inner);
 		}
 		return;
