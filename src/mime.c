@@ -405,12 +405,15 @@ static size_t read_headers(const char *buf, size_t len, struct mime_part *p)
 	size_t pos = 0, cap = 0;
 	struct strbuf val = STRBUF_INIT;
 	bool first = true;
+	bool blank = false;
 	while (pos < len) {
 		size_t next;
 		size_t n = line_at(buf, len, pos, &next);
 		const char *line = buf + pos;
 		if (n == 0) {
+			/* the end of the header block (at once: a part without header fields) */
 			pos = next;
+			blank = true;
 			break;
 		}
 		if (is_wsp(line[0]) && p->nfields > 0) {
@@ -419,10 +422,10 @@ static size_t read_headers(const char *buf, size_t len, struct mime_part *p)
 			size_t k = 0;
 			while (k < n && is_wsp(line[k]))
 				k++;
-			if (cur < MIME_FIELD_MAX && k < n) {
+			if (cur + 2 < MIME_FIELD_MAX && k < n) {
 				size_t add = n - k;
-				if (cur + 1 + add > MIME_FIELD_MAX)
-					add = MIME_FIELD_MAX - cur - 1;
+				if (cur + 1 + add > MIME_FIELD_MAX - 1)
+					add = MIME_FIELD_MAX - 2 - cur;
 				f->value = xreallocarray(f->value, cur + add + 2, 1);
 				f->value[cur] = ' ';
 				memcpy(f->value + cur + 1, line + k, add);
@@ -470,7 +473,7 @@ static size_t read_headers(const char *buf, size_t len, struct mime_part *p)
 		while (l > 0 && is_wsp(p->fields[i].value[l - 1]))
 			p->fields[i].value[--l] = '\0';
 	}
-	return p->has_headers ? pos : 0;
+	return p->has_headers || blank ? pos : 0;
 }
 
 const char *mime_field(const struct mime_part *p, const char *name)
