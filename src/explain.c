@@ -222,8 +222,10 @@ static void render_text(const char *file, const struct bounce_rcpt *r, const str
 		if (!now || !now->probed) {
 			strbuf_puts(&line, _("not probed (no recipient address)"));
 		} else {
-			strbuf_printf(&line, "%s %s %s", now->verdict == VERDICT_ACCEPTED ? _("accepted at") : _("refused at"),
-			              _(step_label(now->step == STEP_NONE ? STEP_RCPT : now->step)), now->server);
+			strbuf_printf(&line, "%s %s", now->verdict == VERDICT_ACCEPTED ? _("accepted at") : _("refused at"),
+			              _(step_label(now->step == STEP_NONE ? STEP_RCPT : now->step)));
+			if (now->server[0])
+				strbuf_printf(&line, " %s %s", _("by"), now->server);
 			if (now->reply[0])
 				strbuf_printf(&line, ": %s", now->reply);
 			static const char *const words[] = {
@@ -237,7 +239,15 @@ static void render_text(const char *file, const struct bounce_rcpt *r, const str
 		strbuf_putc(&line, '\n');
 	}
 	(void)file;
-	report_sanitize(out, strbuf_str(&line), line.len);
+	/* what the bounce said reaches the terminal sanitised, line by line */
+	const char *p = strbuf_str(&line), *end = p + line.len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		report_sanitize(out, p, n);
+		strbuf_putc(out, '\n');
+		p += n + 1;
+	}
 	strbuf_free(&line);
 }
 
