@@ -24,6 +24,7 @@
 #include "i18n.h"
 #include "mem.h"
 #include "mime.h"
+#include "text.h"
 
 #define EVENTS_MAX 1024   /* refusals read from one text; more are hostile or not a bounce */
 
@@ -1196,6 +1197,7 @@ static void typed_value(const char *v, char *out, size_t outsz, char *type, size
 
 struct ctx {
 	struct mime_message m;
+	enum bounce_source dsn_source;  /* what a Diagnostic-Code's reply is credited to: the DSN, or SES's notification */
 	struct strbuf text;        /* the human-readable part, UTF-8, LF */
 	struct strbuf returned;    /* the returned message's headers, as text */
 	char sender[BOUNCE_ADDR_MAX];
@@ -1611,7 +1613,7 @@ static size_t from_dsn(struct ctx *c, struct scan *sc, struct bounce *b, const s
 			for (char *p = dtype; *p; p++)
 				*p = lower(*p);
 			strbuf_puts(&dtext, semi ? semi + 1 : diag);
-			r->source = BSRC_DSN;
+			r->source = c->dsn_source;
 		}
 		const char *la = group_field(gr, "Last-Attempt-Date");
 		if (la)
@@ -1689,6 +1691,132 @@ static void from_text(struct ctx *c, struct scan *sc, struct bounce *b)
 		finish_rcpt(&b->rcpts[k], c);
 }
 
+/*
+ * Amazon SES's notifications (through SNS, as JSON in the text): its
+ * fields are the DSN's under other names, so the notification is
+ * rewritten as a delivery-status part and read as one.
+ */
+static const struct {
+	const char *key;     /* the JSON member */
+	const char *field;   /* the DSN field */
+	const char *prefix;  /* put before the value ("rfc822; ") */
+	bool recipient;      /* starts or belongs to a recipient's group */
+} notification_fields[] = {
+	{ "emailAddress", "Final-Recipient", "rfc822; ", true },
+	{ "action", "Action", "", true },
+	{ "status", "Status", "", true },
+	{ "diagnosticCode", "Diagnostic-Code", "", true },
+	{ "reportingMTA", "Reporting-MTA", "", false },
+	{ "remoteMtaIp", "Remote-MTA", "dns; ", false },
+	{ "source", "X-Postfix-Sender", "rfc822; ", false },
+};
+
+/* The JSON string at s (after its opening quote), unescaped into out; returns the octets read, 0 if unended. */
+static size_t json_str(const char *s, size_t len, struct strbuf *out)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"')
+			return i + 1;
+		if (s[i] != '\\' || i + 1 >= len) {
+			strbuf_putc(out, s[i] == '\n' ? ' ' : s[i]);
+			continue;
+		}
+		i++;
+		static const char esc[] = "\"\\/bfnrt", val[] = "\"\\/\b\f\n\r\t";
+		const char *e = strchr(esc, s[i]);
+		if (e && *e) {
+			char v = val[e - esc];
+			strbuf_putc(out, v == '\n' || v == '\r' ? ' ' : v);
+		} else if (s[i] == 'u' && i + 4 < len) {
+			unsigned cp = 0;
+			for (int k = 1; k <= 4; k++)
+				cp = cp * 16 + (unsigned)(text_hexval(s[i + k]) < 0 ? 0 : text_hexval(s[i + k]));
+			i += 4;
+			if (cp >= 0x20 && cp < 0x80)
+				strbuf_putc(out, (char)cp);
+			else
+				strbuf_putc(out, '?');  /* addresses and codes are ASCII: the rest is only text */
+		}
+	}
+	return 0;
+}
+
+/* SES's "notificationType": the kind, and for a bounce the DSN part it amounts to. */
+static bool notification(const struct ctx *c, struct strbuf *dsn, enum bounce_kind *kind)
+{
+	const char *t = strbuf_str(&c->text);
+	size_t n = c->text.len;
+	while (n > 0 && (is_wsp(*t) || *t == '\n')) {
+		t++;
+		n--;
+	}
+	if (n == 0 || *t != '{' || !memmem(t, n, "\"notificationType\"", 18))
+		return false;
+	struct strbuf msg = STRBUF_INIT, rcpts = STRBUF_INIT, remote = STRBUF_INIT, type = STRBUF_INIT;
+	bool in_group = false;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] != '"')
+			continue;
+		struct strbuf key = STRBUF_INIT, val = STRBUF_INIT;
+		size_t k = json_str(t + i + 1, n - i - 1, &key);
+		if (k == 0) {
+			strbuf_free(&key);
+			break;
+		}
+		size_t j = i + 1 + k;
+		while (j < n && is_wsp(t[j]))
+			j++;
+		if (j >= n || t[j] != ':' ) {
+			i = i + k;
+			strbuf_free(&key);
+			continue;
+		}
+		j++;
+		while (j < n && is_wsp(t[j]))
+			j++;
+		size_t v = j < n && t[j] == '"' ? json_str(t + j + 1, n - j - 1, &val) : 0;
+		if (strcmp(strbuf_str(&key), "notificationType") == 0)
+			strbuf_puts(&type, strbuf_str(&val));
+		for (size_t f = 0; v && f < sizeof notification_fields / sizeof notification_fields[0]; f++) {
+			if (strcmp(strbuf_str(&key), notification_fields[f].key) != 0)
+				continue;
+			if (strcmp(notification_fields[f].field, "Remote-MTA") == 0) {
+				strbuf_printf(&remote, "%s: %s%s\n", notification_fields[f].field, notification_fields[f].prefix, strbuf_str(&val));
+				break;
+			}
+			struct strbuf *to = notification_fields[f].recipient ? &rcpts : &msg;
+			if (notification_fields[f].recipient && f == 0) {
+				if (in_group)
+					strbuf_puts(&rcpts, "@REMOTE@\n");
+				in_group = true;
+			}
+			strbuf_printf(to, "%s: %s%s\n", notification_fields[f].field, notification_fields[f].prefix, strbuf_str(&val));
+			break;
+		}
+		i = v ? j + v : j - 1;
+		strbuf_free(&key);
+		strbuf_free(&val);
+	}
+	if (in_group)
+		strbuf_puts(&rcpts, "@REMOTE@\n");
+	/* the remote address is the message's: each recipient's group gets it */
+	strbuf_append(dsn, strbuf_str(&msg), msg.len);
+	const char *p = strbuf_str(&rcpts);
+	for (const char *m; (m = strstr(p, "@REMOTE@\n")) != NULL; p = m + 9) {
+		strbuf_puts(dsn, "\n");
+		strbuf_append(dsn, p, (size_t)(m - p));
+		strbuf_append(dsn, strbuf_str(&remote), remote.len);
+	}
+	const char *ty = strbuf_str(&type);
+	*kind = strcmp(ty, "Bounce") == 0 ? BOUNCE_FAILURE : strcmp(ty, "Complaint") == 0 ? BOUNCE_FEEDBACK
+	      : strcmp(ty, "Delivery") == 0 ? BOUNCE_SUCCESS : BOUNCE_NONE;
+	strbuf_free(&msg);
+	strbuf_free(&rcpts);
+	strbuf_free(&remote);
+	strbuf_free(&type);
+	return true;
+}
+
 static bool is_type(const struct mime_part *p, const char *t)
 {
 	return strcmp(p->type, t) == 0;
@@ -1728,6 +1856,8 @@ static void parse_depth(const char *buf, size_t len, struct bounce *out, int dep
 	memset(out, 0, sizeof *out);
 	struct ctx c;
 	memset(&c, 0, sizeof c);
+	struct mime_part note;  /* SES's notification, rewritten as a DSN part */
+	memset(&note, 0, sizeof note);
 	mime_parse(buf, len, &c.m);
 	const struct mime_part *top = &c.m.parts[0];
 	c.subject = mime_field(top, "Subject");
@@ -1755,6 +1885,20 @@ static void parse_depth(const char *buf, size_t len, struct bounce *out, int dep
 	}
 	collect_text(&c);
 	detect_format(&c);
+	c.dsn_source = BSRC_DSN;
+	enum bounce_kind nkind;
+	if (!dsn && notification(&c, &note.body, &nkind)) {
+		/* the JSON is data, not words to read */
+		c.text.len = 0;
+		if (nkind == BOUNCE_FEEDBACK || nkind == BOUNCE_SUCCESS) {
+			out->kind = nkind;
+			snprintf(out->detail, sizeof out->detail, "delivered");
+			goto done;
+		}
+		c.format = BSRC_SES;
+		c.dsn_source = BSRC_SES;
+		dsn = &note;
+	}
 	if (!dsn && autoreply(&c)) {
 		out->kind = BOUNCE_AUTOREPLY;
 		snprintf(out->detail, sizeof out->detail, "out of office");
@@ -1800,6 +1944,7 @@ static void parse_depth(const char *buf, size_t len, struct bounce *out, int dep
 		out->kind = BOUNCE_NONE;
 	}
 done:
+	strbuf_free(&note.body);
 	strbuf_free(&subj);
 	strbuf_free(&c.text);
 	strbuf_free(&c.returned);

@@ -86,6 +86,11 @@ static const struct bounce_case cases[] = {
 	  "Diagnostic-Code: smtp; 550 5.1.1 from the\n    dsn\n--b--\n",
 	  BOUNCE_FAILURE, 1, "bob@example.com", BSTEP_RCPT, 550, "5.1.1", "from the dsn", "mx.example.com", "192.0.2.1",
 	  BSRC_DSN, true },
+	{ "ses notification", "From: no-reply@sns.amazonaws.com\nSubject: AWS Notification Message\n\n"
+	  "{\"notificationType\":\"Bounce\",\"bounce\":{\"bouncedRecipients\":[{\"emailAddress\":\"bob@example.com\","
+	  "\"action\":\"failed\",\"status\":\"5.1.1\",\"diagnosticCode\":\"smtp; 550 5.1.1 user \\\"unknown\\\"\"}],"
+	  "\"remoteMtaIp\":\"192.0.2.9\",\"reportingMTA\":\"dsn; a1.example.net\"},\"mail\":{\"source\":\"alice@example.net\"}}\n",
+	  BOUNCE_FAILURE, 1, "bob@example.com", BSTEP_NONE, 550, "5.1.1", "user \"unknown\"", "", "192.0.2.9", BSRC_SES, true },
 	{ "dsn success", DAEMON "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
 	  "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mail.example.net\n\n"
 	  "Final-Recipient: rfc822; bob@example.com\nAction: delivered\nStatus: 2.0.0\n--b--\n",
