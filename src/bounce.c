@@ -27,6 +27,12 @@
 #include "text.h"
 
 #define EVENTS_MAX 1024   /* refusals read from one text; more are hostile or not a bounce */
+/*
+ * How far before a refusal its recipient, host and step are looked for:
+ * every search is bounded by it, so a hostile text costs at most
+ * EVENTS_MAX times this, not its length squared.
+ */
+#define LOOKBACK_MAX 65536
 
 static const struct {
 	const char *name;
@@ -414,6 +420,7 @@ struct scan {
 	size_t n;
 	const char *exclude;      /* an address that is not a recipient (the sender), or "" */
 	bool rcpt_lines;          /* a line "<addr>:" alone names a failed recipient (the message looks like a bounce) */
+	long first_addr;          /* where the first recipient-like address is; -1 before it was looked for */
 	struct entry *e;
 	size_t ne;
 };
@@ -423,17 +430,20 @@ struct span {
 	size_t tail_end;          /* the "(in reply to ...)" after it */
 };
 
+/* Lines are taken as at most LOOKBACK_MAX octets either side: a hostile one-line text stays linear. */
 static size_t line_start(const char *t, size_t pos)
 {
-	while (pos > 0 && t[pos - 1] != '\n')
+	size_t stop = pos > LOOKBACK_MAX ? pos - LOOKBACK_MAX : 0;
+	while (pos > stop && t[pos - 1] != '\n')
 		pos--;
 	return pos;
 }
 
 static size_t line_end(const char *t, size_t n, size_t pos)
 {
-	const char *lf = memchr(t + pos, '\n', n - pos);
-	return lf ? (size_t)(lf - t) : n;
+	size_t avail = n - pos < LOOKBACK_MAX ? n - pos : LOOKBACK_MAX;
+	const char *lf = memchr(t + pos, '\n', avail);
+	return lf ? (size_t)(lf - t) : pos + avail;
 }
 
 static size_t indent_of(const char *t, size_t ls, size_t le)
@@ -591,7 +601,7 @@ static bool read_reply(struct scan *sc, size_t i, struct entry *en, struct span 
 	strbuf_append(&joined, t + i, le - i);
 	size_t end = le;
 	bool last_said_more = le - i > 3 && t[i + 3] == '-';
-	while (end < sc->n) {
+	for (int lines = 1; end < sc->n && lines < REPLY_LINES_MAX; lines++) {
 		size_t nls = end + 1;
 		size_t nle = line_end(t, sc->n, nls);
 		if (nle == nls)
@@ -875,14 +885,19 @@ static struct entry *new_entry(struct scan *sc)
 }
 
 /* Where the text names the first recipient (what comes before is the bounce's preamble), or 0. */
-static size_t text_start(const struct scan *sc, size_t at)
+static size_t text_start(struct scan *sc, size_t at)
 {
-	for (size_t i = 0; i < at; i++) {
-		size_t s, e;
-		if (sc->t[i] == '@' && addr_around(sc->t, sc->n, i, &s, &e) && !sender_context(sc, s, e))
-			return s;
+	if (sc->first_addr < 0) {
+		sc->first_addr = (long)sc->n;
+		for (size_t i = 0; i < sc->n; i++) {
+			size_t s, e;
+			if (sc->t[i] == '@' && addr_around(sc->t, sc->n, i, &s, &e) && !sender_context(sc, s, e)) {
+				sc->first_addr = (long)s;
+				break;
+			}
+		}
 	}
-	return 0;
+	return (size_t)sc->first_addr < at ? (size_t)sc->first_addr : 0;
 }
 
 /*
@@ -894,20 +909,25 @@ static size_t text_start(const struct scan *sc, size_t at)
 static void complete_entry(struct scan *sc, struct entry *en, size_t prev_end, size_t at)
 {
 	size_t where = 0;
+	size_t floor = at > LOOKBACK_MAX ? at - LOOKBACK_MAX : 0;
+	if (prev_end < floor)
+		prev_end = floor;
 	if (!recipient_before(sc, prev_end, at, en->recipient, sizeof en->recipient, &where))
-		recipient_before(sc, 0, at, en->recipient, sizeof en->recipient, &where);
+		recipient_before(sc, floor, at, en->recipient, sizeof en->recipient, &where);
 	size_t start = text_start(sc, at);
+	if (start < floor)
+		start = floor;
 	size_t from = prev_end;
-	if (prev_end == 0) {
+	if (prev_end == floor) {
 		from = start;
 		size_t rl = strlen(en->recipient);
-		for (size_t i = 0; rl && i + rl <= at; i++)
+		for (size_t i = floor; rl && i + rl <= at; i++)
 			if (strncasecmp(sc->t + i, en->recipient, rl) == 0) {
 				from = i;
 				break;
 			}
 		/* from the start of its paragraph: "... while talking to H:" may come before ">>> RCPT To:<r>" */
-		while (from > 0 && !(from >= 2 && sc->t[from - 1] == '\n' && sc->t[from - 2] == '\n'))
+		while (from > floor && !(from >= 2 && sc->t[from - 1] == '\n' && sc->t[from - 2] == '\n'))
 			from--;
 		start = from < start ? from : start;
 	}
@@ -963,12 +983,24 @@ static void scan_text(struct scan *sc)
 	for (size_t f = 0; f < sizeof failure_phrases / sizeof failure_phrases[0]; f++) {
 		const char *ph = failure_phrases[f].phrase;
 		size_t pl = strlen(ph);
-		for (const char *p = memmem(sc->low, sc->n, ph, pl); p && sc->ne < EVENTS_MAX;
+		size_t seen = 0;
+		for (const char *p = memmem(sc->low, sc->n, ph, pl); p && sc->ne < EVENTS_MAX && seen++ < 4 * EVENTS_MAX;
 		     p = memmem(p + 1, sc->n - (size_t)(p + 1 - sc->low), ph, pl)) {
 			size_t at = (size_t)(p - sc->low);
 			bool in_reply = false, taken = false;
-			for (size_t s = 0; s < nspans && !in_reply; s++)
-				in_reply = at >= line_start(t, spans[s].start) && at < spans[s].end;
+			/* spans are in text order: a binary search for the last one starting before at */
+			size_t lo = 0, hi = nspans;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (spans[mid].start <= at)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo > 0)
+				in_reply = at < spans[lo - 1].end;
+			if (lo < nspans && !in_reply)
+				in_reply = at >= line_start(t, spans[lo].start);
 			/* one failure per paragraph line: "connection timed out" is not also "timed out" */
 			for (size_t e = 0; e < sc->ne && !taken; e++)
 				taken = !sc->e[e].have_reply && line_start(t, sc->e[e].pos) == line_start(t, at);
@@ -980,10 +1012,10 @@ static void scan_text(struct scan *sc)
 			/* the step: named on the lines of this failure (before or after it), else the table's */
 			size_t ls = line_start(t, at);
 			size_t pe = line_end(t, sc->n, at);
-			while (pe < sc->n && pe + 1 < sc->n && t[pe + 1] != '\n' && is_wsp(t[pe + 1]))
+			while (pe + 1 < sc->n && pe - at < LOOKBACK_MAX && t[pe + 1] != '\n' && is_wsp(t[pe + 1]))
 				pe = line_end(t, sc->n, pe + 1);
 			size_t rs = ls;
-			while (rs > 1 && t[rs - 1] == '\n' && t[rs - 2] != '\n' && is_wsp(t[ls]))
+			while (rs > 1 && ls - rs < LOOKBACK_MAX && t[rs - 1] == '\n' && t[rs - 2] != '\n' && is_wsp(t[ls]))
 				rs = line_start(t, rs - 1);
 			en->step = step_before(sc, rs, pe);
 			if (en->step == BSTEP_NONE)
@@ -1002,7 +1034,8 @@ static void scan_text(struct scan *sc)
 	(void)prev;
 	free(spans);
 	/* "<addr>:" or "addr: reason" at a line's start, with nothing found about it: a failure without details */
-	for (size_t pos = 0; sc->rcpt_lines && pos < sc->n && sc->ne < EVENTS_MAX;) {
+	size_t candidates = 0;
+	for (size_t pos = 0; sc->rcpt_lines && pos < sc->n && sc->ne < EVENTS_MAX && candidates < 4 * EVENTS_MAX;) {
 		size_t le = line_end(t, sc->n, pos);
 		size_t k = pos;
 		while (k < le && is_wsp(t[k]))
@@ -1011,6 +1044,7 @@ static void scan_text(struct scan *sc)
 		const char *at = memchr(t + k, '@', le - k);
 		size_t s, e;
 		if (at && addr_around(t, sc->n, (size_t)(at - t), &s, &e) && s == k + lt) {
+			candidates++;
 			size_t q = e + (lt && e < le && t[e] == '>');
 			bool ok = (!lt || (q > e)) && (q == le || t[q] == ':');
 			bool known = false;
@@ -1043,6 +1077,7 @@ static void scan_init(struct scan *sc, const char *text, size_t len, const char 
 		sc->low[i] = lower(text[i]);
 	sc->low[len] = '\0';
 	sc->exclude = exclude ? exclude : "";
+	sc->first_addr = -1;
 }
 
 static void scan_free(struct scan *sc)

@@ -561,6 +561,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	c->naddresses = argc - optind;
 	if (c->command == CLI_CMD_PROBE && c->naddresses == 0 && !c->input)
 		return usage(err, errsz, _("no address given (see --help)"));
+	if (c->command == CLI_CMD_EXPLAIN && (c->format == OUTPUT_LINE || c->format == OUTPUT_CSV))
+		return usage(err, errsz, _("smtpprobe explain writes text or json (--format text or --format json)"));
 	if (c->command == CLI_CMD_AUDIT && c->naddresses == 0)
 		return usage(err, errsz, _("no domain given (see smtpprobe audit --help)"));
 	return CLI_RUN;

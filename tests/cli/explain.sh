@@ -84,6 +84,9 @@ expect_match "text: now" "$PROBE_OUT" $'\n    now: +accepted at RCPT TO [^\n]*->
 
 run_probe explain --reprobe --input x "$B/rcpt-unknown.eml"
 expect_eq "a probe-only option: usage" "$PROBE_RC" 64
+run_probe explain --format csv "$B/rcpt-unknown.eml"
+expect_eq "--format csv: explain writes text or JSON only" "$PROBE_RC:$PROBE_ERR" \
+	'64:smtpprobe: smtpprobe explain writes text or json (--format text or --format json)'
 run_probe --reprobe a@example.test
 expect_eq "--reprobe is explain's: usage for the probe" "$PROBE_RC" 64
 assert_done
