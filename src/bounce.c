@@ -26,13 +26,13 @@
 #include "mime.h"
 #include "text.h"
 
-#define EVENTS_MAX 1024   /* refusals read from one text; more are hostile or not a bounce */
+#define EVENTS_MAX 512   /* refusals read from one text; more are hostile or not a bounce */
 /*
  * How far before a refusal its recipient, host and step are looked for:
  * every search is bounded by it, so a hostile text costs at most
  * EVENTS_MAX times this, not its length squared.
  */
-#define LOOKBACK_MAX 65536
+#define LOOKBACK_MAX 16384
 
 static const struct {
 	const char *name;
@@ -404,6 +404,7 @@ static bool hostname_token(const char *s, size_t len)
 
 struct entry {
 	size_t pos;                /* where the refusal starts in the text */
+	size_t ls;                 /* ... and where its line starts */
 	char recipient[BOUNCE_ADDR_MAX];
 	char host[256];
 	char ip[46];
@@ -1002,12 +1003,14 @@ static void scan_text(struct scan *sc)
 			if (lo < nspans && !in_reply)
 				in_reply = at >= line_start(t, spans[lo].start);
 			/* one failure per paragraph line: "connection timed out" is not also "timed out" */
+			size_t at_ls = line_start(t, at);
 			for (size_t e = 0; e < sc->ne && !taken; e++)
-				taken = !sc->e[e].have_reply && line_start(t, sc->e[e].pos) == line_start(t, at);
+				taken = !sc->e[e].have_reply && sc->e[e].ls == at_ls;
 			if (in_reply || taken)
 				continue;
 			struct entry *en = new_entry(sc);
 			en->pos = at;
+			en->ls = at_ls;
 			en->failure = failure_phrases[f].failure;
 			/* the step: named on the lines of this failure (before or after it), else the table's */
 			size_t ls = line_start(t, at);

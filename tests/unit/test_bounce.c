@@ -193,6 +193,16 @@ static void test_hostile(void **state)
 	bounce_parse(in.data, in.len, &b);
 	bounce_free(&b);
 
+	/* one endless line of failure phrases: bounded records, no quadratic search */
+	strbuf_reset(&in);
+	strbuf_puts(&in, DAEMON "\n<bob@example.com>: ");
+	for (int i = 0; i < 20000; i++)
+		strbuf_puts(&in, "connection timed out ");
+	bounce_parse(in.data, in.len, &b);
+	assert_true(b.nrcpts >= 1 && b.nrcpts <= BOUNCE_RCPTS_MAX);
+	assert_int_equal(b.rcpts[0].failure, FAIL_TIMEOUT);
+	bounce_free(&b);
+
 	strbuf_reset(&in);
 	for (int i = 0; i < 65536; i++)
 		strbuf_putc(&in, (char)(i * 7919 % 251));
