@@ -142,6 +142,9 @@ void cli_help(FILE *out, enum cli_command cmd)
 	for (size_t i = 0; i < NOPTIONS; i++)
 		if (option_applies(i, cmd) && (cmd != CLI_CMD_PROBE || options[i].cmds == 0 || (options[i].cmds & PROBE)))
 			help_option(out, i);
+	if (cmd == CLI_CMD_EXPLAIN)
+		fputs(_("\nExit status: 0 every FILE explained (whatever it reports), 65 a FILE is not a\n"
+		        "bounce, 66 a FILE cannot be read, 64 bad option (docs/output.md).\n"), out);
 	if (cmd == CLI_CMD_PROBE) {
 		for (int c = CLI_CMD_PROBE + 1; c < CLI_CMD_COUNT; c++) {
 			bool heading = false;
