@@ -349,7 +349,7 @@ static void reprobe_render(void *ctx, const struct probe_result *r, struct strbu
 		report_json(r, false, &s->now->json);
 		if (s->now->json.len && s->now->json.data[s->now->json.len - 1] == '\n')
 			s->now->json.data[--s->now->json.len] = '\0';
-		return;
+		/* no return: the same recipient in several bounces gets the same result */
 	}
 }
 

@@ -79,6 +79,8 @@ expect_jq "... but it probed" "$PROBE_OUT" '.reprobe.verdict' 'accepted'
 reprobe explain-as-sender.dialog --reprobe-as-sender "$B/rcpt-unknown.eml"
 expect_jq "--reprobe-as-sender: MAIL FROM the bounce's sender (the dialog insists)" "$PROBE_OUT" \
 	'[.reprobe.verdict, .reprobe.step, .reprobe_outcome] | join(" ")' 'rejected rcpt same'
+reprobe accepted.dialog --reprobe "$B/rcpt-unknown.eml" "$B/end-of-data.eml"
+expect_eq "one recipient in two bounces: both get the probe" "$(jq -r '.reprobe.verdict' <<<"$PROBE_OUT" | tr '\n' ' ')" 'accepted accepted '
 LC_ALL=C LANGUAGE= reprobe accepted.dialog --reprobe "$B/rcpt-unknown.eml" --format text
 expect_match "text: now" "$PROBE_OUT" $'\n    now: +accepted at RCPT TO [^\n]*-> the problem is gone'
 
