@@ -954,11 +954,11 @@ static void complete_entry(struct scan *sc, struct entry *en, size_t prev_end, s
 		en->step = BSTEP_BANNER;
 }
 
-static void scan_text(struct scan *sc)
+/* The replies quoted in the text, each a refusal; their spans, in text order, into *spans. */
+static size_t scan_replies(struct scan *sc, struct span **spans)
 {
 	const char *t = sc->t;
 	size_t prev_end = 0;
-	struct span *spans = NULL;
 	size_t nspans = 0;
 	for (size_t i = 0; i < sc->n && sc->ne < EVENTS_MAX; i++) {
 		if (!reply_start(t, sc->n, i))
@@ -974,13 +974,18 @@ static void scan_text(struct scan *sc)
 		en->pos = i;
 		en->failure = failure_from_code(en->reply.code);
 		complete_entry(sc, en, prev_end, i);
-		spans = xreallocarray(spans, nspans + 1, sizeof *spans);
-		spans[nspans++] = sp;
+		*spans = xreallocarray(*spans, nspans + 1, sizeof **spans);
+		(*spans)[nspans++] = sp;
 		prev_end = sp.end;
 		i = sp.end;
 	}
-	/* failures without a reply, outside the replies' words */
-	size_t prev = 0;
+	return nspans;
+}
+
+/* Failures without a reply ("Connection refused"), outside the replies' words. */
+static void scan_failures(struct scan *sc, const struct span *spans, size_t nspans)
+{
+	const char *t = sc->t;
 	for (size_t f = 0; f < sizeof failure_phrases / sizeof failure_phrases[0]; f++) {
 		const char *ph = failure_phrases[f].phrase;
 		size_t pl = strlen(ph);
@@ -1031,12 +1036,14 @@ static void scan_text(struct scan *sc)
 			enum bounce_step keep = en->step;
 			complete_entry(sc, en, bound, pe > at ? pe : at);
 			en->step = keep;
-			prev = at;
 		}
 	}
-	(void)prev;
-	free(spans);
-	/* "<addr>:" or "addr: reason" at a line's start, with nothing found about it: a failure without details */
+}
+
+/* "<addr>:" or "addr: reason" at a line's start, with nothing found about it: a failure without details. */
+static void scan_rcpt_lines(struct scan *sc)
+{
+	const char *t = sc->t;
 	size_t candidates = 0;
 	for (size_t pos = 0; sc->rcpt_lines && pos < sc->n && sc->ne < EVENTS_MAX && candidates < 4 * EVENTS_MAX;) {
 		size_t le = line_end(t, sc->n, pos);
@@ -1061,13 +1068,23 @@ static void scan_text(struct scan *sc)
 		}
 		pos = le + 1;
 	}
+}
+
+static int by_position(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static void scan_text(struct scan *sc)
+{
+	struct span *spans = NULL;
+	size_t nspans = scan_replies(sc, &spans);
+	scan_failures(sc, spans, nspans);
+	free(spans);
+	scan_rcpt_lines(sc);
 	/* in the order of the text */
-	for (size_t a = 1; a < sc->ne; a++)
-		for (size_t b = a; b > 0 && sc->e[b - 1].pos > sc->e[b].pos; b--) {
-			struct entry x = sc->e[b];
-			sc->e[b] = sc->e[b - 1];
-			sc->e[b - 1] = x;
-		}
+	qsort(sc->e, sc->ne, sizeof *sc->e, by_position);
 }
 
 static void scan_init(struct scan *sc, const char *text, size_t len, const char *exclude)
