@@ -575,40 +575,46 @@ static bool build_reply(const char *s, size_t len, struct reply *out)
  * indented lines, or lines with the same code), joined, cut at what
  * follows the server's words ("(in reply to ...)", a closing quote).
  */
-static bool read_reply(struct scan *sc, size_t i, struct entry *en, struct span *sp)
+/* A quote or bracket opened before the code on its line and not closed: the reply ends at its closer. */
+static char open_bracket(const char *t, size_t ls, size_t i)
+{
+	char stack[16];
+	size_t depth = 0;
+	for (size_t k = ls; k < i; k++) {
+		char ch = t[k];
+		if (depth > 0 && ((stack[depth - 1] == '(' && ch == ')') || (stack[depth - 1] == '<' && ch == '>') ||
+		                  (stack[depth - 1] == ch && (ch == '\'' || ch == '"'))))
+			depth--;
+		else if ((ch == '(' || ch == '"' ||
+		          (ch == '<' && k + 1 < i && local_char((unsigned char)t[k + 1]) && t[k + 1] != '-') ||
+		          (ch == '\'' && (k == ls || !domain_char((unsigned char)t[k - 1])))) &&
+		         depth < sizeof stack)
+			stack[depth++] = ch;
+	}
+	return depth ? stack[depth - 1] : '\0';
+}
+
+/*
+ * The reply's lines from the one at i, joined by spaces into joined:
+ * continuations are deeper indented lines, or lines with the same code
+ * after a "CODE-" one (in a transcript, "<<< CODE" lines only). Returns
+ * where the last line ends.
+ */
+static size_t join_reply_lines(const struct scan *sc, size_t i, struct strbuf *joined)
 {
 	const char *t = sc->t;
 	size_t ls = line_start(t, i);
 	size_t le = line_end(t, sc->n, i);
 	size_t ind = indent_of(t, ls, le);
 	bool transcript = skip_prefix(t, ls, le) > ls + ind;
-	/* a quote or bracket opened before the code on its line and not closed: the reply ends at its closer */
-	char opener = '\0';
-	{
-		char stack[16];
-		size_t depth = 0;
-		for (size_t k = ls; k < i; k++) {
-			char ch = t[k];
-			if (depth > 0 && ((stack[depth - 1] == '(' && ch == ')') || (stack[depth - 1] == '<' && ch == '>') ||
-			                  (stack[depth - 1] == ch && (ch == '\'' || ch == '"'))))
-				depth--;
-			else if ((ch == '(' || (ch == '<' && k + 1 < i && local_char((unsigned char)t[k + 1]) && t[k + 1] != '-') || ch == '"' || (ch == '\'' && (k == ls || !domain_char((unsigned char)t[k - 1])))) &&
-			         depth < sizeof stack)
-				stack[depth++] = ch;
-		}
-		opener = depth ? stack[depth - 1] : '\0';
-	}
-	struct strbuf joined = STRBUF_INIT;
-	strbuf_append(&joined, t + i, le - i);
+	strbuf_append(joined, t + i, le - i);
 	size_t end = le;
 	bool last_said_more = le - i > 3 && t[i + 3] == '-';
 	for (int lines = 1; end < sc->n && lines < REPLY_LINES_MAX; lines++) {
 		size_t nls = end + 1;
 		size_t nle = line_end(t, sc->n, nls);
-		if (nle == nls)
-			break;
 		size_t nind = indent_of(t, nls, nle);
-		if (nind == nle - nls)
+		if (nle == nls || nind == nle - nls)
 			break;
 		size_t body = skip_prefix(t, nls, nle);
 		bool same_code = nle - body >= 4 && memcmp(t + body, t + i, 3) == 0 && (t[body + 3] == '-' || t[body + 3] == ' ');
@@ -623,47 +629,45 @@ static bool read_reply(struct scan *sc, size_t i, struct entry *en, struct span 
 		}
 		if (same_code)
 			last_said_more = t[body + 3] == '-';
-		strbuf_putc(&joined, ' ');
-		strbuf_append(&joined, t + body, nle - body);
+		strbuf_putc(joined, ' ');
+		strbuf_append(joined, t + body, nle - body);
 		end = nle;
 	}
-	/* what follows the server's words */
-	const char *js = strbuf_str(&joined);
-	size_t jl = joined.len;
+	return end;
+}
+
+/*
+ * Where the server's words end in the joined reply js (lowj lower case):
+ * before "(in reply to ...)", at the closer of the bracket or quote it
+ * was opened with (brackets: the one that balances; quotes: the first not
+ * inside a word, "doesn't"), before Exchange's "##" and a trailing step
+ * marker such as "[RCPT_TO]".
+ */
+static size_t reply_cut(const char *js, const char *lowj, size_t jl, char opener)
+{
 	size_t cut = jl;
-	char *lowj = xmalloc(jl + 1);
-	for (size_t q = 0; q < jl; q++)
-		lowj[q] = lower(js[q]);
-	lowj[jl] = '\0';
 	const char *irt = strstr(lowj, "(in reply to");
 	if (irt)
 		cut = (size_t)(irt - lowj);
-	if (opener) {
-		/* brackets: the one that balances; quotes: the first not inside a word ("doesn't") */
-		char close = opener == '(' ? ')' : opener == '<' ? '>' : opener;
-		int depth = 0;
-		for (size_t q = 3; q < cut; q++) {
-			if (js[q] == opener && opener != close) {
-				depth++;
-			} else if (js[q] == close) {
-				unsigned char nx = q + 1 < cut ? (unsigned char)js[q + 1] : ' ';
-				bool word = opener == close && (is_digit((char)nx) || (nx >= 'a' && nx <= 'z') || (nx >= 'A' && nx <= 'Z'));
-				if (depth == 0 && !word) {
-					cut = q;
-					break;
-				}
-				if (depth > 0)
-					depth--;
+	char close = opener == '(' ? ')' : opener == '<' ? '>' : opener;
+	int depth = 0;
+	for (size_t q = 3; opener && q < cut; q++) {
+		if (js[q] == opener && opener != close) {
+			depth++;
+		} else if (js[q] == close) {
+			unsigned char nx = q + 1 < cut ? (unsigned char)js[q + 1] : ' ';
+			bool word = opener == close && (is_digit((char)nx) || (nx >= 'a' && nx <= 'z') || (nx >= 'A' && nx <= 'Z'));
+			if (depth == 0 && !word) {
+				cut = q;
+				break;
 			}
+			if (depth > 0)
+				depth--;
 		}
 	}
-	/* Exchange's "#550 5.7.1 text ##" */
 	while (cut > 0 && (js[cut - 1] == '#' || is_wsp(js[cut - 1])))
 		cut--;
-	/* a trailing step marker, "[RCPT_TO]" */
 	size_t tc = cut;
-	while (tc > 0 && is_wsp(js[tc - 1]))
-		tc--;
 	if (tc > 0 && js[tc - 1] == ']') {
 		size_t ob = tc - 1;
 		while (ob > 0 && js[ob - 1] != '[' && ((js[ob - 1] >= 'A' && js[ob - 1] <= 'Z') || js[ob - 1] == '_'))
@@ -671,6 +675,22 @@ static bool read_reply(struct scan *sc, size_t i, struct entry *en, struct span 
 		if (ob > 0 && js[ob - 1] == '[' && ob < tc - 1)
 			cut = ob - 1;
 	}
+	return cut;
+}
+
+/* The reply that starts at i into en (and the step its tail names); its span in the text into sp. */
+static bool read_reply(struct scan *sc, size_t i, struct entry *en, struct span *sp)
+{
+	char opener = open_bracket(sc->t, line_start(sc->t, i), i);
+	struct strbuf joined = STRBUF_INIT;
+	size_t end = join_reply_lines(sc, i, &joined);
+	const char *js = strbuf_str(&joined);
+	size_t jl = joined.len;
+	char *lowj = xmalloc(jl + 1);
+	for (size_t q = 0; q < jl; q++)
+		lowj[q] = lower(js[q]);
+	lowj[jl] = '\0';
+	size_t cut = reply_cut(js, lowj, jl, opener);
 	en->have_reply = build_reply(js, cut, &en->reply);
 	/* the tail phrase decides the step first: it is about this reply */
 	for (size_t p = 0; p < sizeof step_phrases / sizeof step_phrases[0] && en->step == BSTEP_NONE; p++)
