@@ -1898,6 +1898,8 @@ static bool is_type(const struct mime_part *p, const char *t)
 }
 
 static void parse_depth(const char *buf, size_t len, struct bounce *out, int depth);
+static const struct mime_part *find_dsn(const struct mime_message *m, bool *arf);
+static void read_records(struct ctx *c, const struct mime_part *dsn, struct bounce *out, int depth);
 
 void bounce_parse(const char *buf, size_t len, struct bounce *out)
 {
@@ -1942,18 +1944,8 @@ static void parse_depth(const char *buf, size_t len, struct bounce *out, int dep
 		mime_decode_words(c.subject, strlen(c.subject), &subj);
 	c.subject = strbuf_str(&subj);
 
-	/* ARF: a report, not a failure */
-	char rt[64] = "";
-	mime_param(mime_field(top, "Content-Type"), "report-type", rt, sizeof rt);
-	bool arf = strcasecmp(rt, "feedback-report") == 0;
-	const struct mime_part *dsn = NULL;
-	for (size_t i = 0; i < c.m.nparts; i++) {
-		const struct mime_part *p = &c.m.parts[i];
-		if (p->enclosed == 0 && is_type(p, "message/feedback-report"))
-			arf = true;
-		if (p->enclosed == 0 && !dsn && (is_type(p, "message/delivery-status") || is_type(p, "message/global-delivery-status")))
-			dsn = p;
-	}
+	bool arf = false;
+	const struct mime_part *dsn = find_dsn(&c.m, &arf);
 	if (arf) {
 		out->kind = BOUNCE_FEEDBACK;
 		goto done;
@@ -1979,51 +1971,74 @@ static void parse_depth(const char *buf, size_t len, struct bounce *out, int dep
 		snprintf(out->detail, sizeof out->detail, "out of office");
 		goto done;
 	}
-	if (!dsn) {
-		find_sender(&c, NULL);
-		find_reporting(&c, NULL);
-	}
-	struct scan sc;
-	scan_init(&sc, strbuf_str(&c.text), c.text.len, NULL);
-	/* the sender's own address is never a failed recipient, unless named after RCPT TO */
-	char sender_guess[BOUNCE_ADDR_MAX] = "";
-	if (!dsn)
-		snprintf(sender_guess, sizeof sender_guess, "%s", c.sender);
-	sc.exclude = sender_guess;
-	sc.rcpt_lines = looks_like_bounce(&c);
-	char success[24] = "";
-	if (dsn) {
-		/* the sender is known only after the DSN's per-message fields: exclude it then */
-		struct dsn_group *g = NULL;
-		size_t ng = dsn_groups(strbuf_str(&dsn->body), dsn->body.len, &g);
-		find_sender(&c, ng > 0 ? group_field(&g[0], "X-Postfix-Sender") : NULL);
-		free_groups(g, ng);
-		snprintf(sender_guess, sizeof sender_guess, "%s", c.sender);
-	}
-	scan_text(&sc);
-	size_t named = dsn ? from_dsn(&c, &sc, out, dsn, success, sizeof success) : 0;
-	if (!dsn || named == 0)
-		from_text(&c, &sc, out);
-	scan_free(&sc);
-	if (out->nrcpts > 0)
-		out->kind = BOUNCE_FAILURE;
-	else if (success[0]) {
-		out->kind = BOUNCE_SUCCESS;
-		snprintf(out->detail, sizeof out->detail, "%s", success);
-	} else if (attached_bounce(&c.m, out, depth)) {
-		/* out holds the attached bounce */
-	} else if (autoreply(&c)) {
-		out->kind = BOUNCE_AUTOREPLY;
-		snprintf(out->detail, sizeof out->detail, "out of office");
-	} else {
-		out->kind = BOUNCE_NONE;
-	}
+	read_records(&c, dsn, out, depth);
 done:
 	strbuf_free(&note.body);
 	strbuf_free(&subj);
 	strbuf_free(&c.text);
 	strbuf_free(&c.returned);
 	mime_free(&c.m);
+}
+
+/* The delivery-status part of the bounce itself (not of a returned message); *arf when it is a feedback report. */
+static const struct mime_part *find_dsn(const struct mime_message *m, bool *arf)
+{
+	char rt[64] = "";
+	mime_param(mime_field(&m->parts[0], "Content-Type"), "report-type", rt, sizeof rt);
+	*arf = strcasecmp(rt, "feedback-report") == 0;
+	const struct mime_part *dsn = NULL;
+	for (size_t i = 0; i < m->nparts; i++) {
+		const struct mime_part *p = &m->parts[i];
+		if (p->enclosed == 0 && is_type(p, "message/feedback-report"))
+			*arf = true;
+		if (p->enclosed == 0 && !dsn && (is_type(p, "message/delivery-status") || is_type(p, "message/global-delivery-status")))
+			dsn = p;
+	}
+	return dsn;
+}
+
+/* The records: from the DSN (completed by the text) or from the text; else what the message is instead. */
+static void read_records(struct ctx *c, const struct mime_part *dsn, struct bounce *out, int depth)
+{
+	if (!dsn) {
+		find_sender(c, NULL);
+		find_reporting(c, NULL);
+	}
+	struct scan sc;
+	scan_init(&sc, strbuf_str(&c->text), c->text.len, NULL);
+	/* the sender's own address is never a failed recipient, unless named after RCPT TO */
+	char sender_guess[BOUNCE_ADDR_MAX] = "";
+	if (!dsn)
+		snprintf(sender_guess, sizeof sender_guess, "%s", c->sender);
+	sc.exclude = sender_guess;
+	sc.rcpt_lines = looks_like_bounce(c);
+	char success[24] = "";
+	if (dsn) {
+		/* the sender is known only after the DSN's per-message fields: exclude it then */
+		struct dsn_group *g = NULL;
+		size_t ng = dsn_groups(strbuf_str(&dsn->body), dsn->body.len, &g);
+		find_sender(c, ng > 0 ? group_field(&g[0], "X-Postfix-Sender") : NULL);
+		free_groups(g, ng);
+		snprintf(sender_guess, sizeof sender_guess, "%s", c->sender);
+	}
+	scan_text(&sc);
+	size_t named = dsn ? from_dsn(c, &sc, out, dsn, success, sizeof success) : 0;
+	if (!dsn || named == 0)
+		from_text(c, &sc, out);
+	scan_free(&sc);
+	if (out->nrcpts > 0)
+		out->kind = BOUNCE_FAILURE;
+	else if (success[0]) {
+		out->kind = BOUNCE_SUCCESS;
+		snprintf(out->detail, sizeof out->detail, "%s", success);
+	} else if (attached_bounce(&c->m, out, depth)) {
+		/* out holds the attached bounce */
+	} else if (autoreply(c)) {
+		out->kind = BOUNCE_AUTOREPLY;
+		snprintf(out->detail, sizeof out->detail, "out of office");
+	} else {
+		out->kind = BOUNCE_NONE;
+	}
 }
 
 void bounce_free(struct bounce *b)
