@@ -1616,108 +1616,119 @@ static void split_remote_mta(struct bounce_rcpt *r)
 static const char *const success_actions[] = { "delivered", "relayed", "expanded" };
 
 /* The DSN's recipients, completed from the text. Returns how many groups named a recipient. */
+/* A DSN Action, lower case, without a comment: "failed". */
+static void dsn_action(const char *action, char *act, size_t asz)
+{
+	act[0] = '\0';
+	if (!action)
+		return;
+	copy_field(act, asz, action, strlen(action));
+	for (char *p = act; *p; p++)
+		*p = lower(*p);
+	char *sp = strpbrk(act, " \t(");
+	if (sp)
+		*sp = '\0';
+}
+
+static bool success_action(const char *act)
+{
+	for (size_t s = 0; s < sizeof success_actions / sizeof success_actions[0]; s++)
+		if (strcmp(act, success_actions[s]) == 0)
+			return true;
+	return false;
+}
+
+/* A DSN Status ("5.1.1", "5.1.1 (user unknown)") into status; left empty when it is none. */
+static void dsn_status(const char *st, char *status, size_t ssz)
+{
+	if (!st)
+		return;
+	size_t k = 0;
+	while (st[k] && !is_wsp(st[k]) && st[k] != '(')
+		k++;
+	size_t el = reply_enhanced_len(st, k);
+	if (el && el < ssz)
+		copy_field(status, ssz, st, el);
+}
+
+/*
+ * One recipient's group into r, completed from the text's entry about it
+ * (the step, the IP), else from the diagnostic's own words ("connect to
+ * H[IP]:25: Connection refused").
+ */
+static void dsn_record(struct ctx *c, struct scan *sc, const struct dsn_group *gr, const char *act, bool only_one,
+                       struct bounce_rcpt *r)
+{
+	const char *fr = group_field(gr, "Final-Recipient");
+	const char *orr = group_field(gr, "Original-Recipient");
+	typed_value(fr ? fr : orr, r->recipient, sizeof r->recipient, NULL, 0);
+	typed_value(orr, r->original_recipient, sizeof r->original_recipient, NULL, 0);
+	snprintf(r->action, sizeof r->action, "%s", act);
+	dsn_status(group_field(gr, "Status"), r->status, sizeof r->status);
+	char mtype[32];
+	typed_value(group_field(gr, "Remote-MTA"), r->remote_host, sizeof r->remote_host, mtype, sizeof mtype);
+	split_remote_mta(r);
+	const char *la = group_field(gr, "Last-Attempt-Date");
+	if (la)
+		copy_field(r->last_attempt, sizeof r->last_attempt, la, strlen(la));
+	const char *diag = group_field(gr, "Diagnostic-Code");
+	const char *semi = diag ? strchr(diag, ';') : NULL;
+	const char *dtext = semi ? semi + 1 : diag;
+	char dtype[32] = "";
+	if (semi)
+		copy_field(dtype, sizeof dtype, diag, (size_t)(semi - diag));
+	if (dtext && strcasecmp(dtype, "smtp") == 0)
+		r->have_reply = build_reply(dtext, strlen(dtext), &r->reply);
+	/* the DSN gave the diagnostic: the record is its; else the text's format */
+	r->source = diag ? c->dsn_source : c->format;
+	struct entry *en = entry_for(sc, r->recipient, r->original_recipient, only_one);
+	if (en) {
+		take_entry(r, en, true);
+		take_later(sc, r, en);
+	}
+	if (dtext && (!r->have_reply || r->step == BSTEP_NONE)) {
+		struct scan ds;
+		scan_init(&ds, dtext, strlen(dtext), c->sender);
+		scan_text(&ds);
+		if (ds.ne > 0) {
+			ds.e[0].recipient[0] = '\0';
+			take_entry(r, &ds.e[0], !r->have_reply);
+		}
+		scan_free(&ds);
+	}
+	finish_rcpt(r, c);
+}
+
+/* The DSN's recipients, completed from the text. Returns how many groups named a recipient. */
 static size_t from_dsn(struct ctx *c, struct scan *sc, struct bounce *b, const struct mime_part *dsn,
                        char *success, size_t ssz)
 {
 	struct dsn_group *g = NULL;
 	size_t ng = dsn_groups(strbuf_str(&dsn->body), dsn->body.len, &g);
-	const char *reporting = ng > 0 ? group_field(&g[0], "Reporting-MTA") : NULL;
 	find_sender(c, ng > 0 ? group_field(&g[0], "X-Postfix-Sender") : NULL);
-	find_reporting(c, reporting);
+	find_reporting(c, ng > 0 ? group_field(&g[0], "Reporting-MTA") : NULL);
 	size_t failed = 0, named = 0;
-	for (size_t i = 0; i < ng; i++)
-		if (group_field(&g[i], "Final-Recipient") || group_field(&g[i], "Original-Recipient")) {
-			const char *a = group_field(&g[i], "Action");
-			bool ok = false;
-			for (size_t s = 0; a && s < sizeof success_actions / sizeof success_actions[0]; s++)
-				ok = ok || strncasecmp(a, success_actions[s], strlen(success_actions[s])) == 0;
-			failed += !ok;
-			if (ok && !success[0])
-				copy_field(success, ssz, a, strlen(a));
-		}
+	char act[24];
 	for (size_t i = 0; i < ng; i++) {
-		const struct dsn_group *gr = &g[i];
-		const char *fr = group_field(gr, "Final-Recipient");
-		const char *orr = group_field(gr, "Original-Recipient");
-		if (!fr && !orr)
+		if (!group_field(&g[i], "Final-Recipient") && !group_field(&g[i], "Original-Recipient"))
+			continue;
+		dsn_action(group_field(&g[i], "Action"), act, sizeof act);
+		if (!success_action(act))
+			failed++;
+		else if (!success[0])
+			snprintf(success, ssz, "%s", act);
+	}
+	for (size_t i = 0; i < ng; i++) {
+		if (!group_field(&g[i], "Final-Recipient") && !group_field(&g[i], "Original-Recipient"))
 			continue;
 		named++;
-		const char *action = group_field(gr, "Action");
-		char act[24] = "";
-		if (action) {
-			copy_field(act, sizeof act, action, strlen(action));
-			for (char *p = act; *p; p++)
-				*p = lower(*p);
-			char *sp = strpbrk(act, " \t(");
-			if (sp)
-				*sp = '\0';
-		}
-		bool ok = false;
-		for (size_t s = 0; s < sizeof success_actions / sizeof success_actions[0]; s++)
-			ok = ok || strcmp(act, success_actions[s]) == 0;
-		if (ok)
+		dsn_action(group_field(&g[i], "Action"), act, sizeof act);
+		if (success_action(act))
 			continue;
 		struct bounce_rcpt *r = add_rcpt(b);
 		if (!r)
 			break;
-		typed_value(fr ? fr : orr, r->recipient, sizeof r->recipient, NULL, 0);
-		typed_value(orr, r->original_recipient, sizeof r->original_recipient, NULL, 0);
-		snprintf(r->action, sizeof r->action, "%s", act);
-		const char *st = group_field(gr, "Status");
-		if (st) {
-			size_t el = reply_enhanced_len(st, strlen(st));
-			if (el == 0) {
-				/* "5.1.1 (user unknown)" or "5.1.1" followed by something */
-				size_t k = 0;
-				while (st[k] && !is_wsp(st[k]) && st[k] != '(')
-					k++;
-				el = reply_enhanced_len(st, k);
-			}
-			if (el && el < sizeof r->status)
-				copy_field(r->status, sizeof r->status, st, el);
-		}
-		char mtype[32];
-		typed_value(group_field(gr, "Remote-MTA"), r->remote_host, sizeof r->remote_host, mtype, sizeof mtype);
-		split_remote_mta(r);
-		const char *diag = group_field(gr, "Diagnostic-Code");
-		char dtype[32] = "";
-		struct strbuf dtext = STRBUF_INIT;
-		if (diag) {
-			const char *semi = strchr(diag, ';');
-			copy_field(dtype, sizeof dtype, diag, semi ? (size_t)(semi - diag) : 0);
-			for (char *p = dtype; *p; p++)
-				*p = lower(*p);
-			strbuf_puts(&dtext, semi ? semi + 1 : diag);
-			r->source = c->dsn_source;
-		}
-		const char *la = group_field(gr, "Last-Attempt-Date");
-		if (la)
-			copy_field(r->last_attempt, sizeof r->last_attempt, la, strlen(la));
-		reporting = group_field(gr, "Reporting-MTA") ? group_field(gr, "Reporting-MTA") : reporting;
-		if (diag && strcmp(dtype, "smtp") == 0)
-			r->have_reply = build_reply(strbuf_str(&dtext), dtext.len, &r->reply);
-		struct entry *en = entry_for(sc, r->recipient, r->original_recipient, failed == 1);
-		if (en) {
-			take_entry(r, en, true);
-			take_later(sc, r, en);
-			if (!diag)
-				r->source = c->format;
-		}
-		if (diag && (!r->have_reply || r->step == BSTEP_NONE)) {
-			/* the diagnostic's own words: "connect to H[IP]:25: Connection refused" */
-			struct scan ds;
-			scan_init(&ds, strbuf_str(&dtext), dtext.len, c->sender);
-			scan_text(&ds);
-			if (ds.ne > 0) {
-				ds.e[0].recipient[0] = '\0';
-				take_entry(r, &ds.e[0], !r->have_reply);
-			}
-			scan_free(&ds);
-		} else if (!en) {
-			r->source = c->format;
-		}
-		strbuf_free(&dtext);
-		finish_rcpt(r, c);
+		dsn_record(c, sc, &g[i], act, failed == 1, r);
 	}
 	free_groups(g, ng);
 	return named;
