@@ -1104,7 +1104,8 @@ static void scan_text(struct scan *sc)
 	free(spans);
 	scan_rcpt_lines(sc);
 	/* in the order of the text */
-	qsort(sc->e, sc->ne, sizeof *sc->e, by_position);
+	if (sc->ne > 1)
+		qsort(sc->e, sc->ne, sizeof *sc->e, by_position);
 }
 
 static void scan_init(struct scan *sc, const char *text, size_t len, const char *exclude)
