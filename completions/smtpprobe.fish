@@ -8,8 +8,7 @@
 # The arguments are addresses: no file names unless an option asks for one.
 complete -c smtpprobe -f
 # The first word may name a command; explain reads bounce files.
-complete -c smtpprobe -n '__fish_use_subcommand' -a explain -d 'Explain a bounce: step, reply, diagnosis'
-complete -c smtpprobe -n '__fish_use_subcommand' -a audit -d "Check a domain's mail setup"
+complete -c smtpprobe -n '__fish_is_first_arg' -a explain -d 'Explain a bounce: step, reply, diagnosis'
 complete -c smtpprobe -n '__fish_seen_subcommand_from explain' -F
 complete -c smtpprobe -l reprobe -d 'explain: probe each failed recipient now'
 complete -c smtpprobe -l reprobe-as-sender -d "explain: probe now with the bounce's sender as MAIL FROM"
@@ -37,6 +36,8 @@ complete -c smtpprobe -l max-time -x -d 'Give up on an address after this long (
 complete -c smtpprobe -l order -x -a 'input completion' -d 'Order of the results'
 complete -c smtpprobe -l shard -x -d 'Only the domains of shard K of N'
 complete -c smtpprobe -l resume -r -F -d 'Skip addresses with a result in FILE'
+complete -c smtpprobe -l expect -r -F -d 'Probe the addresses of FILE and compare each result with its line'
+complete -c smtpprobe -l junit -r -F -d 'With --expect, write a JUnit XML report to FILE'
 complete -c smtpprobe -l tls -x -d 'TLS mode' -a "auto\t'STARTTLS when offered (default)'
 required\t'Fail without STARTTLS'
 none\t'Never encrypt'
@@ -55,6 +56,10 @@ complete -c smtpprobe -l proxy -x -d 'SOCKS5 proxy: socks5://[user:pass@]host:po
 complete -c smtpprobe -l json -d 'Print JSON Lines, one object per address'
 complete -c smtpprobe -l format -x -a 'text line csv json' -d 'Output format'
 complete -c smtpprobe -l summary -d 'Counts by verdict, category and blame on stderr at the end'
+complete -c smtpprobe -n '__fish_is_first_arg' -a audit -d 'Check a domain\'s mail setup (DNS, SMTP, TLS, MTA-STS, TLS-RPT, DANE)'
+complete -c smtpprobe -l cert-min-days -x -d 'audit: warn when a certificate expires in fewer than N days (default 14)'
+complete -c smtpprobe -l strict -d 'audit: warnings fail too'
+complete -c smtpprobe -l junit -r -F -d 'audit: also write a JUnit XML report to FILE'
 complete -c smtpprobe -s v -l verbose -d 'Show the SMTP transcript (twice: state changes)'
 complete -c smtpprobe -l color -x -a 'auto always never' -d 'Colour the report'
 complete -c smtpprobe -s h -l help -d 'Show the help'

@@ -43,9 +43,13 @@ struct cli {
 	bool completion_order;      /* --order completion */
 	int shard_k, shard_n;       /* --shard K/N */
 	const char *resume;         /* --resume FILE */
+	const char *expect;         /* --expect FILE: expectations to check (expect.h) */
+	const char *junit;          /* --junit FILE: with --expect, or audit's */
 	const char *proxy;          /* --proxy, else SMTPPROBE_PROXY */
 	bool reprobe;               /* explain --reprobe: probe each failed recipient now */
 	bool reprobe_as_sender;     /* explain --reprobe-as-sender: ... with the bounce's sender as MAIL FROM */
+	int cert_min_days;          /* audit --cert-min-days */
+	bool strict;                /* audit --strict: warnings fail */
 };
 
 enum cli_result {

@@ -24,6 +24,7 @@
 
 
 struct facts;
+struct ssl_st;
 
 struct probe_options {
 	const char *mail_from;       /* validated local@domain, or "" for <> */
@@ -62,6 +63,13 @@ struct probe_options {
 	 */
 	void (*trace)(void *ctx, const char *who, const char *prefix, const char *line, size_t len, const struct msg *m);
 	void *trace_ctx;
+	/*
+	 * After each completed handshake, the session (SSL *), only to read:
+	 * the audit keeps the chain the server presented for its DANE check.
+	 * NULL: not called.
+	 */
+	void (*tls_peer)(void *ctx, struct ssl_st *ssl);
+	void *tls_peer_ctx;
 };
 
 #define PROBE_NOTES_MAX 12   /* distinct notes kept per result; more are counted */

@@ -105,6 +105,13 @@ enum verdict {
 /* sysexits.h values, spelled out so the contract is visible here. */
 enum exit_status {
 	EXIT_OK_ = 0,
+	/*
+	 * --expect: a result differs from its expectation; audit: a check
+	 * failed. Outside sysexits on purpose, as test runners (make check,
+	 * pytest, prove) say "a test failed": a pipeline tells it from
+	 * "smtpprobe could not run" (64, 70, 74, 130, 143). Nothing else exits 1.
+	 */
+	EXIT_EXPECT_FAILED = 1,
 	EXIT_USAGE = 64,             /* bad options */
 	EXIT_DATAERR = 65,           /* bad data in the input: an address that does not parse, not a bounce */
 	EXIT_NOINPUT = 66,           /* explain: a FILE that cannot be opened or read */

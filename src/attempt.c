@@ -405,6 +405,8 @@ static void judge_certificate(struct attempt *a)
 {
 	struct tls_info *t = &a->out->tls;
 	tls_info_collect(a->c.ssl, tls_name(a), t);
+	if (a->ap.o->tls_peer)
+		a->ap.o->tls_peer(a->ap.o->tls_peer_ctx, a->c.ssl);
 	struct msg m;
 	if (!t->verified)
 		msg_set(&m, N_("certificate not trusted: %s"), "s", t->verify_error);

@@ -21,11 +21,15 @@ enum {
 	OPT_TLS, OPT_TLS_VERIFY, OPT_TLS_NAME, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_MIN,
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_ALLOW_UNVERIFIED, OPT_PROXY,
 	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
-	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME,
-	OPT_REPROBE, OPT_REPROBE_AS_SENDER,
+	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME, OPT_EXPECT, OPT_JUNIT,
+	OPT_CERT_MIN_DAYS, OPT_STRICT, OPT_REPROBE, OPT_REPROBE_AS_SENDER,
 };
 
-/* Option scopes (the cmds column): 0, the default, is every command. */
+/*
+ * Option scopes (the cmds column): 0, the default, is every command. The
+ * audit chooses its own servers, recipients and TLS policy: the options
+ * that steer those are PROBE | EXPLAIN.
+ */
 #define ALL 0u
 #define PROBE (1u << CLI_CMD_PROBE)
 #define EXPLAIN (1u << CLI_CMD_EXPLAIN)
@@ -43,39 +47,43 @@ static const struct {
 } options[] = {
 	{ "from", required_argument, OPT_FROM, "ADDR", N_("envelope sender for MAIL FROM (default: <>, the null sender)"), ALL },
 	{ "helo", required_argument, OPT_HELO, "NAME", N_("name for EHLO/HELO (default: this host's FQDN, else its address literal)"), ALL },
-	{ "server", required_argument, OPT_SERVER, "HOST[:PORT]", N_("probe this server instead of the domain's MX hosts"), ALL },
+	{ "server", required_argument, OPT_SERVER, "HOST[:PORT]", N_("probe this server instead of the domain's MX hosts"), PROBE | EXPLAIN },
 	{ "port", required_argument, OPT_PORT, "N", N_("TCP port for every host (default 25)"), ALL },
 	{ "resolver", required_argument, OPT_RESOLVER, "IP[:PORT][,...]", N_("DNS servers to use instead of /etc/resolv.conf"), ALL },
 	{ "ipv4", no_argument, '4', NULL, N_("connect over IPv4 only"), ALL },
 	{ "ipv6", no_argument, '6', NULL, N_("connect over IPv6 only"), ALL },
-	{ "all-mx", no_argument, OPT_ALL_MX, NULL, N_("probe every MX host and report each one"), ALL },
-	{ "no-catch-all", no_argument, OPT_NO_CATCH_ALL, NULL, N_("do not try a made-up recipient after an accepted one (the catch-all check, once per domain)"), ALL },
-	{ "catch-all", no_argument, OPT_CATCH_ALL, NULL, N_("the catch-all check (the default; kept for old scripts)"), ALL },
-	{ "require-mailbox", no_argument, OPT_REQUIRE_MAILBOX, NULL, N_("exit 79 when a recipient is accepted but its mailbox is unverifiable (catch-all, 252)"), ALL },
-	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", N_("when greylisted, wait (default 300 s) and try once more"), ALL },
+	{ "all-mx", no_argument, OPT_ALL_MX, NULL, N_("probe every MX host and report each one"), PROBE | EXPLAIN },
+	{ "no-catch-all", no_argument, OPT_NO_CATCH_ALL, NULL, N_("do not try a made-up recipient after an accepted one (the catch-all check, once per domain)"), PROBE | EXPLAIN },
+	{ "catch-all", no_argument, OPT_CATCH_ALL, NULL, N_("the catch-all check (the default; kept for old scripts)"), PROBE | EXPLAIN },
+	{ "require-mailbox", no_argument, OPT_REQUIRE_MAILBOX, NULL, N_("exit 79 when a recipient is accepted but its mailbox is unverifiable (catch-all, 252)"), PROBE | EXPLAIN },
+	{ "retry-greylist", optional_argument, OPT_RETRY_GREYLIST, "[=SECONDS]", N_("when greylisted, wait (default 300 s) and try once more"), PROBE | EXPLAIN },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS", N_("timeout for every step (default: DNS 10, connect 10, replies 30)"), ALL },
 	{ "size", required_argument, OPT_SIZE, "N", N_("declare SIZE=N at MAIL FROM when the server supports SIZE"), ALL },
 	{ "input", required_argument, OPT_INPUT, "FILE", N_("read addresses from FILE ('-' for stdin): one per line, or several separated by , or ;"), PROBE },
-	{ "concurrency", required_argument, 'j', "N", N_("probe up to N addresses at once (default 8); results keep input order"), ALL },
-	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", N_("at most N sessions at once to one domain or --server (default 1)"), ALL },
-	{ "rcpt-per-session", required_argument, OPT_RCPT_PER_SESSION, "N", N_("recipients of one domain probed in one SMTP session, at most (default 50)"), ALL },
+	{ "concurrency", required_argument, 'j', "N", N_("probe up to N addresses at once (default 8); results keep input order"), PROBE | EXPLAIN },
+	{ "per-domain", required_argument, OPT_PER_DOMAIN, "N", N_("at most N sessions at once to one domain or --server (default 1)"), PROBE | EXPLAIN },
+	{ "rcpt-per-session", required_argument, OPT_RCPT_PER_SESSION, "N", N_("recipients of one domain probed in one SMTP session, at most (default 50)"), PROBE | EXPLAIN },
 	{ "max-time", required_argument, OPT_MAX_TIME, "SECONDS", N_("give up on an address after this long, all hosts and retries included (default 300)"), ALL },
 	{ "order", required_argument, OPT_ORDER, "HOW", N_("input (default: results in input order) or completion (as they finish)"), PROBE },
 	{ "shard", required_argument, OPT_SHARD, "K/N", N_("probe only the domains of shard K of N (a stable hash), to split a list over N machines"), PROBE },
 	{ "resume", required_argument, OPT_RESUME, "FILE", N_("skip addresses that already have a result in FILE (JSON Lines of an earlier run)"), PROBE },
 	{ "reprobe", no_argument, OPT_REPROBE, NULL, N_("probe each failed recipient now and say whether the problem is gone, the same or changed"), EXPLAIN },
 	{ "reprobe-as-sender", no_argument, OPT_REPROBE_AS_SENDER, NULL, N_("the same as --reprobe, with the bounce's original sender as MAIL FROM"), EXPLAIN },
+	{ "expect", required_argument, OPT_EXPECT, "FILE", N_("probe the addresses of FILE and compare each result with its line: ADDRESS VERDICT [STEP [CATEGORY [BLAME]]] [KEY=VALUE...]; exit 1 when any differs (docs/output.md)"), PROBE },
+	{ "junit", required_argument, OPT_JUNIT, "FILE", N_("also write a JUnit XML report to FILE: one testcase per expectation (--expect) or per check (audit); docs/ci.md"), PROBE | AUDIT },
+	{ "cert-min-days", required_argument, OPT_CERT_MIN_DAYS, "N", N_("warn when a certificate expires in fewer than N days (default 14); an expired one fails"), AUDIT },
+	{ "strict", no_argument, OPT_STRICT, NULL, N_("warnings fail too (exit status 1)"), AUDIT },
 	{ "tls", required_argument, OPT_TLS, "MODE", N_("auto (default: STARTTLS when offered), required, none, implicit (TLS on connect, port 465)"), ALL },
-	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, N_("fail at step tls unless the certificate chain and host name verify"), ALL },
+	{ "tls-verify", no_argument, OPT_TLS_VERIFY, NULL, N_("fail at step tls unless the certificate chain and host name verify"), PROBE | EXPLAIN },
 	{ "tls-name", required_argument, OPT_TLS_NAME, "NAME", N_("name for SNI and certificate checks (default: the MX or --server host)"), ALL },
 	{ "ca-file", required_argument, OPT_CA_FILE, "FILE", N_("extra trust anchors (PEM); the system store is always used"), ALL },
 	{ "ca-path", required_argument, OPT_CA_PATH, "DIR", N_("extra trust anchors (hashed directory)"), ALL },
 	{ "tls-min-version", required_argument, OPT_TLS_MIN, "VER", N_("lowest TLS version to accept: 1.0, 1.1, 1.2, 1.3"), ALL },
-	{ "auth", required_argument, OPT_AUTH, "USER", N_("authenticate as USER; the secret comes from SMTPPROBE_PASSWORD, --password-file or a prompt"), ALL },
-	{ "auth-mech", required_argument, OPT_AUTH_MECH, "MECH", N_("PLAIN, LOGIN, CRAM-MD5 or XOAUTH2 (default: the strongest offered)"), ALL },
-	{ "password-file", required_argument, OPT_PASSWORD_FILE, "FILE", N_("read the AUTH secret from the first line of FILE"), ALL },
-	{ "allow-plaintext-auth", no_argument, OPT_ALLOW_PLAIN, NULL, N_("allow AUTH on an unencrypted connection"), ALL },
-	{ "allow-unverified-auth", no_argument, OPT_ALLOW_UNVERIFIED, NULL, N_("allow AUTH over TLS whose certificate did not verify for the server's name"), ALL },
+	{ "auth", required_argument, OPT_AUTH, "USER", N_("authenticate as USER; the secret comes from SMTPPROBE_PASSWORD, --password-file or a prompt"), PROBE | EXPLAIN },
+	{ "auth-mech", required_argument, OPT_AUTH_MECH, "MECH", N_("PLAIN, LOGIN, CRAM-MD5 or XOAUTH2 (default: the strongest offered)"), PROBE | EXPLAIN },
+	{ "password-file", required_argument, OPT_PASSWORD_FILE, "FILE", N_("read the AUTH secret from the first line of FILE"), PROBE | EXPLAIN },
+	{ "allow-plaintext-auth", no_argument, OPT_ALLOW_PLAIN, NULL, N_("allow AUTH on an unencrypted connection"), PROBE | EXPLAIN },
+	{ "allow-unverified-auth", no_argument, OPT_ALLOW_UNVERIFIED, NULL, N_("allow AUTH over TLS whose certificate did not verify for the server's name"), PROBE | EXPLAIN },
 	{ "proxy", required_argument, OPT_PROXY, "URL", N_("connect through socks5://[user:pass@]host:port (socks5h:// resolves there); also SMTPPROBE_PROXY"), ALL },
 	{ "format", required_argument, OPT_FORMAT, "FORMAT", N_("text (default: a report for people), line (one line per address, for grep), csv (for spreadsheets) or json"), ALL },
 	{ "json", no_argument, OPT_JSON, NULL, N_("the same as --format json: JSON Lines, one object per address (docs/output.md)"), ALL },
@@ -165,6 +173,7 @@ void cli_help(FILE *out, enum cli_command cmd)
 		      "69 refused otherwise, 75 temporary failure, 76 protocol error, 79 mailbox\n"
 		      "unverifiable (--require-mailbox), 65 an address that does not parse, 64 bad\n"
 		      "option, 70 internal error (docs/output.md).\n"), out);
+		fputs(_("With --expect: 0 every expectation holds, 1 one does not.\n"), out);
 	}
 }
 
@@ -280,6 +289,22 @@ static bool valid_resolvers(const char *list)
 	}
 }
 
+/* --expect takes its addresses from its file, all of them, and shows them as a test runner or in JSON. */
+static enum cli_result check_expect(const struct cli *c, char *err, size_t errsz)
+{
+	if (!c->expect)
+		return usage(err, errsz, _("--junit goes with --expect FILE"));
+	if (c->naddresses > 0 || c->input)
+		return usage(err, errsz, _("--expect takes the addresses from its file: drop the ADDRESS arguments and --input"));
+	if (c->resume || c->shard_n)
+		return usage(err, errsz, _("--expect probes every address of its file: drop --resume and --shard"));
+	if (c->format == OUTPUT_LINE || c->format == OUTPUT_CSV)
+		return usage(err, errsz, _("--expect writes text or JSON: drop --format line or csv"));
+	if (c->completion_order)
+		return usage(err, errsz, _("--expect shows the results in the order of its file: drop --order completion"));
+	return CLI_RUN;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_t errsz)
 {
 	struct option longopts[NOPTIONS + 1];
@@ -292,6 +317,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	c->from.is_null = true;
 	c->concurrency = 8;
 	c->per_domain = 1;
+	c->cert_min_days = 14;  /* AUDIT_CERT_MIN_DAYS */
 	c->probe.max_time_s = PROBE_MAX_TIME_DEFAULT;
 	opterr = 0;
 	optind = 1;
@@ -523,6 +549,20 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		case OPT_RESUME:
 			c->resume = optarg;
 			break;
+		case OPT_CERT_MIN_DAYS:
+			if (!parse_long(optarg, 0, 3650, &v))
+				return usage(err, errsz, _("invalid --cert-min-days \"%s\": use 0 to 3650"), optarg);
+			c->cert_min_days = (int)v;
+			break;
+		case OPT_STRICT:
+			c->strict = true;
+			break;
+		case OPT_EXPECT:
+			c->expect = optarg;
+			break;
+		case OPT_JUNIT:
+			c->junit = optarg;
+			break;
 		case 'v':
 			c->verbose++;
 			break;
@@ -562,11 +602,15 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 	c->probe.keep_transcript = c->verbose > 0 && c->format == OUTPUT_JSON;
 	c->addresses = argv + optind;
 	c->naddresses = argc - optind;
+	if (c->command == CLI_CMD_PROBE && (c->expect || c->junit))
+		return check_expect(c, err, errsz);
 	if (c->command == CLI_CMD_PROBE && c->naddresses == 0 && !c->input)
 		return usage(err, errsz, _("no address given (see --help)"));
 	if (c->command == CLI_CMD_EXPLAIN && (c->format == OUTPUT_LINE || c->format == OUTPUT_CSV))
 		return usage(err, errsz, _("smtpprobe explain writes text or json (--format text or --format json)"));
 	if (c->command == CLI_CMD_AUDIT && c->naddresses == 0)
 		return usage(err, errsz, _("no domain given (see smtpprobe audit --help)"));
+	if (c->command == CLI_CMD_AUDIT && c->format != OUTPUT_TEXT && c->format != OUTPUT_JSON)
+		return usage(err, errsz, _("smtpprobe audit writes text or JSON: use --format text or json"));
 	return CLI_RUN;
 }

@@ -2,6 +2,7 @@
 #include "dns.h"
 
 #include "mem.h"
+#include "strbuf.h"
 
 #include "i18n.h"
 
@@ -29,6 +30,11 @@ struct dns_req {
 	struct dns *d;
 	dns_mx_fn mx_fn;
 	dns_addr_fn addr_fn;
+	dns_txt_fn txt_fn;
+	dns_tlsa_fn tlsa_fn;
+	int qtype;             /* TXT or TLSA: sent with ares_send, read here */
+	dns_raw_fn raw_fn;
+	int raw_type;          /* raw_fn: the query type, sent with ares_query */
 	void *ctx;             /* NULL once forgotten */
 	struct dns_req *prev, *next;
 	/* while waiting for its turn */
@@ -397,10 +403,300 @@ void dns_query_addr(struct dns *d, const char *host, int family, dns_addr_fn fn,
 	submit(d, r);
 }
 
+/* ---- TXT and TLSA: a query of our own (AD set) and a reader of the raw answer ---- */
+
+#define DNS_T_TXT 16
+#define DNS_T_TLSA 52
+#define DNS_C_IN 1
+/* Header, byte 3: RA Z AD CD RCODE(4). */
+#define DNS_FLAG_AD 0x20
+
+static uint16_t get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Step over a (possibly compressed) name; false when it runs past the end. */
+static bool skip_name(const unsigned char *b, size_t len, size_t *pos)
+{
+	size_t p = *pos;
+	/* At most 127 labels fit in 255 bytes: more is a malformed name. */
+	for (int labels = 0; labels < 128; labels++) {
+		if (p >= len)
+			return false;
+		unsigned l = b[p];
+		if (l == 0) {
+			*pos = p + 1;
+			return true;
+		}
+		if ((l & 0xc0) == 0xc0) {
+			if (p + 2 > len)
+				return false;
+			*pos = p + 2;
+			return true;
+		}
+		if (l & 0xc0)
+			return false; /* the reserved label types */
+		p += 1 + l;
+	}
+	return false;
+}
+
+typedef void (*rdata_fn)(void *ctx, const unsigned char *rd, size_t rdlen);
+
+/*
+ * Walk a response: header, questions, answers; call fn for each answer of
+ * qtype in class IN. Status from the RCODE and from whether any was found.
+ */
+static enum dns_status walk_answer(const unsigned char *b, int alen, int qtype, rdata_fn fn, void *ctx,
+                                   struct dns_answer_info *info, const char **why)
+{
+	size_t len = alen > 0 ? (size_t)alen : 0;
+	memset(info, 0, sizeof *info);
+	if (len < 12 || !(b[2] & 0x80)) {
+		*why = "malformed DNS answer";
+		return DNS_ERROR;
+	}
+	info->ad = (b[3] & DNS_FLAG_AD) != 0;
+	static const struct {
+		int rcode;
+		enum dns_status st;
+		const char *why;
+	} rcodes[] = {
+		{ 0, DNS_OK, NULL },
+		{ 2, DNS_SERVFAIL, "SERVFAIL" },
+		{ 3, DNS_NXDOMAIN, "NXDOMAIN" },
+		{ 5, DNS_SERVFAIL, "REFUSED" },
+	};
+	int rcode = b[3] & 0x0f;
+	enum dns_status st = DNS_ERROR;
+	*why = "unexpected DNS response code";
+	for (size_t i = 0; i < sizeof rcodes / sizeof rcodes[0]; i++)
+		if (rcodes[i].rcode == rcode) {
+			st = rcodes[i].st;
+			*why = rcodes[i].why;
+		}
+	if (st != DNS_OK)
+		return st;
+	unsigned qd = get16(b + 4), an = get16(b + 6);
+	size_t pos = 12;
+	for (unsigned i = 0; i < qd; i++) {
+		if (!skip_name(b, len, &pos) || pos + 4 > len) {
+			*why = "malformed DNS answer";
+			return DNS_ERROR;
+		}
+		pos += 4;
+	}
+	int found = 0;
+	for (unsigned i = 0; i < an; i++) {
+		if (!skip_name(b, len, &pos) || pos + 10 > len) {
+			*why = "malformed DNS answer";
+			return DNS_ERROR;
+		}
+		int type = get16(b + pos), klass = get16(b + pos + 2);
+		size_t rdlen = get16(b + pos + 8);
+		pos += 10;
+		if (pos + rdlen > len) {
+			*why = "malformed DNS answer";
+			return DNS_ERROR;
+		}
+		if (type == qtype && klass == DNS_C_IN) {
+			fn(ctx, b + pos, rdlen);
+			found++;
+		}
+		pos += rdlen;
+	}
+	*why = found ? NULL : "no records of that type";
+	return found ? DNS_OK : DNS_NODATA;
+}
+
+struct txt_collect {
+	struct strbuf *store;
+	size_t off[DNS_TXT_MAX], len[DNS_TXT_MAX];
+	int n;
+	struct dns_answer_info *info;
+};
+
+static void txt_rdata(void *ctx, const unsigned char *rd, size_t rdlen)
+{
+	struct txt_collect *c = ctx;
+	/* RFC 1035 3.3.14: one or more <character-string>s, each a length byte and that many bytes. */
+	size_t p = 0;
+	bool ok = rdlen > 0;
+	while (ok && p < rdlen) {
+		size_t l = rd[p];
+		ok = p + 1 + l <= rdlen;
+		p += 1 + l;
+	}
+	if (!ok || c->n == DNS_TXT_MAX) {
+		c->info->skipped++;
+		return;
+	}
+	c->off[c->n] = c->store->len;
+	for (p = 0; p < rdlen; p += 1 + rd[p])
+		strbuf_append(c->store, (const char *)rd + p + 1, rd[p]);
+	c->len[c->n] = c->store->len - c->off[c->n];
+	c->n++;
+}
+
+enum dns_status dns_txt_from_answer(const unsigned char *abuf, int alen, struct strbuf *store, struct txt_record *txt,
+                                    int *n, struct dns_answer_info *info, const char **why)
+{
+	struct txt_collect c = { .store = store, .info = info };
+	strbuf_reset(store);
+	enum dns_status st = walk_answer(abuf, alen, DNS_T_TXT, txt_rdata, &c, info, why);
+	/* Pointers only now: the store may have moved while it grew. */
+	for (int i = 0; i < c.n; i++) {
+		txt[i].data = strbuf_str(store) + c.off[i];
+		txt[i].len = c.len[i];
+	}
+	*n = st == DNS_OK ? c.n : 0;
+	if (st == DNS_OK && c.n == 0) {
+		*why = "no readable TXT record";
+		return DNS_ERROR;
+	}
+	return st;
+}
+
+struct tlsa_collect {
+	struct dns_tlsa *t;
+	int n;
+	struct dns_answer_info *info;
+};
+
+static void tlsa_rdata(void *ctx, const unsigned char *rd, size_t rdlen)
+{
+	struct tlsa_collect *c = ctx;
+	/* RFC 6698 2.1: usage, selector, matching type, then the association data. */
+	if (rdlen < 4 || rdlen - 3 > DNS_TLSA_DATA_MAX || c->n == DNS_TLSA_MAX) {
+		c->info->skipped++;
+		return;
+	}
+	struct dns_tlsa *t = &c->t[c->n++];
+	t->usage = rd[0];
+	t->selector = rd[1];
+	t->mtype = rd[2];
+	t->len = (uint16_t)(rdlen - 3);
+	memcpy(t->data, rd + 3, rdlen - 3);
+}
+
+enum dns_status dns_tlsa_from_answer(const unsigned char *abuf, int alen, struct dns_tlsa *t, int *n,
+                                     struct dns_answer_info *info, const char **why)
+{
+	struct tlsa_collect c = { .t = t, .info = info };
+	enum dns_status st = walk_answer(abuf, alen, DNS_T_TLSA, tlsa_rdata, &c, info, why);
+	*n = st == DNS_OK ? c.n : 0;
+	if (st == DNS_OK && c.n == 0) {
+		*why = "no readable TLSA record";
+		return DNS_ERROR;
+	}
+	return st;
+}
+
+static void on_raw(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	(void)timeouts;
+	struct dns_req *r = arg;
+	struct dns *d = r->d;
+	struct dns_answer_info info = { 0 };
+	const char *why = status == ARES_SUCCESS ? NULL : ares_strerror(status);
+	enum dns_status st = map_status(status);
+	int n = 0;
+	if (r->qtype == DNS_T_TXT) {
+		struct strbuf store = STRBUF_INIT;
+		struct txt_record txt[DNS_TXT_MAX];
+		if (status == ARES_SUCCESS)
+			st = dns_txt_from_answer(abuf, alen, &store, txt, &n, &info, &why);
+		if (r->ctx)
+			r->txt_fn(r->ctx, st, txt, n, &info, why);
+		strbuf_free(&store);
+	} else {
+		/* Heap, not stack: 16 records of up to 1 KiB each. */
+		struct dns_tlsa *t = xcalloc(DNS_TLSA_MAX, sizeof *t);
+		if (status == ARES_SUCCESS)
+			st = dns_tlsa_from_answer(abuf, alen, t, &n, &info, &why);
+		if (r->ctx)
+			r->tlsa_fn(r->ctx, st, t, n, &info, why);
+		free(t);
+	}
+	req_free(r);
+	if (status != ARES_EDESTRUCTION)
+		query_done(d);
+}
+
+/*
+ * ares_query cannot set AD, and a validating resolver sets AD in its
+ * answer only when the query asks (with AD or DO): build the query
+ * ourselves, with EDNS0 for answers over 512 bytes, and set the bit.
+ */
+static void send_raw(struct dns_req *r)
+{
+	unsigned char *q = NULL;
+	int qlen = 0;
+	int st = ares_create_query(r->name, DNS_C_IN, r->qtype, 0, 1, &q, &qlen, 1232);
+	if (st != ARES_SUCCESS) {
+		on_raw(r, st, 0, NULL, 0);
+		return;
+	}
+	q[3] |= DNS_FLAG_AD;
+	ares_send(r->d->channel, q, qlen, on_raw, r);
+	ares_free_string(q);
+}
+
+static void query_raw(struct dns *d, const char *name, int qtype, dns_txt_fn txt_fn, dns_tlsa_fn tlsa_fn, void *ctx)
+{
+	struct dns_req *r = req_new(d, ctx);
+	r->qtype = qtype;
+	r->txt_fn = txt_fn;
+	r->tlsa_fn = tlsa_fn;
+	r->name = xstrdup(name);
+	submit(d, r);
+}
+
+void dns_query_txt(struct dns *d, const char *name, dns_txt_fn fn, void *ctx)
+{
+	query_raw(d, name, DNS_T_TXT, fn, NULL, ctx);
+}
+
+void dns_query_tlsa(struct dns *d, const char *name, dns_tlsa_fn fn, void *ctx)
+{
+	query_raw(d, name, DNS_T_TLSA, NULL, fn, ctx);
+}
+
+static void on_raw_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	(void)timeouts;
+	struct dns_req *r = arg;
+	struct dns *d = r->d;
+	if (r->ctx)
+		r->raw_fn(r->ctx, map_status(status), status == ARES_SUCCESS ? abuf : NULL,
+		          status == ARES_SUCCESS ? alen : 0, status == ARES_SUCCESS ? NULL : ares_strerror(status));
+	req_free(r);
+	if (status != ARES_EDESTRUCTION)
+		query_done(d);
+}
+
+void dns_query_raw(struct dns *d, const char *name, int type, dns_raw_fn fn, void *ctx)
+{
+	struct dns_req *r = req_new(d, ctx);
+	r->raw_fn = fn;
+	r->raw_type = type;
+	r->name = xstrdup(name);
+	submit(d, r);
+}
+
 static void send_req(struct dns_req *r)
 {
 	struct dns *d = r->d;
 	d->inflight++;
+	if (r->raw_fn) {
+		ares_query(d->channel, r->name, ns_c_in, r->raw_type, on_raw_answer, r);
+		return;
+	}
+	if (r->qtype) {
+		send_raw(r);
+		return;
+	}
 	if (r->mx_fn) {
 		ares_query(d->channel, r->name, ns_c_in, ns_t_mx, on_mx, r);
 		return;

@@ -8,16 +8,20 @@
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 
+#include "audit.h"
 #include "batch.h"
 #include "cli.h"
 #include "config.h"
 #include "dns.h"
 #include "explain.h"
+#include "expect_run.h"
 #include "i18n.h"
 #include "input.h"
+#include "junit.h"
 #include "loop.h"
 #include "mem.h"
 #include "output.h"
@@ -34,6 +38,7 @@ struct run {
 	struct loop *loop;
 	struct dns *dns;
 	struct output *out;
+	struct expect_run *expect;  /* --expect: results compared and shown as a test runner */
 	bool color;
 	bool progress;
 	bool progress_shown;
@@ -48,8 +53,8 @@ static void trace_stderr(void *ctx, const char *who, const char *prefix, const c
 	struct strbuf sb = STRBUF_INIT, text = STRBUF_INIT;
 	if (run->color)
 		strbuf_puts(&sb, prefix[0] == 'C' ? "\033[36m" : prefix[0] == 'S' ? "\033[0m" : "\033[2m");
-	/* In a batch the sessions interleave: each line says whose it is. */
-	if (run->cli.input || run->cli.naddresses > 1)
+	/* In a batch or an audit the sessions interleave: each line says whose it is. */
+	if (run->cli.input || run->cli.naddresses > 1 || run->cli.command == CLI_CMD_AUDIT)
 		strbuf_printf(&text, "[%s] ", who);
 	strbuf_puts(&text, prefix);
 	if (m)
@@ -91,7 +96,10 @@ static void show_progress(void *ctx, const struct batch_progress *p)
 static void render_result(void *ctx, const struct probe_result *r, struct strbuf *out)
 {
 	struct run *run = ctx;
-	output_render(run->out, r, out);
+	if (run->expect)
+		expect_run_render(run->expect, r, out);
+	else
+		output_render(run->out, r, out);
 }
 
 /*
@@ -103,7 +111,10 @@ static int write_stdout(void *ctx, const char *data, size_t len)
 {
 	struct run *run = ctx;
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
-	output_write(run->out, data, len, &out, &err);
+	if (run->expect)
+		expect_run_write(run->expect, data, len, &out);
+	else
+		output_write(run->out, data, len, &out, &err);
 	clear_progress(run);
 	if (err.len) {
 		fflush(stdout);
@@ -193,6 +204,55 @@ static void queue_arguments(struct run *run)
 		if (input_split(arg, strlen(arg), queue_piece, &q) == 0)
 			queue_piece(&q, arg, strlen(arg));
 	}
+}
+
+/*
+ * --expect: the file's addresses, one per expectation, in file order
+ * (exit 74 when it cannot be read, 64 when a line is wrong).
+ */
+static int load_expectations(struct run *run, char *err, size_t errsz)
+{
+	struct expect_list list = { 0 };
+	bool io;
+	if (expect_load(run->cli.expect, &list, &io, err, errsz) < 0) {
+		expect_list_free(&list);
+		return io ? EXIT_IOERR : EXIT_USAGE;
+	}
+	struct expect_run_config ec = {
+		.file = run->cli.expect,
+		.json = run->cli.format == OUTPUT_JSON,
+		.color = run->color,
+		.transcript = run->cli.verbose > 0,
+		.started = time(NULL),
+	};
+	run->expect = expect_run_new(&list, &ec);
+	return 0;
+}
+
+static void queue_expectations(struct run *run)
+{
+	for (size_t i = 0; i < expect_run_count(run->expect); i++) {
+		const char *a = expect_run_address(run->expect, i);
+		batch_add(run->batch, a, strlen(a));
+		run->queued++;
+	}
+}
+
+/* The runner's summary (stdout, after the ok/FAIL lines; stderr beside JSON), the JUnit report, the status. */
+static int finish_expectations(struct run *run, int batch_status)
+{
+	char err[512];
+	struct strbuf sum = STRBUF_INIT;
+	int st = expect_run_finish(run->expect, run->cli.junit, &sum, err, sizeof err);
+	fflush(stdout);
+	fwrite(sum.data, 1, sum.len, run->cli.format == OUTPUT_JSON ? stderr : stdout);
+	strbuf_free(&sum);
+	if (st == EXIT_IOERR)
+		fprintf(stderr, "smtpprobe: %s\n", err);
+	/* An interruption or an unreadable input or unwritable output says more than the comparison. */
+	if (batch_status >= 128 || batch_status == EXIT_IOERR)
+		return batch_status;
+	return st;
 }
 
 /* What comes before the results (the CSV header). */
@@ -327,16 +387,24 @@ static int run_probe(struct run *run, struct runtime *rt)
 	};
 	start_output(run);
 	run->batch = batch_new(run->loop, run->dns, &run->cli.probe, &bc);
-	queue_arguments(run);
+	if (run->expect)
+		queue_expectations(run);
+	else
+		queue_arguments(run);
 	int bs = batch_run(run->batch);
-	/* Interrupted: 130 (SIGINT) or 143 (SIGTERM), as a shell reports it. */
-	run->status = bs >= 128 ? bs : result_exit_combine(run->status, bs);
-	if (run->cli.input && run->queued == 0 && !bs)
-		/* an empty list is no error, but silence would puzzle */
-		fprintf(stderr, "smtpprobe: %s \"%s\"\n", _("no address to probe in --input"), run->cli.input);
-	clear_progress(run);
-	status = run->status;
-	finish_output(run, status);
+	if (run->expect) {
+		clear_progress(run);
+		status = finish_expectations(run, bs);
+	} else {
+		/* Interrupted: 130 (SIGINT) or 143 (SIGTERM), as a shell reports it. */
+		run->status = bs >= 128 ? bs : result_exit_combine(run->status, bs);
+		if (run->cli.input && run->queued == 0 && !bs)
+			/* an empty list is no error, but silence would puzzle */
+			fprintf(stderr, "smtpprobe: %s \"%s\"\n", _("no address to probe in --input"), run->cli.input);
+		clear_progress(run);
+		status = run->status;
+		finish_output(run, status);
+	}
 
 	batch_free(run->batch);
 	run->batch = NULL;
@@ -346,6 +414,74 @@ static int run_probe(struct run *run, struct runtime *rt)
 	}
 	resume_free(run->resume);
 	output_free(run->out);
+	return status;
+}
+
+/*
+ * The audit command: the domains checked (audit.h), the report on stdout,
+ * the JUnit file when asked for. 0 when nothing failed, 1 when a check
+ * failed (or warned, with --strict), 64 for a domain that is not one,
+ * 74 when the report cannot be written.
+ */
+static int run_audit(struct run *run, struct runtime *rt)
+{
+	char **domains = xcalloc((size_t)run->cli.naddresses, sizeof *domains);
+	int status = 0;
+	for (int i = 0; i < run->cli.naddresses; i++) {
+		/* A domain is what follows the @ of an address: the same checks, IDN included. */
+		const char *arg = run->cli.addresses[i];
+		struct strbuf a = STRBUF_INIT;
+		strbuf_printf(&a, "postmaster@%s", arg);
+		struct address addr;
+		enum addr_error ae = addr_parse(a.data, a.len, false, &addr);
+		strbuf_free(&a);
+		if (ae == ADDR_OK && addr.domain_is_literal)
+			ae = ADDR_ERR_DOMAIN_SYNTAX;
+		if (ae != ADDR_OK) {
+			struct strbuf shown = STRBUF_INIT;
+			report_sanitize(&shown, arg, strlen(arg));
+			fprintf(stderr, "smtpprobe: %s \"%s\": %s\n", _("invalid domain"), strbuf_str(&shown),
+			        _(addr_strerror(ae)));
+			strbuf_free(&shown);
+			status = EXIT_USAGE;
+			break;
+		}
+		domains[i] = xstrdup(addr.domain);
+	}
+	if (status == 0) {
+		struct audit_options ao = { .probe = &run->cli.probe, .cert_min_days = run->cli.cert_min_days };
+		struct audit_report rep;
+		if (audit_run(rt->loop, rt->dns, &ao, domains, run->cli.naddresses, &rep) < 0) {
+			fprintf(stderr, "smtpprobe: %s\n", _("the event loop failed"));
+			status = EXIT_SOFTWARE;
+		} else {
+			status = audit_exit_status(&rep, run->cli.strict);
+			struct strbuf out = STRBUF_INIT;
+			if (run->cli.format == OUTPUT_JSON)
+				audit_render_json(&rep, run->cli.strict, &out);
+			else
+				audit_render_text(&rep, run->color, run->cli.strict, &out);
+			if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+				fprintf(stderr, "smtpprobe: %s: %s\n", _("cannot write the results"), strerror(errno));
+				status = EXIT_IOERR;
+			}
+			strbuf_free(&out);
+			if (run->cli.junit) {
+				struct junit *j = junit_new("smtpprobe audit");
+				audit_render_junit(&rep, run->cli.strict, j);
+				if (junit_save(j, run->cli.junit) < 0) {
+					fprintf(stderr, "smtpprobe: %s %s: %s\n", _("cannot write the JUnit report"), run->cli.junit,
+					        strerror(errno));
+					status = EXIT_IOERR;
+				}
+				junit_free(j);
+			}
+		}
+		audit_report_free(&rep);
+	}
+	for (int i = 0; i < run->cli.naddresses; i++)
+		free(domains[i]);
+	free(domains);
 	return status;
 }
 
@@ -386,7 +522,10 @@ int main(int argc, char **argv)
 		        run.cli.concurrency, j);
 	run.cli.concurrency = j;
 
-	status = runtime_open(&rt, &run.cli, err, sizeof err);
+	/* A wrong expectation file stops the run before anything is asked or connected. */
+	status = run.cli.expect ? load_expectations(&run, err, sizeof err) : 0;
+	if (status == 0)
+		status = runtime_open(&rt, &run.cli, err, sizeof err);
 	if (status != 0) {
 		fprintf(stderr, "smtpprobe: %s\n", err);
 	} else {
@@ -397,12 +536,16 @@ int main(int argc, char **argv)
 		case CLI_CMD_EXPLAIN:
 			status = explain_run(&run.cli, &rt);
 			break;
+		case CLI_CMD_AUDIT:
+			status = run_audit(&run, &rt);
+			break;
 		default:
 			fprintf(stderr, "smtpprobe: %s %s\n", cli_command_name(run.cli.command), _("is not available yet"));
 			status = EXIT_USAGE;
 			break;
 		}
 	}
+	expect_run_free(run.expect);
 	runtime_close(&rt);
 	return fd_check(fds_at_start, status);
 }

@@ -17,6 +17,15 @@
 #                          the CN is no host name (RFC 9525 has no CN-ID), no match
 #   wildcard.pem, .key     by the CA, valid, SAN DNS:*.tls.test: a wildcard as
 #                          the whole left-most label, which does match
+#   soon.pem, .key         mx.tls.test by the CA, valid from yesterday for 6
+#                          days: expires within audit's --cert-min-days 14
+#   mtasts.pem, .key       by the CA, valid, the MTA-STS policy hosts of the
+#                          audit tests: DNS:mta-sts.example.test and
+#                          DNS:mta-sts.*.test's cases (good, redirect, ctype,
+#                          big, missing, badpolicy, v6 .sts.test), IP:127.0.0.1
+#   mxdane.pem, .key       by the CA, valid, DNS:mx.example.test,
+#                          DNS:mx.dane.test, DNS:ta.dane.test and
+#                          DNS:mx.plain.test: the MX of the DANE tests
 #
 # Each server .pem holds the leaf only. Idempotent: once DIR/.complete
 # exists and every file above is there, nothing is redone (a directory made
@@ -36,7 +45,7 @@ flock -w 60 "$lock"
 
 files=(ca.pem valid.pem valid.key expired.pem expired.key wrongname.pem wrongname.key
 	selfsigned.pem selfsigned.key partialwild.pem partialwild.key cnonly.pem cnonly.key
-	wildcard.pem wildcard.key)
+	wildcard.pem wildcard.key soon.pem soon.key mtasts.pem mtasts.key mxdane.pem mxdane.key)
 complete() {
 	[[ -e $dir/.complete ]] || return 1
 	local f
@@ -132,6 +141,22 @@ subjectAltName = DNS:*.tls.test
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 
+[ server_mtasts ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:mta-sts.example.test, DNS:mta-sts.good.sts.test, DNS:mta-sts.redirect.sts.test, DNS:mta-sts.ctype.sts.test, DNS:mta-sts.big.sts.test, DNS:mta-sts.missing.sts.test, DNS:mta-sts.badpolicy.sts.test, DNS:mta-sts.v6.sts.test, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ server_mxdane ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:mx.example.test, DNS:mx.dane.test, DNS:ta.dane.test, DNS:mx.plain.test
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
 [ self_mx ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -143,6 +168,7 @@ EOF
 # Start yesterday, so a clock a little behind does not make "valid" invalid.
 yesterday=$(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)
 in10y=$(date -u -d '10 years' +%Y%m%d%H%M%SZ)
+in6d=$(date -u -d '6 days' +%Y%m%d%H%M%SZ)
 
 # The CA: self-signed with `openssl ca -selfsign` so its dates are set too.
 newkey ca.key
@@ -163,6 +189,9 @@ sign wrongname wrong.example.test server_wrong "$yesterday" "$in10y"
 sign partialwild partial-wildcard.tls.test server_partialwild "$yesterday" "$in10y"
 sign cnonly mx.tls.test server_cnonly "$yesterday" "$in10y"
 sign wildcard wildcard.tls.test server_wildcard "$yesterday" "$in10y"
+sign soon mx.tls.test server_mx "$yesterday" "$in6d"
+sign mtasts mta-sts.example.test server_mtasts "$yesterday" "$in10y"
+sign mxdane mx.example.test server_mxdane "$yesterday" "$in10y"
 
 newkey selfsigned.key
 openssl req -new -config ca.cnf -key selfsigned.key -subj "/O=smtpprobe tests/CN=mx.tls.test" -out selfsigned.csr
@@ -171,8 +200,11 @@ openssl ca -batch -config ca.cnf -selfsign -keyfile selfsigned.key -extensions s
 
 # Sanity: the CA-signed ones chain (expiry aside), the self-signed one does not.
 openssl verify -CAfile ca.pem -verify_hostname mx.tls.test valid.pem >/dev/null
+openssl verify -CAfile ca.pem -verify_hostname mx.tls.test soon.pem >/dev/null
 openssl verify -CAfile ca.pem -no_check_time wrongname.pem >/dev/null
 openssl verify -CAfile ca.pem -verify_hostname mx.tls.test wildcard.pem >/dev/null
+openssl verify -CAfile ca.pem -verify_hostname mta-sts.example.test mtasts.pem >/dev/null
+openssl verify -CAfile ca.pem -verify_hostname mx.dane.test mxdane.pem >/dev/null
 # OpenSSL's default name check accepts both of these: the fixtures that use
 # them test smtpprobe's flags, not OpenSSL's defaults.
 for f in partialwild cnonly; do

@@ -1,0 +1,52 @@
+/*
+ * taglist.h - the "v=VERSION; name=value; ..." records that MTA-STS
+ * (RFC 8461 3.1) and TLS-RPT (RFC 8460 3) publish in DNS TXT share one
+ * grammar: a version tag first, fields split by *WSP ";" *WSP, an optional
+ * final ";", extension fields name=value with the same character sets.
+ * This reads that grammar; each record's parser judges its own fields.
+ * Pure functions on buffers; messages are English evidence for reports.
+ */
+#ifndef SMTPPROBE_TAGLIST_H
+#define SMTPPROBE_TAGLIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "txt.h"
+
+/* A record is a candidate when it starts with the version tag and the tag ends there. */
+bool taglist_is_candidate(const char *buf, size_t len, const char *version);
+/*
+ * Which of n TXT records is the candidate: returns how many are (0, 1 or
+ * more) and sets *pick to the last one, -1 when none.
+ */
+int taglist_pick(const struct txt_record *txt, int n, const char *version, int *pick);
+
+struct taglist {
+	const char *buf;
+	size_t len, pos;
+	int field;          /* the field's number in the record, the version being 1 */
+};
+
+struct tag {
+	const char *name, *value;
+	size_t nlen, vlen;
+};
+
+/*
+ * Start after the version tag (a candidate's), then take field by field:
+ * 1 with *t set, 0 at the end, -1 with err set on a delimiter or a field
+ * without '='. A NUL byte anywhere is an error at the start.
+ */
+bool taglist_begin(struct taglist *tl, const char *buf, size_t len, const char *version, char *err, size_t errsz);
+int taglist_next(struct taglist *tl, struct tag *t, char *err, size_t errsz);
+/* The name is t's (exact, case-sensitive: both RFCs use %s"..."). */
+bool tag_is(const struct tag *t, const char *name);
+/* ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."), ext-value = 1*(%x21-3A / %x3C / %x3E-7E) */
+bool tag_extension_ok(const struct tag *t);
+/* ext-name alone (MTA-STS policy keys share it) */
+bool taglist_ext_name_ok(const char *s, size_t len);
+/* How much of a field an error message quotes. */
+int taglist_clip(size_t n);
+
+#endif
