@@ -7,6 +7,11 @@
 
 # The arguments are addresses: no file names unless an option asks for one.
 complete -c smtpprobe -f
+# The first word may name a command; explain reads bounce files.
+complete -c smtpprobe -n '__fish_is_first_arg' -a explain -d 'Explain a bounce: step, reply, diagnosis'
+complete -c smtpprobe -n '__fish_seen_subcommand_from explain' -F
+complete -c smtpprobe -l reprobe -d 'explain: probe each failed recipient now'
+complete -c smtpprobe -l reprobe-as-sender -d "explain: probe now with the bounce's sender as MAIL FROM"
 
 complete -c smtpprobe -l from -x -d 'Envelope sender for MAIL FROM (default: <>)'
 complete -c smtpprobe -l helo -x -a '(__fish_print_hostnames)' -d 'Name for EHLO/HELO'

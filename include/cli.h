@@ -46,6 +46,8 @@ struct cli {
 	const char *expect;         /* --expect FILE: expectations to check (expect.h) */
 	const char *junit;          /* --junit FILE: with --expect, or audit's */
 	const char *proxy;          /* --proxy, else SMTPPROBE_PROXY */
+	bool reprobe;               /* explain --reprobe: probe each failed recipient now */
+	bool reprobe_as_sender;     /* explain --reprobe-as-sender: ... with the bounce's sender as MAIL FROM */
 	int cert_min_days;          /* audit --cert-min-days */
 	bool strict;                /* audit --strict: warnings fail */
 };

@@ -25,6 +25,10 @@ struct diag_rule;
 enum diag_context {
 	DIAG_CTX_FAMILY = 1 << 0,    /* -4 or -6: one address family only */
 	DIAG_CTX_RESOLVER = 1 << 1,  /* --resolver: the user chose the DNS servers */
+	/* The reply was read from a bounce (explain): a real MTA sent a message, not smtpprobe. */
+	DIAG_CTX_BOUNCE = 1 << 2,
+	/* ... and refused it at DATA or after its end: the content, never the address, was judged. */
+	DIAG_CTX_AFTER_DATA = 1 << 3,
 };
 
 /* What the rules look at: the outcome and its evidence. */

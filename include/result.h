@@ -113,7 +113,8 @@ enum exit_status {
 	 */
 	EXIT_EXPECT_FAILED = 1,
 	EXIT_USAGE = 64,             /* bad options */
-	EXIT_DATAERR = 65,           /* bad data in the input: an address that does not parse */
+	EXIT_DATAERR = 65,           /* bad data in the input: an address that does not parse, not a bounce */
+	EXIT_NOINPUT = 66,           /* explain: a FILE that cannot be opened or read */
 	EXIT_NOUSER = 67,
 	EXIT_NOHOST = 68,
 	EXIT_UNAVAILABLE = 69,

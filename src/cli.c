@@ -22,7 +22,7 @@ enum {
 	OPT_AUTH, OPT_AUTH_MECH, OPT_PASSWORD_FILE, OPT_ALLOW_PLAIN, OPT_ALLOW_UNVERIFIED, OPT_PROXY,
 	OPT_CATCH_ALL, OPT_NO_CATCH_ALL, OPT_REQUIRE_MAILBOX, OPT_RETRY_GREYLIST, OPT_PER_DOMAIN,
 	OPT_RCPT_PER_SESSION, OPT_MAX_TIME, OPT_ORDER, OPT_SHARD, OPT_RESUME, OPT_EXPECT, OPT_JUNIT,
-	OPT_CERT_MIN_DAYS, OPT_STRICT,
+	OPT_CERT_MIN_DAYS, OPT_STRICT, OPT_REPROBE, OPT_REPROBE_AS_SENDER,
 };
 
 /*
@@ -67,6 +67,8 @@ static const struct {
 	{ "order", required_argument, OPT_ORDER, "HOW", N_("input (default: results in input order) or completion (as they finish)"), PROBE },
 	{ "shard", required_argument, OPT_SHARD, "K/N", N_("probe only the domains of shard K of N (a stable hash), to split a list over N machines"), PROBE },
 	{ "resume", required_argument, OPT_RESUME, "FILE", N_("skip addresses that already have a result in FILE (JSON Lines of an earlier run)"), PROBE },
+	{ "reprobe", no_argument, OPT_REPROBE, NULL, N_("probe each failed recipient now and say whether the problem is gone, the same or changed"), EXPLAIN },
+	{ "reprobe-as-sender", no_argument, OPT_REPROBE_AS_SENDER, NULL, N_("the same as --reprobe, with the bounce's original sender as MAIL FROM"), EXPLAIN },
 	{ "expect", required_argument, OPT_EXPECT, "FILE", N_("probe the addresses of FILE and compare each result with its line: ADDRESS VERDICT [STEP [CATEGORY [BLAME]]] [KEY=VALUE...]; exit 1 when any differs (docs/output.md)"), PROBE },
 	{ "junit", required_argument, OPT_JUNIT, "FILE", N_("also write a JUnit XML report to FILE: one testcase per expectation (--expect) or per check (audit); docs/ci.md"), PROBE | AUDIT },
 	{ "cert-min-days", required_argument, OPT_CERT_MIN_DAYS, "N", N_("warn when a certificate expires in fewer than N days (default 14); an expired one fails"), AUDIT },
@@ -148,6 +150,9 @@ void cli_help(FILE *out, enum cli_command cmd)
 	for (size_t i = 0; i < NOPTIONS; i++)
 		if (option_applies(i, cmd) && (cmd != CLI_CMD_PROBE || options[i].cmds == 0 || (options[i].cmds & PROBE)))
 			help_option(out, i);
+	if (cmd == CLI_CMD_EXPLAIN)
+		fputs(_("\nExit status: 0 every FILE explained (whatever it reports), 65 a FILE is not a\n"
+		        "bounce, 66 a FILE cannot be read, 64 bad option (docs/output.md).\n"), out);
 	if (cmd == CLI_CMD_PROBE) {
 		for (int c = CLI_CMD_PROBE + 1; c < CLI_CMD_COUNT; c++) {
 			bool heading = false;
@@ -425,6 +430,12 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		case OPT_INPUT:
 			c->input = optarg;
 			break;
+		case OPT_REPROBE:
+			c->reprobe = true;
+			break;
+		case OPT_REPROBE_AS_SENDER:
+			c->reprobe = c->reprobe_as_sender = true;
+			break;
 		case OPT_TLS: {
 			static const char *const modes[] = {
 				[TLS_AUTO] = "auto", [TLS_REQUIRED] = "required",
@@ -595,6 +606,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli *c, char *err, size_
 		return check_expect(c, err, errsz);
 	if (c->command == CLI_CMD_PROBE && c->naddresses == 0 && !c->input)
 		return usage(err, errsz, _("no address given (see --help)"));
+	if (c->command == CLI_CMD_EXPLAIN && (c->format == OUTPUT_LINE || c->format == OUTPUT_CSV))
+		return usage(err, errsz, _("smtpprobe explain writes text or json (--format text or --format json)"));
 	if (c->command == CLI_CMD_AUDIT && c->naddresses == 0)
 		return usage(err, errsz, _("no domain given (see smtpprobe audit --help)"));
 	if (c->command == CLI_CMD_AUDIT && c->format != OUTPUT_TEXT && c->format != OUTPUT_JSON)

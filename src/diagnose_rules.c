@@ -173,6 +173,39 @@ const struct diag_rule diag_rules[] = {
 	  .example = "(no reply: an internal error)" },
 
 	/* 2. What the reply says, whatever the step. */
+	/*
+	 * Refusals after the message was sent (explain reads them in bounces;
+	 * a probe never gets that far): what the content filter found. A
+	 * blocklist or SPF/DKIM/DMARC named at that point is still about the
+	 * client or the sender, and the rules below say so.
+	 */
+	{ .context = DIAG_CTX_AFTER_DATA, .text = "virus|malware|infected|trojan|eicar|malicious|phishing|dangerous content|harmful content|security issue|potential security",
+	  .unless = "blocked using|listed at|listed in|spamhaus|blocklist|blacklist|dnsbl",
+	  .category = "message_virus", .blame = BLAME_SENDER,
+	  .summary = N_("the server's filter found malware or a security risk in the message (after it was sent)"),
+	  .remedy = N_("scan the sender's system and the attachments; send the file another way (a link) or without it"),
+	  .example = "554 5.7.1 The message was rejected because it contains a virus: Win.Test.EICAR_HDB-1" },
+	{ .context = DIAG_CTX_AFTER_DATA, .text = "spam|unsolicited|junk|bulk mail|spamassassin|rspamd|content filter|high probability|suspicious|scored too high|spam score|message rejected as|considered as",
+	  .unless = "blocked using|listed at|listed in|spamhaus|blocklist|blacklist|dnsbl|spf|dkim|dmarc",
+	  .category = "message_spam", .blame = BLAME_POLICY,
+	  .summary = N_("the server's filter judged the message to be spam, after it was sent: its content, not the address"),
+	  .remedy = N_("check the message's links, attachments and wording and the sender's SPF, DKIM and DMARC; ask the recipient's postmaster to allow it. A probe cannot test content"),
+	  .example = "550 5.7.1 Our system has detected that this message is likely unsolicited mail" },
+	{ .context = DIAG_CTX_AFTER_DATA, .text = "attachment|file type|file name|filename|extension|executable|banned:|banned attachment|banned file|banned content|blocked content|content policy|content rejected|message content|mime",
+	  .unless = "blocked using|listed at|listed in|spamhaus|blocklist|blacklist|dnsbl|spf|dkim|dmarc|size|too large|too big",
+	  .category = "content_rejected", .blame = BLAME_POLICY,
+	  .summary = N_("the server refused the message for its content or attachments (after it was sent)"),
+	  .remedy = N_("send the message without the refused attachment or content (a link instead of the file), or ask the recipient's postmaster to allow it"),
+	  .example = "552 5.7.0 This message was blocked because it contains a banned attachment type" },
+	{ .context = DIAG_CTX_BOUNCE, .enhanced = "2.3|3.4", .category = "message_too_large", .blame = BLAME_POLICY,
+	  .summary = N_("the message was larger than the receiving server takes"),
+	  .remedy = N_("send it smaller: compress the attachments or share them by a link"),
+	  .example = "552 5.3.4 Message size exceeds fixed limit" },
+	{ .context = DIAG_CTX_BOUNCE, .text = "message size exceeds|size exceeds|message too large|message too big|message is too large|exceeds fixed maximum|exceeded maximum|size limit",
+	  .category = "message_too_large", .blame = BLAME_POLICY,
+	  .summary = N_("the message was larger than the receiving server takes"),
+	  .remedy = N_("send it smaller: compress the attachments or share them by a link"),
+	  .example = "552 Message size exceeds maximum permitted" },
 	{ .steps = S(STEP_STARTTLS), .category = "tls_failed", .blame = BLAME_SERVER,
 	  .summary = N_("the server refused to start TLS after offering it"),
 	  .remedy = N_("retry later; if it lasts, the server's TLS setup is broken, or use --tls none to probe without TLS"),

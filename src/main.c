@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dns.h"
+#include "explain.h"
 #include "expect_run.h"
 #include "i18n.h"
 #include "input.h"
@@ -531,6 +532,9 @@ int main(int argc, char **argv)
 		switch (run.cli.command) {
 		case CLI_CMD_PROBE:
 			status = run_probe(&run, &rt);
+			break;
+		case CLI_CMD_EXPLAIN:
+			status = explain_run(&run.cli, &rt);
 			break;
 		case CLI_CMD_AUDIT:
 			status = run_audit(&run, &rt);

@@ -79,6 +79,7 @@ enum op {
 	OP_TLS_GARBAGE,    /* !tls-garbage HEX - answer the ClientHello with these bytes */
 	OP_EXPECT_SNI,     /* !expect-sni PATTERN - data holds the pattern ("-": no SNI) */
 	OP_SOCKS5,         /* !socks5 [...] - socks holds the options */
+	OP_DATA,           /* !data - take DATA and the message up to the lone "." (for MTAs, not smtpprobe) */
 };
 
 /* What !socks5 plays: see parse_socks5. */
@@ -330,6 +331,7 @@ static const struct {
 	{ "!tls-garbage", OP_TLS_GARBAGE, parse_raw, false, true },
 	{ "!expect-sni", OP_EXPECT_SNI, parse_pattern, false, false },
 	{ "!socks5", OP_SOCKS5, parse_socks5, false, false },
+	{ "!data", OP_DATA, parse_none, false, false },
 };
 
 static bool is_handshake(enum op op)
@@ -428,7 +430,7 @@ static bool parse_line(struct script *sc, struct session *s, const char *line, i
 		return true;
 	}
 	*why = "unknown directive (S:, C:, !raw, !long, !close, !silent, !expect-close, !cork, "
-	       "!starttls, !tls-implicit, !expect-tls-fail, !tls-garbage, !expect-sni, !socks5)";
+	       "!starttls, !tls-implicit, !expect-tls-fail, !tls-garbage, !expect-sni, !socks5, !data)";
 	return false;
 }
 
@@ -582,6 +584,7 @@ struct conn {
 	bool eof;
 	bool discarding;  /* inside an overlong line: drop bytes up to the next LF */
 	bool corked;      /* !cork: sends collect in out until the next wait */
+	bool in_data;     /* !data: lines are message text, counted and not logged or flagged */
 	char *out;
 	size_t out_len, out_cap;
 };
@@ -743,7 +746,8 @@ static enum got conn_read_line(struct conn *c, char *out)
 				log_failure("ERROR: the next client line ended in a bare LF, not CRLF");
 			escape(out, c->buf, n);
 			conn_consume(c, (size_t)(lf - c->buf) + 1);
-			client_said(out);
+			if (!c->in_data)
+				client_said(out);
 			return GOT_LINE;
 		}
 		if (c->len >= CLIENT_LINE_MAX) {
@@ -755,7 +759,8 @@ static enum got conn_read_line(struct conn *c, char *out)
 			if (was_discarding)
 				continue;
 			log_failure("ERROR: the next client line is longer than %d octets; cut", CLIENT_LINE_MAX);
-			client_said(out);
+			if (!c->in_data)
+				client_said(out);
 			return GOT_LINE;
 		}
 		if (c->eof) {
@@ -1338,6 +1343,52 @@ static bool do_expect(struct conn *c, const struct directive *d)
 	return false;
 }
 
+/*
+ * !data: the one place DATA is allowed. smtpprobe never sends it, but the
+ * bounce tests have a real MTA (Postfix, Exim) relay a message here so that
+ * the server can refuse after the final "." (end of data) and the MTA
+ * writes a real bounce. Reads the DATA command (anything else is a
+ * mismatch), answers 354, reads the message up to the lone "." and logs its
+ * size only; the next directive is the end-of-data reply.
+ */
+static bool do_data(struct conn *c, const struct directive *d)
+{
+	char line[ESCAPED_MAX];
+	enum got g;
+	c->in_data = true;  /* the DATA line itself is checked here, not flagged */
+	g = conn_read_line(c, line);
+	c->in_data = false;
+	if (g == GOT_LINE) {
+		log_line("C: %s", line);
+		if (strcasecmp(line, "DATA") != 0) {
+			log_failure("MISMATCH: expected 'DATA' got '%s' (fixture line %d)", line, d->lineno);
+			conn_close(c, true);
+			return false;
+		}
+		static const char go_ahead[] = "354 End data with <CR><LF>.<CR><LF>\r\n";
+		log_line("S: %.*s", (int)sizeof go_ahead - 3, go_ahead);
+		if (!conn_write(c, go_ahead, sizeof go_ahead - 1) || !conn_flush(c))
+			return false;
+		size_t lines = 0, octets = 0;
+		c->in_data = true;
+		while ((g = conn_read_line(c, line)) == GOT_LINE && strcmp(line, ".") != 0) {
+			lines++;
+			octets += strlen(line) + 2;
+		}
+		c->in_data = false;
+		if (g == GOT_LINE) {
+			log_line("# message received: %zu lines, %zu octets (escaped)", lines, octets);
+			return true;
+		}
+	}
+	if (g == GOT_EOF || g == GOT_RESET)
+		log_failure("ERROR: the client closed the connection during DATA (fixture line %d)", d->lineno);
+	else if (g == GOT_TIMEOUT)
+		log_failure("ERROR: the client sent nothing for %d ms during DATA (fixture line %d)",
+			    c->timeout_ms, d->lineno);
+	return false;
+}
+
 static bool is_send(enum op op)
 {
 	return op == OP_SEND || op == OP_RAW || op == OP_LONG || op == OP_CORK;
@@ -1377,6 +1428,9 @@ static bool run_session(struct conn *c, const struct session *s)
 			break;
 		case OP_SOCKS5:
 			ok = do_socks5(c, d);
+			break;
+		case OP_DATA:
+			ok = do_data(c, d);
 			break;
 		case OP_EXPECT_TLS_FAIL:
 			return do_expect_tls_fail(c, d);
@@ -1511,6 +1565,7 @@ static bool accept_session(int lfd, struct conn *c, size_t number)
 	c->ssl = NULL;
 	c->tls_dead = false;
 	c->corked = false;
+	c->in_data = false;
 	c->out_len = 0;
 	return true;
 }

@@ -34,6 +34,10 @@ harness_error() {
 [[ -n $FAKESMTP && -x $FAKESMTP ]] || harness_error "fakesmtp not found: pass it as the second argument or set FAKESMTP"
 [[ -n $SMTPPROBE && -x $SMTPPROBE ]] || harness_error "smtpprobe not found: set SMTPPROBE"
 command -v jq >/dev/null || harness_error "jq is needed (Debian package jq; bash .ci/setup installs it)"
+# !data lets a client send DATA: it is for the real MTAs of the bounce
+# tests, never for a smtpprobe scenario, which must fail if DATA is sent.
+grep -qE '^!data([[:blank:]]|$)' "$fixture" &&
+	harness_error "$fixture: !data has no place in a smtpprobe fixture (smtpprobe never sends DATA)"
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fixture_dir=$(cd "$(dirname "$fixture")" && pwd)

@@ -206,6 +206,66 @@ run_case socks.dialog valid curl -s --proxy socks5://carol:wrong@127.0.0.1:@P@ s
 expect_eq "SOCKS5 wrong password: fakesmtp fails" "$FAKE_RC" 1
 log_has "SOCKS5 wrong password: a mismatch" '^MISMATCH: SOCKS5: expected user=carol pass=Proxy-Pw-77'
 
+# !data: the one place a client may send DATA (for the real MTAs of
+# tests/postfix/bounce.sh). swaks sends a whole message; the refusal after
+# the final "." must reach it, and DATA elsewhere is still forbidden.
+cat >"$dir/data.dialog" <<'EOF'
+S: 220 mx.data.test ESMTP
+C: EHLO *
+S: 250 mx.data.test
+C: MAIL FROM:<sender@example.test>
+S: 250 2.1.0 Ok
+C: RCPT TO:<user@example.test>
+S: 250 2.1.5 Ok
+!data
+S: 554 5.7.1 message content rejected
+C: QUIT
+S: 221 2.0.0 Bye
+EOF
+swaks_data=(swaks --server 127.0.0.1:@P@ --from sender@example.test --to user@example.test
+	--header 'Subject: selftest' --body $'line one\n.leading dot\nline three')
+run_case data.dialog valid "${swaks_data[@]}"
+expect_eq "!data (swaks): fakesmtp passes" "$FAKE_RC" 0
+expect_eq "!data (swaks): swaks saw the refusal after the message" "$((CLIENT_RC != 0))" 1
+expect_match "!data (swaks): swaks got the end-of-data reply" "$(cat "$dir/client")" '<\*\* +554 5\.7\.1 message content rejected'
+log_has "!data: DATA logged, not flagged" '^C: DATA$'
+log_has "!data: the message counted up to the lone dot" '^# message received: [0-9]+ lines, [0-9]+ octets'
+if grep -qE '^(FORBIDDEN|C: line one)' "$dir/log"; then
+	_assert_fail "!data: the message is neither flagged nor logged line by line" "$(grep -E '^(FORBIDDEN|C: line)' "$dir/log")"
+else
+	_assert_ok "!data: the message is neither flagged nor logged line by line"
+fi
+
+cat >"$dir/nodata.dialog" <<'EOF'
+S: 220 mx.data.test ESMTP
+C: EHLO *
+S: 250 mx.data.test
+C: MAIL FROM:<sender@example.test>
+S: 250 2.1.0 Ok
+C: RCPT TO:<user@example.test>
+S: 250 2.1.5 Ok
+C: *
+S: 554 5.7.1 no
+C: QUIT
+S: 221 2.0.0 Bye
+EOF
+run_case nodata.dialog valid "${swaks_data[@]}"
+expect_eq "DATA without !data: fakesmtp fails" "$FAKE_RC" 1
+log_has "DATA without !data: FORBIDDEN" '^FORBIDDEN: DATA$'
+
+cat >"$dir/data-mismatch.dialog" <<'EOF'
+S: 220 mx.data.test ESMTP
+C: EHLO *
+S: 250 mx.data.test
+C: MAIL FROM:<sender@example.test>
+S: 250 2.1.0 Ok
+!data
+S: 554 5.7.1 no
+EOF
+run_case data-mismatch.dialog valid "${swaks_data[@]}"
+expect_eq "!data where the client sends RCPT: fakesmtp fails" "$FAKE_RC" 1
+log_has "!data where the client sends RCPT: a mismatch" "^MISMATCH: expected 'DATA' got 'RCPT TO:<user@example.test>'"
+
 # A script with TLS directives needs a certificate.
 "$FAKESMTP" --listen 127.0.0.1:0 --script "$dir/refuse.dialog" --log "$dir/log" </dev/null >/dev/null 2>"$dir/err"
 expect_eq "TLS script without --cert: usage error" "$?" 2

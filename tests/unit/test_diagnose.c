@@ -203,13 +203,21 @@ static void test_corpus(void **state)
 			fail_msg("corpus.tsv:%d: unknown blame \"%s\"", lineno, want_blame);
 
 		int c = strcmp(code, "-") == 0 ? 0 : atoi(code);
-		/* "no_address+family": the outcome under -4/-6; "+resolver": under --resolver. */
+		/*
+		 * "no_address+family": the outcome under -4/-6; "+resolver": under
+		 * --resolver; "+bounce": read from a bounce (explain); "+data": a
+		 * bounce's refusal at DATA or after the end of data.
+		 */
 		unsigned context = 0;
 		for (char *plus; (plus = strrchr(failure, '+')) != NULL; *plus = '\0') {
 			if (strcmp(plus + 1, "family") == 0)
 				context |= DIAG_CTX_FAMILY;
 			else if (strcmp(plus + 1, "resolver") == 0)
 				context |= DIAG_CTX_RESOLVER;
+			else if (strcmp(plus + 1, "bounce") == 0)
+				context |= DIAG_CTX_BOUNCE;
+			else if (strcmp(plus + 1, "data") == 0)
+				context |= DIAG_CTX_BOUNCE | DIAG_CTX_AFTER_DATA;
 			else
 				fail_msg("corpus.tsv:%d: unknown context \"%s\"", lineno, plus + 1);
 		}
