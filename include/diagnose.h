@@ -36,6 +36,12 @@ struct diag_input {
 	enum step step;
 	enum failure failure;
 	const struct reply *reply;   /* NULL when the server did not answer */
+	/*
+	 * An enhanced status code known apart from the reply (a bounce's DSN
+	 * Status:), used when the reply has none, or there is no reply; NULL
+	 * or "" when none. X.0.0 says nothing and is not used.
+	 */
+	const char *status;
 	enum catch_all catch_all;
 	unsigned context;            /* enum diag_context bits */
 };
@@ -54,6 +60,7 @@ struct diagnosis {
 	const struct diag_rule *rule;  /* NULL when no rule matched */
 	char enhanced[16];     /* the enhanced code compared, "" when the rule did not need one */
 	bool enhanced_in_text; /* ... found as "(#5.1.1)" in the text */
+	bool enhanced_from_status; /* ... or the DSN's Status: (diag_input.status) */
 	const char *text;      /* the text alternative that matched (inside rule->text) */
 	size_t text_len;
 	int code;              /* the reply code, 0 without a reply */

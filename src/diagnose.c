@@ -164,8 +164,9 @@ static bool code_listed(const struct diag_rule *rule, int code)
 struct evidence {
 	const struct diag_input *r;
 	const char *norm;       /* normalized text; "" without a reply */
-	const char *enhanced;   /* the reply's enhanced code, else one from the text, else "" */
+	const char *enhanced;   /* the reply's enhanced code, else one from the text, else the status, else "" */
 	bool enhanced_in_text;
+	bool enhanced_from_status;
 };
 
 static bool rule_matches(const struct diag_rule *rule, const struct evidence *ev,
@@ -184,7 +185,8 @@ static bool rule_matches(const struct diag_rule *rule, const struct evidence *ev
 		return false;
 	if ((rule->context & r->context) != rule->context)
 		return false;
-	if (needs_reply(rule) && !r->reply)
+	/* A DSN status without a reply can decide the rules on enhanced codes alone. */
+	if (needs_reply(rule) && !r->reply && !(ev->enhanced[0] && !rule->code_class && !rule->codes[0] && !rule->text))
 		return false;
 	if (rule->code_class && r->reply->code / 100 != rule->code_class)
 		return false;
@@ -239,6 +241,10 @@ void diagnose_input(const struct diag_input *r, struct diagnosis *out)
 			ev.enhanced_in_text = true;
 		}
 	}
+	if (!ev.enhanced[0] && r->status && r->status[0] && strcmp(r->status + 1, ".0.0") != 0) {
+		ev.enhanced = r->status;
+		ev.enhanced_from_status = true;
+	}
 
 	out->category = "unknown";
 	out->summary = no_rule_summary;
@@ -256,6 +262,7 @@ void diagnose_input(const struct diag_input *r, struct diagnosis *out)
 		if (rule->enhanced) {
 			snprintf(out->enhanced, sizeof out->enhanced, "%s", ev.enhanced);
 			out->enhanced_in_text = ev.enhanced_in_text;
+			out->enhanced_from_status = ev.enhanced_from_status;
 		}
 		if (rule->flags & DIAG_LISTS)
 			out->list = find_list(ev.norm);
@@ -314,6 +321,8 @@ void diagnosis_matched(const struct diagnosis *d, bool translate, struct strbuf 
 		separator(out, start);
 		if (d->enhanced_in_text)
 			strbuf_printf(out, tr(N_("enhanced code %s (in the text)"), translate), d->enhanced);
+		else if (d->enhanced_from_status)
+			strbuf_printf(out, tr(N_("status %s (of the delivery report)"), translate), d->enhanced);
 		else
 			strbuf_printf(out, tr(N_("enhanced code %s"), translate), d->enhanced);
 	}

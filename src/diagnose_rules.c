@@ -143,6 +143,11 @@ const struct diag_rule diag_rules[] = {
 	 * fail2ban, a connection limit) or never got to greet it (overload, a
 	 * tarpit). Not "mid-dialogue".
 	 */
+	/* A bounce that names no step: the sender's queue gave up after its retries. */
+	{ .context = DIAG_CTX_BOUNCE, .failures = F(FAIL_TIMEOUT), .steps = S(STEP_NONE), .category = "delivery_expired", .blame = BLAME_NETWORK,
+	  .summary = N_("the sending server gave up: its tries kept timing out or failing for the whole of its retry period"),
+	  .remedy = N_("the receiving servers were unreachable or too slow for days; probe the address now (explain --reprobe) to see whether they answer"),
+	  .example = "(no reply: \"retry timeout exceeded\", \"Envelope expired\")" },
 	{ .failures = F(FAIL_TIMEOUT), .steps = S(STEP_BANNER), .category = "server_timeout", .blame = BLAME_SERVER,
 	  .summary = N_("the server took the connection but sent no greeting"),
 	  .remedy = N_("retry later; the server may be overloaded, or slowing down clients it distrusts (a tarpit): check this host's IP on the blocklists"),

@@ -62,16 +62,30 @@ void explain_not_bounce(const struct bounce *b, bool translate, struct strbuf *o
 #undef T
 }
 
+/*
+ * The same table as a probe's. A bounce that does not say the step is
+ * still about one recipient: when nothing specific matches without a
+ * step, the wording is read as it would be at RCPT TO, where
+ * per-recipient refusals come from (the step stays unknown in the report).
+ */
 static void diagnose_rcpt(const struct bounce_rcpt *r, struct diagnosis *d)
 {
 	struct diag_input in = {
 		.step = bounce_probe_step(r->step),
 		.failure = r->failure,
 		.reply = r->have_reply ? &r->reply : NULL,
+		.status = r->status,
 		.catch_all = CATCH_ALL_UNTESTED,
 		.context = DIAG_CTX_BOUNCE | (bounce_probe_can_reproduce(r->step) ? 0 : DIAG_CTX_AFTER_DATA),
 	};
 	diagnose_input(&in, d);
+	if (r->step == BSTEP_NONE && !d->by_reply) {
+		struct diagnosis at_rcpt;
+		in.step = STEP_RCPT;
+		diagnose_input(&in, &at_rcpt);
+		if (at_rcpt.by_reply)
+			*d = at_rcpt;
+	}
 }
 
 static void str_or_null(struct json *j, const char *key, const char *s)

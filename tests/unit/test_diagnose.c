@@ -737,6 +737,48 @@ static void test_russian(void **state)
 	unsetenv("LANGUAGE");
 }
 
+/*
+ * A bounce's DSN Status: stands in for an enhanced code the reply lacks,
+ * and decides alone when there is no reply; X.0.0 says nothing; the
+ * reply's own code wins over it.
+ */
+static void test_dsn_status(void **state)
+{
+	(void)state;
+	struct probe_result r;
+	make_result(&r, STEP_RCPT, FAIL_REJECTED, 550, NULL, "Requested action not taken");
+	struct diag_input in = { .step = STEP_RCPT, .failure = FAIL_REJECTED, .reply = probe_reply(&r),
+	                         .catch_all = CATCH_ALL_UNTESTED, .context = DIAG_CTX_BOUNCE };
+	struct diagnosis d;
+	diagnose_input(&in, &d);
+	assert_string_not_equal(d.category, "recipient_unknown");
+	in.status = "5.1.1";
+	diagnose_input(&in, &d);
+	assert_string_equal(d.category, "recipient_unknown");
+	assert_true(d.enhanced_from_status);
+	struct strbuf m = STRBUF_INIT;
+	diagnosis_matched(&d, false, &m);
+	assert_non_null(strstr(strbuf_str(&m), "status 5.1.1"));
+	strbuf_free(&m);
+	in.status = "5.0.0";
+	diagnose_input(&in, &d);
+	assert_string_not_equal(d.category, "recipient_unknown");
+	assert_false(d.enhanced_from_status);
+	/* no reply at all: the status alone */
+	in.reply = NULL;
+	in.status = "5.2.2";
+	diagnose_input(&in, &d);
+	assert_string_equal(d.category, "mailbox_full");
+	probe_result_free(&r);
+	/* the reply's own enhanced code wins */
+	make_result(&r, STEP_RCPT, FAIL_REJECTED, 552, "5.2.2", "Mailbox full");
+	in.reply = probe_reply(&r);
+	in.status = "5.1.1";
+	diagnose_input(&in, &d);
+	assert_string_equal(d.category, "mailbox_full");
+	probe_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -750,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_honest_acceptance),
 		cmocka_unit_test(test_matched),
 		cmocka_unit_test(test_blocklist_names),
+		cmocka_unit_test(test_dsn_status),
 		cmocka_unit_test(test_russian),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
