@@ -44,6 +44,12 @@ enum audit_status {
 	AUDIT_SKIP,   /* not applicable or could not run: said why, never a failure */
 	AUDIT_WARN,
 	AUDIT_FAIL,
+	/*
+	 * Could not be checked from here: this side's resolver did not answer.
+	 * Says nothing of the domain, so it is not a failure of it; the run
+	 * exits 75 (EX_TEMPFAIL) when nothing failed.
+	 */
+	AUDIT_ERROR,
 	AUDIT_STATUS_COUNT
 };
 
@@ -137,7 +143,7 @@ void audit_sort(struct audit_report *r);
 
 /* Counts per status. */
 void audit_count(const struct audit_report *r, size_t counts[AUDIT_STATUS_COUNT]);
-/* 0, or AUDIT_EXIT_FAILED when a check failed (strict: or warned). */
+/* 0, or AUDIT_EXIT_FAILED when a check failed (strict: or warned), else 75 when one could not run. */
 int audit_exit_status(const struct audit_report *r, bool strict);
 
 /* The renderers (audit_report.c): text for people (translated), JSON Lines (English). */

@@ -82,7 +82,7 @@ static const char *const group_names[AUDIT_G_COUNT] = {
 };
 
 static const char *const status_names[AUDIT_STATUS_COUNT] = {
-	[AUDIT_PASS] = "pass", [AUDIT_SKIP] = "skip", [AUDIT_WARN] = "warn", [AUDIT_FAIL] = "fail",
+	[AUDIT_PASS] = "pass", [AUDIT_SKIP] = "skip", [AUDIT_WARN] = "warn", [AUDIT_FAIL] = "fail", [AUDIT_ERROR] = "error",
 };
 
 const struct audit_check *audit_check_get(enum audit_check_id id)
@@ -152,7 +152,9 @@ int audit_exit_status(const struct audit_report *r, bool strict)
 {
 	size_t c[AUDIT_STATUS_COUNT];
 	audit_count(r, c);
-	return c[AUDIT_FAIL] || (strict && c[AUDIT_WARN]) ? AUDIT_EXIT_FAILED : 0;
+	if (c[AUDIT_FAIL] || (strict && c[AUDIT_WARN]))
+		return AUDIT_EXIT_FAILED;
+	return c[AUDIT_ERROR] ? EXIT_TEMPFAIL : 0;
 }
 
 void audit_report_free(struct audit_report *r)

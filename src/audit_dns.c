@@ -127,6 +127,12 @@ static void on_mx(void *ctx, enum dns_status st, const struct dns_mx *mx, int n,
 		snprintf(sorted[0].host, sizeof sorted[0].host, "%s", dom->name);
 		sorted[0].preference = 0;
 		nreal = 1;
+	} else if (st == DNS_TIMEOUT || st == DNS_ERROR) {
+		/* our resolver, not the domain's DNS (that would be SERVFAIL or NXDOMAIN) */
+		char text[300];
+		snprintf(text, sizeof text, "the resolver did not answer for %s (%s): nothing is known of the domain",
+		         dom->name, why_or(st, why));
+		domain_fails(dom, AUDIT_ERROR, text);
 	} else if (st != DNS_OK) {
 		char text[300];
 		snprintf(text, sizeof text, "%s: %s", dom->name, why_or(st, why));

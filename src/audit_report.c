@@ -22,6 +22,7 @@ static const struct {
 	[AUDIT_SKIP] = { "SKIP", "\033[2m" },
 	[AUDIT_WARN] = { "WARN", "\033[1;33m" },
 	[AUDIT_FAIL] = { "FAIL", "\033[1;31m" },
+	[AUDIT_ERROR] = { "ERROR", "\033[1;35m" },
 };
 
 /* A warning counts as a failure with --strict. */
@@ -37,6 +38,8 @@ static void summary_text(const struct audit_report *r, bool strict, struct strbu
 	int status = audit_exit_status(r, strict);
 	strbuf_printf(out, _("%zu checks: %zu passed, %zu warnings, %zu failed, %zu skipped"), r->nresults, c[AUDIT_PASS],
 	              c[AUDIT_WARN], c[AUDIT_FAIL], c[AUDIT_SKIP]);
+	if (c[AUDIT_ERROR])
+		strbuf_printf(out, _(", %zu could not be checked from here"), c[AUDIT_ERROR]);
 	if (strict)
 		strbuf_printf(out, " (%s)", _("--strict: warnings fail"));
 	strbuf_printf(out, _(" - exit status %d\n"), status);
@@ -147,6 +150,7 @@ void audit_render_junit(const struct audit_report *r, bool strict, struct junit 
 			strbuf_printf(&details, "%s: %s\n%s (%s)\n", audit_status_name(x->status), x->evidence, c->description,
 			              c->rfc);
 			enum junit_outcome oc = fails(x->status, strict) ? JUNIT_FAILURE
+				: x->status == AUDIT_ERROR ? JUNIT_ERROR
 				: x->status == AUDIT_SKIP ? JUNIT_SKIPPED : JUNIT_PASS;
 			junit_case(j, strbuf_str(&cls), strbuf_str(&name), 0, oc, c->id, x->evidence, strbuf_str(&details));
 			strbuf_free(&cls);

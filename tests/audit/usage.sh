@@ -41,6 +41,23 @@ expect_match "--junit not writable: the report is on stdout all the same" "$PROB
 audit --junit - --json nullmx.test
 expect_eq "--junit -: exit 0" "$PROBE_RC" 0
 expect_match "--junit -: the XML follows the JSON on stdout" "$PROBE_OUT" '"summary".*<\?xml'
+# This side's resolver does not answer: the domain is not failed, the check
+# could not run (status error, JUnit <error>), and the exit status is 75.
+dead=$(free_port)
+junit=$(mktemp)
+run_probe audit --json --timeout 2 --resolver "127.0.0.1:$dead" --junit "$junit" example.test
+expect_eq "resolver down: exit 75, not 1" "$PROBE_RC" 75
+expect_eq "resolver down: dns.mx is an error" \
+	"$(jq -r 'select(.check == "dns.mx") | .status' <<<"$PROBE_OUT")" error
+expect_jq "resolver down: nothing failed" "$(tail -n 1 <<<"$PROBE_OUT")" .summary.fail 0
+expect_jq "resolver down: one error counted" "$(tail -n 1 <<<"$PROBE_OUT")" .summary.error 1
+expect_eq "resolver down: a JUnit <error>" "$(grep -c '<error ' "$junit")" 1
+expect_eq "resolver down: the JUnit is valid" "$(xmllint --noout --schema "$FIXTURES/junit/junit.xsd" "$junit" 2>&1)" \
+	"$junit validates"
+rm -f "$junit"
+run_probe audit --timeout 2 --resolver "127.0.0.1:$dead" example.test
+expect_match "resolver down: the text says so" "$PROBE_OUT" 'ERROR +dns\.mx .*resolver did not answer'
+
 # Every check of the table is documented in docs/ci.md (and the table has them all).
 ids=$(grep -oE '\{ "[a-z0-9-]+\.[a-z0-9-]+", AUDIT_G_' "$SRCDIR/src/audit_checks.c" | cut -d'"' -f2)
 expect_eq "the check table has 30 checks" "$(wc -l <<<"$ids")" 30
