@@ -7,7 +7,7 @@
 # downloads into /var/cache/smtpprobe-test/exim (EXIM_DEBS overrides). It
 # runs with its own configuration (fixtures/exim/exim.conf: spool, log and
 # mailboxes in this test's directory) and no daemon: `exim -C conf -odi`
-# takes each message and tries to deliver it at once, through localhost, to
+# takes each message and tries to deliver it at once, through 127.0.0.1, to
 # a fake SMTP server on loopback (fixtures/smtp/bounce-*.dialog) that
 # refuses it at the greeting, MAIL FROM, RCPT TO (one-line and multi-line),
 # end of data, or temporarily at RCPT TO. Exim's notice goes back to
@@ -17,20 +17,22 @@
 # sends the "delayed" warning.
 #
 # The Debian binary looks up its compiled-in user Debian-exim by name
-# before it reads any configuration. Rather than add that user to the
-# system, the test runs in a private mount namespace (unshare) where
-# /etc/passwd and /etc/group are copies that have it (as uid/gid 65534).
+# before it reads any configuration. .ci/setup adds that system user, as
+# exim4-base's postinst would; without it, the test runs in a private
+# mount namespace (unshare) where /etc/passwd and /etc/group are copies
+# that have it (as uid/gid 65534). A chroot whose root is no mount point
+# cannot make that namespace private: there the user must exist.
 #
 # BOUNCE_SAVE=DIR keeps each notice as DIR/real-exim-<case>.eml.
 # Needs root, like the other tests in this directory.
 
-if [ -z "${BOUNCE_EXIM_NS:-}" ]; then
+if [ -z "${BOUNCE_EXIM_NS:-}" ] && ! getent passwd Debian-exim >/dev/null; then
 	if ! command -v unshare >/dev/null 2>&1; then
 		echo "not ok - this test needs unshare (Debian package util-linux)"
 		exit 1
 	fi
 	BOUNCE_EXIM_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
-	echo "not ok - unshare --mount failed (this test needs root)"
+	echo "not ok - unshare --mount failed (this test needs root, or the user Debian-exim: bash .ci/setup adds it)"
 	exit 1
 fi
 
@@ -84,22 +86,27 @@ if ldd "$EXIM" | grep -q 'not found'; then
 	exit 1
 fi
 
-# Its user, in this mount namespace only.
-{ cat /etc/passwd; echo "Debian-exim:x:65534:65534:Exim (smtpprobe test):/nonexistent:/usr/sbin/nologin"; } \
-	>"$BOUNCE_WORK/passwd"
-{ cat /etc/group; echo "Debian-exim:x:65534:"; } >"$BOUNCE_WORK/group"
-if ! mount --bind "$BOUNCE_WORK/passwd" /etc/passwd || ! mount --bind "$BOUNCE_WORK/group" /etc/group; then
-	echo "not ok - could not bind-mount the test's /etc/passwd and /etc/group in the private namespace"
-	exit 1
+EXIM_UID=65534 EXIM_GID=65534
+if [ -n "${BOUNCE_EXIM_NS:-}" ]; then
+	# Its user, in this mount namespace only.
+	{ cat /etc/passwd; echo "Debian-exim:x:65534:65534:Exim (smtpprobe test):/nonexistent:/usr/sbin/nologin"; } \
+		>"$BOUNCE_WORK/passwd"
+	{ cat /etc/group; echo "Debian-exim:x:65534:"; } >"$BOUNCE_WORK/group"
+	if ! mount --bind "$BOUNCE_WORK/passwd" /etc/passwd || ! mount --bind "$BOUNCE_WORK/group" /etc/group; then
+		echo "not ok - could not bind-mount the test's /etc/passwd and /etc/group in the private namespace"
+		exit 1
+	fi
+else
+	EXIM_UID=$(id -u Debian-exim) EXIM_GID=$(id -g Debian-exim)
 fi
 
-# Exim re-executes itself as Debian-exim (uid 65534) for the notices: its
+# Exim re-executes itself as Debian-exim for the notices: its
 # configuration, spool, log and mailboxes must be reachable by that uid.
 chmod 755 "$BOUNCE_WORK"
 mkdir -p "$BOUNCE_WORK/conf"
-install -d -o 65534 -g 65534 "$BOUNCE_WORK/spool" "$BOUNCE_WORK/log" "$BOUNCE_WORK/mail"
+install -d -o "$EXIM_UID" -g "$EXIM_GID" "$BOUNCE_WORK/spool" "$BOUNCE_WORK/log" "$BOUNCE_WORK/mail"
 for f in "$FIXTURES"/exim/*; do
-	sed -e "s|@DIR@|$BOUNCE_WORK|g" -e "s|@EXIM@|$EXIM|g" -e "s|@CONF@|$BOUNCE_WORK/conf|g" \
+	sed -e "s|@DIR@|$BOUNCE_WORK|g" -e "s|@USER@|$EXIM_UID|g" -e "s|@GROUP@|$EXIM_GID|g" -e "s|@EXIM@|$EXIM|g" -e "s|@CONF@|$BOUNCE_WORK/conf|g" \
 		"$f" >"$BOUNCE_WORK/conf/$(basename "$f")"
 done
 CONF=$BOUNCE_WORK/conf/exim.conf
@@ -135,7 +142,7 @@ if [ -z "$id" ] || [ ! -f "$header" ]; then
 	_assert_fail "delayed: the message is in Exim's queue" "id '$id', no $header"
 else
 	awk -v back=120 'NR == 4 { $1 -= back } { print }' "$header" >"$header.new" &&
-		chown 65534:65534 "$header.new" && mv "$header.new" "$header"
+		chown "$EXIM_UID:$EXIM_GID" "$header.new" && mv "$header.new" "$header"
 	"$EXIM" -C "$CONF" -M "$id" 2>>"$BOUNCE_WORK/exim.err" || true   # non-zero: the message stays deferred
 fi
 
@@ -157,7 +164,7 @@ for c in "${CASES[@]}"; do
 	raw=$(cat "$mbox")
 	expect_match "$c: the notice is Exim's" "$raw" $'\nFrom: Mail Delivery System <Mailer-Daemon@exim\\.test>\n'
 	expect_match "$c: Exim names the step" "$raw" "${EXIM_SAYS[$c]// /[[:space:]]+}"
-	expect_match "$c: the DSN names the remote MTA" "$raw" $'\nRemote-MTA: dns; localhost\n'
+	expect_match "$c: the DSN names the remote MTA" "$raw" $'\nRemote-MTA: dns; 127.0.0.1\n'
 	expect_match "$c: the DSN action" "$raw" $'\nAction: '"${ACTION[$c]}"$'\n'
 	bounce_save "$mbox" "$c" exim
 done
