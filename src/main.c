@@ -524,7 +524,9 @@ int main(int argc, char **argv)
 
 	/* A wrong expectation file stops the run before anything is asked or connected. */
 	status = run.cli.expect ? load_expectations(&run, err, sizeof err) : 0;
-	if (status == 0)
+	/* Reading a bounce needs no network: the loop, resolver and TLS only for --reprobe. */
+	bool offline = run.cli.command == CLI_CMD_EXPLAIN && !run.cli.reprobe && !run.cli.reprobe_as_sender;
+	if (status == 0 && !offline)
 		status = runtime_open(&rt, &run.cli, err, sizeof err);
 	if (status != 0) {
 		fprintf(stderr, "smtpprobe: %s\n", err);
@@ -537,11 +539,8 @@ int main(int argc, char **argv)
 			status = explain_run(&run.cli, &rt);
 			break;
 		case CLI_CMD_AUDIT:
-			status = run_audit(&run, &rt);
-			break;
 		default:
-			fprintf(stderr, "smtpprobe: %s %s\n", cli_command_name(run.cli.command), _("is not available yet"));
-			status = EXIT_USAGE;
+			status = run_audit(&run, &rt);
 			break;
 		}
 	}
