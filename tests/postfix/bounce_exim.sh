@@ -81,7 +81,7 @@ for d in "${debs[@]}"; do
 done
 EXIM=$EXIM_ROOT/usr/sbin/exim4
 if ldd "$EXIM" | grep -q 'not found'; then
-	echo "not ok - the unpacked exim4 lacks libraries (Debian package libidn12; bash .ci/setup installs it):"
+	echo "not ok - the unpacked exim4 lacks libraries (the library packages of exim4-daemon-light's Depends; bash .ci/setup installs them):"
 	ldd "$EXIM" | grep 'not found' | sed 's/^/#   /'
 	exit 1
 fi
