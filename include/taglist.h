@@ -40,6 +40,12 @@ struct tag {
  */
 bool taglist_begin(struct taglist *tl, const char *buf, size_t len, const char *version, char *err, size_t errsz);
 int taglist_next(struct taglist *tl, struct tag *t, char *err, size_t errsz);
+/*
+ * The next field named name (1, *t set), passing over valid extension
+ * fields; 0 at the end; -1 with err set on a bad delimiter or an invalid
+ * extension. A record has one field of its own (MTA-STS id, TLS-RPT rua).
+ */
+int taglist_next_named(struct taglist *tl, const char *name, struct tag *t, char *err, size_t errsz);
 /* The name is t's (exact, case-sensitive: both RFCs use %s"..."). */
 bool tag_is(const struct tag *t, const char *name);
 /* ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."), ext-value = 1*(%x21-3A / %x3C / %x3E-7E) */

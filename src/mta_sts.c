@@ -51,15 +51,7 @@ bool mta_sts_record_parse(const char *buf, size_t len, struct mta_sts_record *re
 	if (!taglist_begin(&tl, buf, len, STS_VERSION, err, errsz))
 		return false;
 	int r;
-	while ((r = taglist_next(&tl, &t, err, errsz)) > 0) {
-		if (!tag_is(&t, "id")) {
-			if (!tag_extension_ok(&t)) {
-				snprintf(err, errsz, "field %d \"%.*s=%.*s\" is not a valid extension", tl.field,
-				         taglist_clip(t.nlen), t.name, taglist_clip(t.vlen), t.value);
-				return false;
-			}
-			continue;
-		}
+	while ((r = taglist_next_named(&tl, "id", &t, err, errsz)) > 0) {
 		/* sts-id = 1*32(ALPHA / DIGIT) */
 		if (have_id) {
 			snprintf(err, errsz, "id given twice");

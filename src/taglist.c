@@ -104,6 +104,21 @@ int taglist_next(struct taglist *tl, struct tag *t, char *err, size_t errsz)
 	return 1;
 }
 
+int taglist_next_named(struct taglist *tl, const char *name, struct tag *t, char *err, size_t errsz)
+{
+	int r;
+	while ((r = taglist_next(tl, t, err, errsz)) > 0) {
+		if (tag_is(t, name))
+			return 1;
+		if (!tag_extension_ok(t)) {
+			snprintf(err, errsz, "field %d \"%.*s=%.*s\" is not a valid extension", tl->field,
+			         taglist_clip(t->nlen), t->name, taglist_clip(t->vlen), t->value);
+			return -1;
+		}
+	}
+	return r;
+}
+
 bool tag_is(const struct tag *t, const char *name)
 {
 	return t->nlen == strlen(name) && memcmp(t->name, name, t->nlen) == 0;

@@ -105,16 +105,8 @@ bool tlsrpt_parse(const char *buf, size_t len, struct tlsrpt_record *rec, char *
 	if (!taglist_begin(&tl, buf, len, TLSRPT_VERSION, err, errsz))
 		return false;
 	int r;
-	while ((r = taglist_next(&tl, &t, err, errsz)) > 0) {
-		if (!tag_is(&t, "rua")) {
-			/* tlsrpt-ext-name and tlsrpt-ext-value, as MTA-STS's */
-			if (!tag_extension_ok(&t)) {
-				snprintf(err, errsz, "field %d \"%.*s=%.*s\" is not a valid extension", tl.field,
-				         taglist_clip(t.nlen), t.name, taglist_clip(t.vlen), t.value);
-				return false;
-			}
-			continue;
-		}
+	/* tlsrpt-ext-name and tlsrpt-ext-value are MTA-STS's: taglist passes over them */
+	while ((r = taglist_next_named(&tl, "rua", &t, err, errsz)) > 0) {
 		if (have_rua) {
 			snprintf(err, errsz, "rua given twice");
 			return false;
