@@ -44,6 +44,7 @@ declare -A DIALOG=(
 # How Postfix's own text names the step (a blank: any run of white space,
 # as Postfix folds its lines): checked in the raw notice, so a
 # wrong set-up fails here whatever explain does.
+# shellcheck disable=SC2034 # read by bounce_check_notices (a name reference)
 declare -A POSTFIX_SAYS=(
 	[banner]='refused to talk to me:[[:space:]]+554 5\.7\.1 '
 	[mail]='\(in reply to MAIL FROM command\)'
@@ -84,21 +85,7 @@ _delivered() { # CASE
 	[ "$(postfix_log_count "postfix/virtual\[[0-9]+\]: [0-9A-F]+: to=<$1@bounce\.test>,.* status=sent")" -ge 1 ]
 }
 
-for c in "${CASES[@]}"; do
-	mbox=$POSTFIX_DIR/mail/$c
-	if ! wait_until 300 _delivered "$c"; then
-		_assert_fail "$c: Postfix delivered a notice to $c@bounce.test within 30 s" \
-			"$(grep -E "$c" "$POSTFIX_LOG" | tail -5)"
-		continue
-	fi
-	_assert_ok "$c: Postfix delivered a notice to $c@bounce.test"
-	raw=$(cat "$mbox")
-	expect_match "$c: the notice is Postfix's" "$raw" $'\nFrom: Mail Delivery System <MAILER-DAEMON@postfix\\.test>\n'
-	expect_match "$c: Postfix names the step and the reply" "$raw" "${POSTFIX_SAYS[$c]// /[[:space:]]+}"
-	expect_match "$c: the DSN names the remote MTA" "$raw" $'\nRemote-MTA: dns; 127.0.0.1\n'
-	expect_match "$c: the DSN action" "$raw" $'\nAction: '"${ACTION[$c]}"$'\n'
-	bounce_save "$mbox" "$c" postfix
-done
+bounce_check_notices Postfix "$POSTFIX_DIR/mail" "$POSTFIX_LOG" MAILER-DAEMON@postfix.test POSTFIX_SAYS
 
 # ---- the fake servers ran their dialogue to the end -------------------------
 

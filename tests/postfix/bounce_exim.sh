@@ -59,6 +59,7 @@ declare -A DIALOG=(
 )
 # How Exim's own text names the step (a blank: any run of white space):
 # checked in the raw notice.
+# shellcheck disable=SC2034 # read by bounce_check_notices (a name reference)
 declare -A EXIM_SAYS=(
 	[banner]='SMTP error from remote mail server after initial connection:'
 	[mail]='SMTP error from remote mail server after MAIL FROM:<mail@bounce\.test>'
@@ -153,21 +154,7 @@ _delivered() { # CASE
 	grep -qE "=> [^ ]+ <$1@bounce\\.test> R=bounces T=mbox" "$EXIM_LOG" 2>/dev/null
 }
 
-for c in "${CASES[@]}"; do
-	mbox=$BOUNCE_WORK/mail/$c
-	if ! wait_until 300 _delivered "$c"; then
-		_assert_fail "$c: Exim delivered a notice to $c@bounce.test within 30 s" \
-			"$(grep -F "$c" "$EXIM_LOG" 2>/dev/null | tail -5)"
-		continue
-	fi
-	_assert_ok "$c: Exim delivered a notice to $c@bounce.test"
-	raw=$(cat "$mbox")
-	expect_match "$c: the notice is Exim's" "$raw" $'\nFrom: Mail Delivery System <Mailer-Daemon@exim\\.test>\n'
-	expect_match "$c: Exim names the step" "$raw" "${EXIM_SAYS[$c]// /[[:space:]]+}"
-	expect_match "$c: the DSN names the remote MTA" "$raw" $'\nRemote-MTA: dns; 127.0.0.1\n'
-	expect_match "$c: the DSN action" "$raw" $'\nAction: '"${ACTION[$c]}"$'\n'
-	bounce_save "$mbox" "$c" exim
-done
+bounce_check_notices Exim "$BOUNCE_WORK/mail" "$EXIM_LOG" Mailer-Daemon@exim.test EXIM_SAYS
 
 bounce_fakes_finish
 

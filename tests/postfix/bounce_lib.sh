@@ -122,6 +122,30 @@ bounce_save() { # MBOX CASE MTA
 	echo "# saved $BOUNCE_SAVE/real-$3-$2.eml"
 }
 
+# Each case's notice, as the MTA wrote it: waits (bounded) until the
+# sourcing script's _delivered CASE says the MTA delivered it, then checks
+# who wrote it, the MTA's words for the step (SAYS, an associative array
+# by case), the DSN's Remote-MTA and Action, and saves it (BOUNCE_SAVE).
+bounce_check_notices() { # MTA MAILDIR LOG FROM SAYS
+	local mta=$1 dir=$2 log=$3 from=$4 c mbox raw
+	local -n says=$5
+	for c in "${CASES[@]}"; do
+		mbox=$dir/$c
+		if ! wait_until 300 _delivered "$c"; then
+			_assert_fail "$c: $mta delivered a notice to $c@bounce.test within 30 s" \
+				"$(grep -F "$c" "$log" 2>/dev/null | tail -5)"
+			continue
+		fi
+		_assert_ok "$c: $mta delivered a notice to $c@bounce.test"
+		raw=$(cat "$mbox")
+		expect_match "$c: the notice is $mta's" "$raw" $'\nFrom: Mail Delivery System <'"${from//./\\.}"$'>\n'
+		expect_match "$c: $mta names the step" "$raw" "${says[$c]// /[[:space:]]+}"
+		expect_match "$c: the DSN names the remote MTA" "$raw" $'\nRemote-MTA: dns; 127.0.0.1\n'
+		expect_match "$c: the DSN action" "$raw" $'\nAction: '"${ACTION[$c]}"$'\n'
+		bounce_save "$mbox" "$c" "${mta,,}"
+	done
+}
+
 # shellcheck disable=SC2034
 BOUNCE_JSON=
 bounce_explain() { # MBOX CASE REPORTING_MTA [STATUS]
