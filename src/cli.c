@@ -101,17 +101,29 @@ static const struct {
  */
 static const struct {
 	const char *name;
-	const char *usage;  /* the usage line and what the command does */
+	const char *usage;     /* the usage line and what the command does */
+	const char *exits[2];  /* its exit statuses, the end of its --help */
 } commands[CLI_CMD_COUNT] = {
 	[CLI_CMD_PROBE] = { "probe", N_("usage: smtpprobe [options] ADDRESS...\n"
 	                                "Check whether ADDRESS accepts mail, without sending any: walks the SMTP\n"
-	                                "dialogue up to RCPT TO and reports where and why a server refuses.\n") },
+	                                "dialogue up to RCPT TO and reports where and why a server refuses.\n"),
+	                    { N_("\nExit status: 0 all accepted, 67 the mailbox refused, 77 refused because of\n"
+	                         "this client, its sender or a policy (not the mailbox), 68 no mail host,\n"
+	                         "69 refused otherwise, 75 temporary failure, 76 protocol error, 79 mailbox\n"
+	                         "unverifiable (--require-mailbox), 65 an address that does not parse, 64 bad\n"
+	                         "option, 70 internal error (docs/output.md).\n"),
+	                      N_("With --expect: 0 every expectation holds, 1 one does not.\n") } },
 	[CLI_CMD_EXPLAIN] = { "explain", N_("usage: smtpprobe explain [options] [FILE...]\n"
 	                                    "Read a bounce (FILE, or standard input) and say, for each failed recipient,\n"
-	                                    "at which SMTP step which server refused, why, and what to do.\n") },
+	                                    "at which SMTP step which server refused, why, and what to do.\n"),
+	                      { N_("\nExit status: 0 every FILE explained (whatever it reports), 65 a FILE is not a\n"
+	                           "bounce, 66 a FILE cannot be read, 64 bad option (docs/output.md).\n") } },
 	[CLI_CMD_AUDIT] = { "audit", N_("usage: smtpprobe audit [options] DOMAIN...\n"
 	                                "Check a domain's inbound mail setup: DNS, every MX host and address, SMTP,\n"
-	                                "TLS, MTA-STS, TLS-RPT and DANE; one line per check.\n") },
+	                                "TLS, MTA-STS, TLS-RPT and DANE; one line per check.\n"),
+	                    { N_("\nExit status: 0 no check failed, 1 a check failed (or warned, with --strict),\n"
+	                         "75 none failed but one could not run from here, 64 bad option, 74 the\n"
+	                         "report or the JUnit file could not be written (docs/ci.md).\n") } },
 };
 
 const char *cli_command_name(enum cli_command cmd)
@@ -148,11 +160,8 @@ void cli_help(FILE *out, enum cli_command cmd)
 		        "       smtpprobe audit [options] DOMAIN...     (check a domain's mail setup)\n"), out);
 	fputc('\n', out);
 	for (size_t i = 0; i < NOPTIONS; i++)
-		if (option_applies(i, cmd) && (cmd != CLI_CMD_PROBE || options[i].cmds == 0 || (options[i].cmds & PROBE)))
+		if (option_applies(i, cmd))
 			help_option(out, i);
-	if (cmd == CLI_CMD_EXPLAIN)
-		fputs(_("\nExit status: 0 every FILE explained (whatever it reports), 65 a FILE is not a\n"
-		        "bounce, 66 a FILE cannot be read, 64 bad option (docs/output.md).\n"), out);
 	if (cmd == CLI_CMD_PROBE) {
 		for (int c = CLI_CMD_PROBE + 1; c < CLI_CMD_COUNT; c++) {
 			bool heading = false;
@@ -168,13 +177,9 @@ void cli_help(FILE *out, enum cli_command cmd)
 				help_option(out, i);
 			}
 		}
-		fputs(_("\nExit status: 0 all accepted, 67 the mailbox refused, 77 refused because of\n"
-		      "this client, its sender or a policy (not the mailbox), 68 no mail host,\n"
-		      "69 refused otherwise, 75 temporary failure, 76 protocol error, 79 mailbox\n"
-		      "unverifiable (--require-mailbox), 65 an address that does not parse, 64 bad\n"
-		      "option, 70 internal error (docs/output.md).\n"), out);
-		fputs(_("With --expect: 0 every expectation holds, 1 one does not.\n"), out);
 	}
+	for (size_t k = 0; k < 2 && commands[cmd].exits[k]; k++)
+		fputs(_(commands[cmd].exits[k]), out);
 }
 
 static enum cli_result usage(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
