@@ -14,10 +14,9 @@
 
 #include "txt.h"
 
-/* A record is a candidate when it starts with the version tag and the tag ends there. */
-bool taglist_is_candidate(const char *buf, size_t len, const char *version);
 /*
- * Which of n TXT records is the candidate: returns how many are (0, 1 or
+ * Which of n TXT records is the candidate (it starts with the version tag,
+ * and the tag ends there): returns how many are (0, 1 or
  * more) and sets *pick to the last one, -1 when none.
  */
 int taglist_pick(const struct txt_record *txt, int n, const char *version, int *pick);
@@ -34,23 +33,18 @@ struct tag {
 };
 
 /*
- * Start after the version tag (a candidate's), then take field by field:
- * 1 with *t set, 0 at the end, -1 with err set on a delimiter or a field
- * without '='. A NUL byte anywhere is an error at the start.
+ * Start after the version tag (a candidate's); false with err set when
+ * the record is no candidate or holds a NUL byte.
  */
 bool taglist_begin(struct taglist *tl, const char *buf, size_t len, const char *version, char *err, size_t errsz);
-int taglist_next(struct taglist *tl, struct tag *t, char *err, size_t errsz);
 /*
- * The next field named name (1, *t set), passing over valid extension
- * fields; 0 at the end; -1 with err set on a bad delimiter or an invalid
+ * The next field named name (1, *t set; names compare exactly, as both
+ * RFCs write %s"..."), passing over valid extension fields; 0 at the end;
+ * -1 with err set on a bad delimiter, a field without '=' or an invalid
  * extension. A record has one field of its own (MTA-STS id, TLS-RPT rua).
  */
 int taglist_next_named(struct taglist *tl, const char *name, struct tag *t, char *err, size_t errsz);
-/* The name is t's (exact, case-sensitive: both RFCs use %s"..."). */
-bool tag_is(const struct tag *t, const char *name);
-/* ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."), ext-value = 1*(%x21-3A / %x3C / %x3E-7E) */
-bool tag_extension_ok(const struct tag *t);
-/* ext-name alone (MTA-STS policy keys share it) */
+/* ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."): MTA-STS policy keys share it */
 bool taglist_ext_name_ok(const char *s, size_t len);
 /* How much of a field an error message quotes. */
 int taglist_clip(size_t n);

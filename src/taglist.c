@@ -19,7 +19,7 @@ int taglist_clip(size_t n)
 	return n > 60 ? 60 : (int)n;
 }
 
-bool taglist_is_candidate(const char *s, size_t len, const char *version)
+static bool taglist_is_candidate(const char *s, size_t len, const char *version)
 {
 	size_t v = strlen(version);
 	return len >= v && memcmp(s, version, v) == 0 && (len == v || is_wsp(s[v]) || s[v] == ';');
@@ -53,7 +53,8 @@ bool taglist_begin(struct taglist *tl, const char *buf, size_t len, const char *
 	return true;
 }
 
-int taglist_next(struct taglist *tl, struct tag *t, char *err, size_t errsz)
+/* Field by field: 1 with *t set, 0 at the end, -1 with err set. */
+static int taglist_next(struct taglist *tl, struct tag *t, char *err, size_t errsz)
 {
 	const char *buf = tl->buf;
 	size_t len = tl->len, p = tl->pos;
@@ -104,22 +105,7 @@ int taglist_next(struct taglist *tl, struct tag *t, char *err, size_t errsz)
 	return 1;
 }
 
-int taglist_next_named(struct taglist *tl, const char *name, struct tag *t, char *err, size_t errsz)
-{
-	int r;
-	while ((r = taglist_next(tl, t, err, errsz)) > 0) {
-		if (tag_is(t, name))
-			return 1;
-		if (!tag_extension_ok(t)) {
-			snprintf(err, errsz, "field %d \"%.*s=%.*s\" is not a valid extension", tl->field,
-			         taglist_clip(t->nlen), t->name, taglist_clip(t->vlen), t->value);
-			return -1;
-		}
-	}
-	return r;
-}
-
-bool tag_is(const struct tag *t, const char *name)
+static bool tag_is(const struct tag *t, const char *name)
 {
 	return t->nlen == strlen(name) && memcmp(t->name, name, t->nlen) == 0;
 }
@@ -134,7 +120,8 @@ bool taglist_ext_name_ok(const char *s, size_t len)
 	return true;
 }
 
-bool tag_extension_ok(const struct tag *t)
+/* ext-name, and ext-value = 1*(%x21-3A / %x3C / %x3E-7E) */
+static bool tag_extension_ok(const struct tag *t)
 {
 	if (!taglist_ext_name_ok(t->name, t->nlen) || t->vlen == 0)
 		return false;
@@ -144,4 +131,19 @@ bool tag_extension_ok(const struct tag *t)
 			return false;
 	}
 	return true;
+}
+
+int taglist_next_named(struct taglist *tl, const char *name, struct tag *t, char *err, size_t errsz)
+{
+	int r;
+	while ((r = taglist_next(tl, t, err, errsz)) > 0) {
+		if (tag_is(t, name))
+			return 1;
+		if (!tag_extension_ok(t)) {
+			snprintf(err, errsz, "field %d \"%.*s=%.*s\" is not a valid extension", tl->field,
+			         taglist_clip(t->nlen), t->name, taglist_clip(t->vlen), t->value);
+			return -1;
+		}
+	}
+	return r;
 }
