@@ -887,7 +887,7 @@ static bool sender_context(const struct scan *sc, size_t s, size_t e)
 		return true;
 	for (size_t d = 0; d < sizeof daemon_locals / sizeof daemon_locals[0]; d++) {
 		size_t dl = strlen(daemon_locals[d]);
-		if (sc->t[s + dl] == '@' && strncasecmp(sc->t + s, daemon_locals[d], dl) == 0)
+		if (s + dl < e && sc->t[s + dl] == '@' && strncasecmp(sc->t + s, daemon_locals[d], dl) == 0)
 			return true;
 	}
 	return false;
