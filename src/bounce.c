@@ -431,6 +431,11 @@ struct entry {
 	bool used;
 };
 
+struct span {
+	size_t start, end;        /* the reply's octets in the text */
+	size_t tail_end;          /* the "(in reply to ...)" after it */
+};
+
 struct scan {
 	const char *t;            /* the text, LF line ends */
 	char *low;                /* lower-cased copy */
@@ -440,11 +445,8 @@ struct scan {
 	long first_addr;          /* where the first recipient-like address is; -1 before it was looked for */
 	struct entry *e;
 	size_t ne;
-};
-
-struct span {
-	size_t start, end;        /* the reply's octets in the text */
-	size_t tail_end;          /* the "(in reply to ...)" after it */
+	struct span *spans;       /* the replies read so far, in text order */
+	size_t nspans;
 };
 
 /* Lines are taken as at most LOOKBACK_MAX octets either side: a hostile one-line text stays linear. */
@@ -805,7 +807,15 @@ static void host_before(const struct scan *sc, size_t a, size_t end, char *host,
 	const char *t = sc->t;
 	long best_ip = -1, best_host = -1;
 	char ipv[46], name[256];
+	size_t sp = 0;
 	for (size_t i = a; i < end; i++) {
+		/* an earlier reply's words name the client or the recipient's host, not the server that refused */
+		while (sp < sc->nspans && sc->spans[sp].end <= i)
+			sp++;
+		if (sp < sc->nspans && sc->spans[sp].start <= i) {
+			i = sc->spans[sp].end;
+			continue;
+		}
 		bool bracket = t[i] == '[';
 		bool word = !bracket && (i == a || !domain_char((unsigned char)t[i - 1])) && (is_digit(t[i]) || t[i] == ':');
 		if (!bracket && !word)
@@ -990,12 +1000,11 @@ static void complete_entry(struct scan *sc, struct entry *en, size_t prev_end, s
 		en->step = BSTEP_BANNER;
 }
 
-/* The replies quoted in the text, each a refusal; their spans, in text order, into *spans. */
-static size_t scan_replies(struct scan *sc, struct span **spans)
+/* The replies quoted in the text, each a refusal; their spans, in text order, into sc->spans. */
+static void scan_replies(struct scan *sc)
 {
 	const char *t = sc->t;
 	size_t prev_end = 0;
-	size_t nspans = 0;
 	for (size_t i = 0; i < sc->n && sc->ne < EVENTS_MAX; i++) {
 		if (!reply_start(t, sc->n, i))
 			continue;
@@ -1010,18 +1019,19 @@ static size_t scan_replies(struct scan *sc, struct span **spans)
 		en->pos = i;
 		en->failure = failure_from_code(en->reply.code);
 		complete_entry(sc, en, prev_end, i);
-		*spans = xreallocarray(*spans, nspans + 1, sizeof **spans);
-		(*spans)[nspans++] = sp;
+		sc->spans = xreallocarray(sc->spans, sc->nspans + 1, sizeof *sc->spans);
+		sc->spans[sc->nspans++] = sp;
 		prev_end = sp.end;
 		i = sp.end;
 	}
-	return nspans;
 }
 
 /* Failures without a reply ("Connection refused"), outside the replies' words. */
-static void scan_failures(struct scan *sc, const struct span *spans, size_t nspans)
+static void scan_failures(struct scan *sc)
 {
 	const char *t = sc->t;
+	const struct span *spans = sc->spans;
+	size_t nspans = sc->nspans;
 	for (size_t f = 0; f < sizeof failure_phrases / sizeof failure_phrases[0]; f++) {
 		const char *ph = failure_phrases[f].phrase;
 		size_t pl = strlen(ph);
@@ -1114,10 +1124,11 @@ static int by_position(const void *a, const void *b)
 
 static void scan_text(struct scan *sc)
 {
-	struct span *spans = NULL;
-	size_t nspans = scan_replies(sc, &spans);
-	scan_failures(sc, spans, nspans);
-	free(spans);
+	scan_replies(sc);
+	scan_failures(sc);
+	free(sc->spans);
+	sc->spans = NULL;
+	sc->nspans = 0;
 	scan_rcpt_lines(sc);
 	/* in the order of the text */
 	if (sc->ne > 1)
