@@ -67,6 +67,16 @@ struct diag_rule {
 extern const struct diag_rule diag_rules[];
 extern const size_t diag_rules_count;
 
+/* A remedy that replaces its category's rule remedy in one context. */
+struct diag_remedy {
+	const char *category;
+	const char *remedy;     /* English, N_() */
+};
+
+/* For refusals read from a bounce (DIAG_CTX_BOUNCE). */
+extern const struct diag_remedy diag_bounce_remedies[];
+extern const size_t diag_bounce_remedies_count;
+
 /* Blocklists a reply may name: the first pattern found names the list. */
 struct diag_list {
 	const char *pattern;    /* lower case */

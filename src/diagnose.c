@@ -270,6 +270,11 @@ void diagnose_input(const struct diag_input *r, struct diagnosis *out)
 			(rule->codes[0] || rule->enhanced || rule->text);
 		break;
 	}
+	/* a rule written for bounces has its own remedy; the others get their category's bounce one */
+	if ((r->context & DIAG_CTX_BOUNCE) && out->rule && !(out->rule->context & (DIAG_CTX_BOUNCE | DIAG_CTX_AFTER_DATA)))
+		for (size_t i = 0; i < diag_bounce_remedies_count; i++)
+			if (strcmp(diag_bounce_remedies[i].category, out->category) == 0)
+				out->remedy = diag_bounce_remedies[i].remedy;
 	strbuf_free(&norm);
 
 	struct strbuf m = STRBUF_INIT;

@@ -685,3 +685,41 @@ const struct diag_list diag_lists[] = {
 };
 
 const size_t diag_lists_count = sizeof diag_lists / sizeof diag_lists[0];
+
+/*
+ * Remedies for a refusal read from a bounce (smtpprobe explain): a real
+ * MTA sent a message, so the advice is for its sender and their mail
+ * administrator, not for smtpprobe's options. A category not listed keeps
+ * its rule's remedy, which then fits both (a test checks that no remedy
+ * shown in this context names an option or a probe).
+ */
+const struct diag_remedy diag_bounce_remedies[] = {
+	{ "greylisting", N_("a temporary deferral: the sending server retries on its own and is usually let through within the hour; act only if a later notice says it gave up") },
+	{ "verification_pending", N_("the recipient's server was still checking the sender: the sending server retries on its own; act only if a later notice says it gave up") },
+	{ "too_many_recipients", N_("send to fewer recipients per message; a sending server normally retries the rest on its own") },
+	{ "rate_limited", N_("the sending server sent too much too fast: it retries on its own; if notices keep coming, send more slowly or in smaller batches") },
+	{ "sender_rejected", N_("the recipient's server refuses this sender address or its domain: send from another address, or ask the recipient's postmaster (by another route) to allow it") },
+	{ "sender_domain_unknown", N_("the sender's domain must exist in DNS and receive mail (MX or A records): fix its DNS, or send from another address") },
+	{ "ip_blocklisted", N_("the sending server's IP address is on a blocklist: look it up at the list named in the reply and ask for removal, or send through a relay with a clean address") },
+	{ "reverse_dns", N_("the sending server's IP address needs reverse DNS (PTR) that names a host resolving back to it: its administrator or hosting provider must set it") },
+	{ "connection_rejected", N_("the recipient's server turns away the sending server: its administrator should check the IP address on the blocklists and its reverse DNS, or send through another relay") },
+	{ "helo_rejected", N_("the sending server must greet with its fully-qualified name, one that resolves to its IP address: its administrator must fix the HELO name") },
+	{ "spf_dkim_dmarc", N_("publish SPF, DKIM and DMARC for the sender's domain that allow the server that sent it; the reply names the check that failed") },
+	{ "tls_required", N_("the recipient's server accepts only encrypted sessions: the sending server must use STARTTLS (its administrator's setting)") },
+	{ "tls_failed", N_("the two servers could not set up TLS: their administrators must compare TLS versions, ciphers and certificates") },
+	{ "relay_denied", N_("the message went to a server that does not take mail for this domain: check the domain's MX records; if the domain is yours, list it as a local or relay domain on that server") },
+	{ "auth_required", N_("the server wants the sender to log in: the mail client or relay must use SMTP authentication (submission, port 587)") },
+	{ "auth_failed", N_("the sending relay's login was refused: check its user name and password (some providers want an app password)") },
+	{ "protocol_error", N_("the two servers disagreed about the protocol: the sending server's administrator should read its logs for the command that was refused") },
+	{ "feature_unsupported", N_("the sending server used an SMTP extension the remote server does not support: its administrator should read its logs") },
+	{ "message_too_large", N_("send a smaller message (large files as a link), or ask the recipient's administrators to raise the limit") },
+	{ "content_rejected", N_("the server refused the message's content: read the reply text, change the message, or ask the recipient's postmaster to allow it") },
+	{ "service_unavailable", N_("the recipient's server refused service; if it lasts, tell the recipient by another route: only their postmaster can fix it") },
+	{ "connection_refused", N_("the recipient's server did not accept connections; the sending server retries; if it lasts, the domain's mail host is down") },
+	{ "connection_failed", N_("the sending server could not reach the recipient's server; if it lasts, the domain's mail host or the network between them is down") },
+	{ "connection_lost", N_("the recipient's server dropped the connection; the sending server retries; if it lasts, that server turns the sender's server away") },
+	{ "server_timeout", N_("the recipient's server was too slow to answer; the sending server retries; if it lasts, that server may be overloaded or slowing down the sending server on purpose") },
+	{ "dns_resolver_failure", N_("the sending server could not look the domain up: retry later; if it lasts, the domain's DNS servers are broken") },
+};
+
+const size_t diag_bounce_remedies_count = sizeof diag_bounce_remedies / sizeof diag_bounce_remedies[0];

@@ -169,8 +169,11 @@ static void label(struct strbuf *out, const char *l)
 			cols++;
 	strbuf_puts(out, l);
 	strbuf_putc(out, ':');
-	for (cols++; cols < 11; cols++)
+	/* at least one space: a label as long as the column ("что делать") too */
+	cols++;
+	do
 		strbuf_putc(out, ' ');
+	while (++cols < 11);
 }
 
 static void server_words(const struct bounce_rcpt *r, struct strbuf *out)

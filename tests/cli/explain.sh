@@ -55,6 +55,15 @@ expect_match "text: the reply" "$PROBE_OUT" $'\n    reply:     554 5.7.1 Message
 expect_match "text: the note for data steps" "$PROBE_OUT" 'note: +refused after the message was sent \(end of data\): a probe cannot reproduce this'
 expect_match "text: the diagnosis" "$PROBE_OUT" $'\n    diagnosis: [^\n]+\(blame: '
 
+# advice for the bounce's sender, not for smtpprobe's options
+run_probe explain --json "$B/mail-refused.eml"
+expect_jq "sender refused: the category" "$PROBE_OUT" '.diagnosis.category' 'sender_rejected'
+expect_jq "sender refused: a remedy for the sender" "$PROBE_OUT" '.diagnosis.remedy | test("send from another address") and (test("--") | not)' 'true'
+# a translated label as wide as the column keeps a space before its text
+LC_ALL=C.UTF-8 LANGUAGE=ru run_probe explain "$B/mail-refused.eml"
+expect_match "ru: every label followed by a space" "$PROBE_OUT" $'\n    что делать: '
+expect_eq "ru: no label runs into its text" "$(grep -cE '^    [^ ]+( [^ ]+)?:[^ ]' <<<"$PROBE_OUT")" 0
+
 # --reprobe against fakesmtp: gone, same, changed, not_probed
 reprobe() {
 	local dialog=$1

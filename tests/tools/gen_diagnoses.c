@@ -248,6 +248,24 @@ static void generate(struct strbuf *out)
 	strbuf_puts(out,
 		"| `unknown` | `unknown` | (no rule matched) | no rule matched this result | read the server's reply text |\n"
 		"\n"
+		"## Remedies for a bounce\n"
+		"\n"
+		"`smtpprobe explain` diagnoses a bounce's refusal with the same rules, but a\n"
+		"real MTA sent the message, so the advice is for its sender and their mail\n"
+		"administrator rather than for smtpprobe's options. These categories get\n"
+		"this remedy there (the rules written for bounces, such as\n"
+		"`delivery_expired` and the refusals after DATA, keep their own; other\n"
+		"categories keep theirs, which fits both):\n"
+		"\n"
+		"| category | remedy in `smtpprobe explain` |\n"
+		"| --- | --- |\n");
+	for (size_t i = 0; i < diag_bounce_remedies_count; i++) {
+		strbuf_printf(out, "| `%s` | ", diag_bounce_remedies[i].category);
+		cell(out, diag_bounce_remedies[i].remedy);
+		strbuf_puts(out, " |\n");
+	}
+	strbuf_puts(out,
+		"\n"
 		"## Rules, in order\n"
 		"\n"
 		"| # | category | blame | when | example | summary | remedy |\n"

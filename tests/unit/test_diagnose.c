@@ -670,6 +670,63 @@ static void test_blocklist_names(void **state)
 }
 
 /* The catalogue as built: every rule in Russian, the text report in Russian, JSON in English. */
+/*
+ * What explain shows for a refusal in a bounce is advice for the message's
+ * sender: no rule that a bounce can reach keeps a remedy that names one of
+ * smtpprobe's options or a probe, and the bounce table names only real
+ * categories.
+ */
+static void test_bounce_remedies(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < diag_bounce_remedies_count; i++) {
+		bool found = false;
+		for (size_t k = 0; k < diag_rules_count && !found; k++)
+			found = strcmp(diag_rules[k].category, diag_bounce_remedies[i].category) == 0;
+		if (!found)
+			fail_msg("bounce remedy for unknown category %s", diag_bounce_remedies[i].category);
+	}
+	/* the failure classes a bounce's text or reply can carry (bounce.c) */
+	const unsigned bounce_failures = DIAG_FAIL(FAIL_REJECTED) | DIAG_FAIL(FAIL_TEMPFAIL) | DIAG_FAIL(FAIL_PROTOCOL) |
+		DIAG_FAIL(FAIL_TIMEOUT) | DIAG_FAIL(FAIL_REFUSED) | DIAG_FAIL(FAIL_UNREACHABLE) | DIAG_FAIL(FAIL_CLOSED) |
+		DIAG_FAIL(FAIL_NXDOMAIN) | DIAG_FAIL(FAIL_NO_ADDRESS) | DIAG_FAIL(FAIL_SERVFAIL);
+	const unsigned probe_only = DIAG_CTX_FAMILY | DIAG_CTX_RESOLVER;
+	static const char *const probe_words[] = { "--", " -v", "probe", "smtpprobe", "this client", "this host" };
+	int wrong = 0;
+	for (size_t k = 0; k < diag_rules_count; k++) {
+		const struct diag_rule *rule = &diag_rules[k];
+		/* rules of their own for bounces (DIAG_CTX_BOUNCE, _AFTER_DATA) keep their remedy and may say what a probe can do */
+		if ((rule->failures && !(rule->failures & bounce_failures)) || (rule->context & probe_only) ||
+		    (rule->context & (DIAG_CTX_BOUNCE | DIAG_CTX_AFTER_DATA)) || rule->failures == DIAG_FAIL(FAIL_NONE))
+			continue;
+		const char *remedy = rule->remedy;
+		for (size_t i = 0; i < diag_bounce_remedies_count; i++)
+			if (strcmp(diag_bounce_remedies[i].category, rule->category) == 0)
+				remedy = diag_bounce_remedies[i].remedy;
+		for (size_t w = 0; w < sizeof probe_words / sizeof probe_words[0]; w++)
+			if (strstr(remedy, probe_words[w])) {
+				print_message("%s (rule %zu) in a bounce: \"%s\" names \"%s\"\n", rule->category, k, remedy, probe_words[w]);
+				wrong++;
+				break;
+			}
+	}
+	assert_int_equal(wrong, 0);
+
+	/* and diagnose() uses it: the same reply, probed and read from a bounce */
+	struct probe_result r;
+	make_result(&r, STEP_MAIL, FAIL_REJECTED, 553, "5.7.1", "Sender address rejected: Access denied");
+	struct diag_input in = { .step = STEP_MAIL, .failure = FAIL_REJECTED, .reply = probe_reply(&r),
+	                         .catch_all = CATCH_ALL_UNTESTED };
+	struct diagnosis probed, bounced;
+	diagnose_input(&in, &probed);
+	in.context = DIAG_CTX_BOUNCE;
+	diagnose_input(&in, &bounced);
+	assert_string_equal(probed.category, bounced.category);
+	assert_non_null(strstr(probed.remedy, "--from"));
+	assert_null(strstr(bounced.remedy, "--"));
+	probe_result_free(&r);
+}
+
 static void test_russian(void **state)
 {
 	(void)state;
@@ -695,6 +752,11 @@ static void test_russian(void **state)
 				untranslated++;
 			}
 	}
+	for (size_t i = 0; i < diag_bounce_remedies_count; i++)
+		if (strcmp(_(diag_bounce_remedies[i].remedy), diag_bounce_remedies[i].remedy) == 0) {
+			print_message("not translated: \"%s\"\n", diag_bounce_remedies[i].remedy);
+			untranslated++;
+		}
 	assert_int_equal(untranslated, 0);
 
 	struct probe_result r;
@@ -793,6 +855,7 @@ int main(void)
 		cmocka_unit_test(test_matched),
 		cmocka_unit_test(test_blocklist_names),
 		cmocka_unit_test(test_dsn_status),
+		cmocka_unit_test(test_bounce_remedies),
 		cmocka_unit_test(test_russian),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
