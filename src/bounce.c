@@ -1413,12 +1413,47 @@ static void find_sender(struct ctx *c, const char *dsn_sender)
 }
 
 /* The bounce's own host: Reporting-MTA, else the first Received's "by", else the From domain. */
+/* Where a bounce's text names the host that wrote it (Exchange, Postfix, qmail, Courier, a DSN pasted as text). */
+static const char *const reporting_intros[] = {
+	"generating server:", "this is the mail system at host ", "this is the qmail-send program at ",
+	"this is a delivery status notification from ", "reporting-mta: dns;",
+};
+
+static bool reporting_from_text(struct ctx *c)
+{
+	const char *t = strbuf_str(&c->text);
+	size_t n = c->text.len;
+	for (size_t k = 0; k < sizeof reporting_intros / sizeof reporting_intros[0]; k++) {
+		const char *intro = reporting_intros[k];
+		size_t il = strlen(intro);
+		for (size_t i = 0; i + il <= n && i < 8192; i++) {
+			if (strncasecmp(t + i, intro, il) != 0 || (i > 0 && t[i - 1] != '\n' && !is_wsp(t[i - 1])))
+				continue;
+			size_t s = i + il, e;
+			while (s < n && is_wsp(t[s]))
+				s++;
+			e = s;
+			while (e < n && domain_char((unsigned char)t[e]) && e - s < 253)
+				e++;
+			while (e > s && t[e - 1] == '.')
+				e--;
+			if (hostname_token(t + s, e - s)) {
+				copy_field(c->reporting_mta, sizeof c->reporting_mta, t + s, e - s);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 static void find_reporting(struct ctx *c, const char *dsn_reporting)
 {
 	if (dsn_reporting) {
 		typed_value(dsn_reporting, c->reporting_mta, sizeof c->reporting_mta, NULL, 0);
 		return;
 	}
+	if (reporting_from_text(c))
+		return;
 	const char *rcv = mime_field(&c->m.parts[0], "Received");
 	if (rcv) {
 		const char *by = strcasestr(rcv, "by ");
