@@ -1454,11 +1454,30 @@ static void find_reporting(struct ctx *c, const char *dsn_reporting)
 	}
 	if (reporting_from_text(c))
 		return;
-	const char *rcv = mime_field(&c->m.parts[0], "Received");
+	/*
+	 * The bottom Received field is the bounce's first hop (a saved bounce
+	 * has the recipient's own servers above it): "by" the host that wrote
+	 * it ("with local", from an internal address), or, when that host
+	 * handed it over by SMTP without a field of its own (Postfix), "from" it.
+	 */
+	const char *rcv = NULL;
+	for (size_t i = 0; i < c->m.parts[0].nfields; i++)
+		if (strcasecmp(c->m.parts[0].fields[i].name, "Received") == 0)
+			rcv = c->m.parts[0].fields[i].value;
 	if (rcv) {
 		const char *by = strcasestr(rcv, "by ");
 		while (by && by > rcv && !is_wsp(by[-1]) && by[-1] != '(')
 			by = strcasestr(by + 1, "by ");
+		const char *from = strncasecmp(rcv, "from ", 5) == 0 ? rcv + 5 : NULL;
+		size_t fn = 0;
+		while (from && domain_char((unsigned char)from[fn]) && fn < 253)
+			fn++;
+		bool smtp_hop = from && hostname_token(from, fn) && !strcasestr(rcv, " with local") &&
+			strncasecmp(from, "localhost", 9) != 0 && strspn(from, "0123456789.") < fn;
+		if (smtp_hop) {
+			copy_field(c->reporting_mta, sizeof c->reporting_mta, from, fn);
+			return;
+		}
 		if (by) {
 			by += 3;
 			size_t n = 0;
