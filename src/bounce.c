@@ -177,11 +177,15 @@ static const struct {
 	{ "too long in queue", FAIL_TIMEOUT, BSTEP_NONE },
 	{ "could not be delivered within", FAIL_TIMEOUT, BSTEP_NONE },
 	{ "cannot be delivered for", FAIL_TIMEOUT, BSTEP_NONE },
+	{ "have been failing for a long time", FAIL_TIMEOUT, BSTEP_NONE },
+	{ "retry time not reached for any host", FAIL_TIMEOUT, BSTEP_NONE },
 	/* The sender's resolver: the domain or its mail host does not exist (qmail, Postfix, Exim). */
 	{ "host not found, try again", FAIL_SERVFAIL, BSTEP_NONE },
 	{ "couldn't find any host named", FAIL_NXDOMAIN, BSTEP_NONE },
 	{ "host or domain name not found", FAIL_NXDOMAIN, BSTEP_NONE },
 	{ "unrouteable mail domain", FAIL_NXDOMAIN, BSTEP_NONE },
+	/* Exim: no router took it; for a remote domain, the domain has no MX and no address */
+	{ "unrouteable address", FAIL_NXDOMAIN, BSTEP_NONE },
 	{ "domain not found", FAIL_NXDOMAIN, BSTEP_NONE },
 	{ "no mx or a records", FAIL_NXDOMAIN, BSTEP_NONE },
 	{ "all relevant mx records point to non-existent hosts", FAIL_NO_ADDRESS, BSTEP_NONE },
