@@ -1414,9 +1414,12 @@ static void find_sender(struct ctx *c, const char *dsn_sender)
 		if (at && addr_around(mf, n, (size_t)(at - mf), &a, &e) && a == 0)
 			copy_field(c->sender, sizeof c->sender, mf, e);
 	}
+	/* a bounce goes to the envelope sender of what it returns (RFC 5321 4.5.5): its own To, when it is one address */
+	const char *to = mime_field(&c->m.parts[0], "To");
+	if (!c->sender[0] && to && !strchr(to, ','))
+		first_address(to, c->sender, sizeof c->sender);
 }
 
-/* The bounce's own host: Reporting-MTA, else the first Received's "by", else the From domain. */
 /* Where a bounce's text names the host that wrote it (Exchange, Postfix, qmail, Courier, a DSN pasted as text). */
 static const char *const reporting_intros[] = {
 	"generating server:", "this is the mail system at host ", "this is the qmail-send program at ",
@@ -1450,6 +1453,7 @@ static bool reporting_from_text(struct ctx *c)
 	return false;
 }
 
+/* The bounce's own host: Reporting-MTA, else the host its text names, else its first hop (Received), else the From domain. */
 static void find_reporting(struct ctx *c, const char *dsn_reporting)
 {
 	if (dsn_reporting) {
