@@ -184,6 +184,25 @@ const struct diag_rule diag_rules[] = {
 	 * blocklist or SPF/DKIM/DMARC named at that point is still about the
 	 * client or the sender, and the rules below say so.
 	 */
+	/*
+	 * Some servers (Yahoo, servers that verify on delivery) refuse an
+	 * unknown or disabled recipient only after the message: what they
+	 * say is about the mailbox, not the content.
+	 */
+	{ .context = DIAG_CTX_AFTER_DATA, .code_class = 5,
+	  .text = "user unknown|unknown user|no such user|no such recipient|no such mailbox|unknown recipient|recipient unknown|recipient not found|user not found|mailbox not found|invalid recipient|invalid mailbox|not a valid mailbox|doesn't have a|does not have a",
+	  .unless = "sender|spf|dkim|dmarc|spam|virus|attachment|content",
+	  .category = "recipient_unknown", .blame = BLAME_RECIPIENT, .mailbox = MAILBOX_NOT_FOUND,
+	  .summary = N_("the mailbox does not exist on this server"),
+	  .remedy = N_("check the spelling of the local part"),
+	  .example = "554 delivery error: dd This user doesn't have a yahoo.com account (bob@yahoo.com) [0] - mta1234.mail.ne1.yahoo.com" },
+	{ .context = DIAG_CTX_AFTER_DATA, .code_class = 5,
+	  .text = "mailbox is disabled|account is disabled|account has been disabled|mailbox has been disabled|account is inactive|mailbox is inactive|no longer in use|no longer active",
+	  .unless = "sender|spam|virus",
+	  .category = "mailbox_disabled", .blame = BLAME_RECIPIENT, .mailbox = MAILBOX_DISABLED,
+	  .summary = N_("the mailbox exists but is disabled or no longer in use"),
+	  .remedy = N_("reach the person another way: the address no longer takes mail"),
+	  .example = "554 delivery error: dd Sorry your message to bob@yahoo.com cannot be delivered. This mailbox is disabled (554.30). - mta1234.mail.ne1.yahoo.com" },
 	{ .context = DIAG_CTX_AFTER_DATA, .text = "virus|malware|infected|trojan|eicar|malicious|phishing|dangerous content|harmful content|security issue|potential security",
 	  .unless = "blocked using|listed at|listed in|spamhaus|blocklist|blacklist|dnsbl",
 	  .category = "message_virus", .blame = BLAME_SENDER,
