@@ -1313,6 +1313,10 @@ struct ctx {
 	bool delay_notice;
 	const char *subject;
 	const char *from;
+	/* forwarded to someone else (the helpdesk): the top header is the forward's, not the bounce's */
+	bool forwarded;
+	char fwd_from[BOUNCE_ADDR_MAX];  /* the forwarded bounce's From and To, from the header block the text quotes */
+	char fwd_to[BOUNCE_ADDR_MAX];
 };
 
 static void append_lf(struct strbuf *out, const char *s, size_t len)
@@ -1320,6 +1324,54 @@ static void append_lf(struct strbuf *out, const char *s, size_t len)
 	for (size_t i = 0; i < len; i++)
 		if (s[i] != '\r' || i + 1 >= len || s[i + 1] != '\n')
 			strbuf_putc(out, s[i] == '\r' ? '\n' : (s[i] == '\0' ? ' ' : s[i]));
+}
+
+/*
+ * A bounce quoted in a reply or an inline forward ("> " before each line):
+ * when most lines carry the marker, one level of it comes off, as often as
+ * that holds (nested quotes). Sendmail's ">>> RCPT" is a transcript, not a
+ * quote, and does not count.
+ */
+static void unquote(struct strbuf *text)
+{
+	for (int level = 0; level < 4; level++) {
+		const char *t = strbuf_str(text);
+		size_t n = text->len, lines = 0, quoted = 0;
+		for (size_t pos = 0; pos < n;) {
+			const char *lf = memchr(t + pos, '\n', n - pos);
+			size_t le = lf ? (size_t)(lf - t) : n;
+			size_t k = pos;
+			while (k < le && is_wsp(t[k]))
+				k++;
+			if (k < le) {
+				lines++;
+				quoted += t[k] == '>' && !(le - k >= 4 && memcmp(t + k, ">>> ", 4) == 0);
+			}
+			pos = le + 1;
+		}
+		if (lines < 3 || quoted * 10 < lines * 6)
+			return;
+		struct strbuf out = STRBUF_INIT;
+		for (size_t pos = 0; pos < n;) {
+			const char *lf = memchr(t + pos, '\n', n - pos);
+			size_t le = lf ? (size_t)(lf - t) : n;
+			size_t k = pos;
+			while (k < le && is_wsp(t[k]))
+				k++;
+			if (k < le && t[k] == '>' && !(le - k >= 4 && memcmp(t + k, ">>> ", 4) == 0)) {
+				k++;
+				if (k < le && t[k] == ' ')
+					k++;
+				pos = k;
+			}
+			strbuf_append(&out, t + pos, le - pos);
+			if (lf)
+				strbuf_putc(&out, '\n');
+			pos = le + 1;
+		}
+		strbuf_free(text);
+		*text = out;
+	}
 }
 
 /* The text parts of the bounce itself (not of the returned message), then cut at the returned copy. */
@@ -1347,6 +1399,7 @@ static void collect_text(struct ctx *c)
 			append_lf(&c->text, strbuf_str(&p->body), p->body.len);
 		}
 	}
+	unquote(&c->text);
 	/* a returned copy quoted in the text: its headers are the sender's, its words not the bounce's */
 	char *low = xmalloc(c->text.len + 1);
 	for (size_t i = 0; i < c->text.len; i++)
@@ -1369,6 +1422,105 @@ static void collect_text(struct ctx *c)
 		strbuf_append(&c->returned, c->text.data + after, c->text.len - after);
 		c->text.len = cut;
 		c->text.data[cut] = '\0';
+	}
+}
+
+static const char *const forward_prefixes[] = { "fwd:", "fw:", "wg:", "tr:", "rv:", "vs:", "doorst:", "enc:", "i:" };
+static const char *const forward_markers[] = {
+	"forwarded message", "begin forwarded message", "original message", "weitergeleitete nachricht",
+	"message transféré", "message d'origine", "mensaje reenviado", "mensagem encaminhada",
+	"Пересылаемое сообщение", "Исходное сообщение",  /* as written: lower() folds ASCII only */
+};
+
+/* The header block under a forward's marker line: its field names (English, German, French, Spanish, Russian). */
+static const struct {
+	const char *name;  /* with its colon; ASCII letters in any case */
+	char role;         /* 'f' From, 't' To, '-' another field */
+} forward_fields[] = {
+	{ "from:", 'f' }, { "to:", 't' }, { "date:", '-' }, { "sent:", '-' }, { "subject:", '-' }, { "cc:", '-' },
+	{ "von:", 'f' }, { "an:", 't' }, { "datum:", '-' }, { "gesendet:", '-' }, { "betreff:", '-' },
+	{ "de :", 'f' }, { "de:", 'f' }, { "À :", 't' }, { "À:", 't' }, { "à :", 't' }, { "objet :", '-' }, { "envoyé :", '-' },
+	{ "para:", 't' }, { "asunto:", '-' }, { "fecha:", '-' }, { "enviado:", '-' },
+	/* Cyrillic as the mail clients write it: strncasecmp folds ASCII only */
+	{ "От:", 'f' }, { "Кому:", 't' }, { "Тема:", '-' }, { "Дата:", '-' }, { "Отправлено:", '-' },
+};
+
+/* A forward's marker line: the phrase, framed by dashes or ended by a colon ("Begin forwarded message:"). */
+static bool forward_marker(const char *line, size_t len)
+{
+	while (len > 0 && is_wsp(line[len - 1]))
+		len--;
+	while (len > 0 && is_wsp(*line)) {
+		line++;
+		len--;
+	}
+	if (len < 8 || len > 100 || !(line[0] == '-' || line[0] == '_' || line[0] == '=' || line[0] == '*' || line[len - 1] == ':'))
+		return false;
+	char low[128];
+	for (size_t i = 0; i < len; i++)
+		low[i] = lower(line[i]);
+	low[len] = '\0';
+	for (size_t k = 0; k < sizeof forward_markers / sizeof forward_markers[0]; k++)
+		if (strstr(low, forward_markers[k]))
+			return true;
+	return false;
+}
+
+/*
+ * Whether the message forwards a bounce (its subject says "Fwd:", or its
+ * text has a forward's marker line over a header block); that block's From
+ * and To ("From: Mail Delivery System <...>").
+ */
+static void detect_forward(struct ctx *c)
+{
+	const char *subj = c->subject ? c->subject : "";
+	while (is_wsp(*subj))
+		subj++;
+	for (size_t k = 0; k < sizeof forward_prefixes / sizeof forward_prefixes[0]; k++)
+		if (strncasecmp(subj, forward_prefixes[k], strlen(forward_prefixes[k])) == 0)
+			c->forwarded = true;
+	const char *t = strbuf_str(&c->text);
+	size_t n = c->text.len;
+	for (size_t pos = 0; pos < n && pos < 65536;) {
+		size_t le = line_end(t, n, pos);
+		bool marker = forward_marker(t + pos, le - pos);
+		pos = le + 1;
+		if (!marker)
+			continue;
+		size_t fields = 0;
+		bool from = false;
+		char f[BOUNCE_ADDR_MAX] = "", to[BOUNCE_ADDR_MAX] = "";
+		for (int lines = 0; pos < n && lines < 12; lines++) {
+			le = line_end(t, n, pos);
+			size_t k = pos;
+			while (k < le && is_wsp(t[k]))
+				k++;
+			if (k == le && fields > 0)
+				break;
+			for (size_t i = 0; i < sizeof forward_fields / sizeof forward_fields[0]; i++) {
+				const char *name = forward_fields[i].name;
+				size_t nl = strlen(name);
+				if (le - k <= nl || strncasecmp(t + k, name, nl) != 0)
+					continue;
+				fields++;
+				char value[1024];
+				copy_field(value, sizeof value, t + k + nl, le - k - nl);
+				if (forward_fields[i].role == 'f') {
+					from = true;
+					first_address(value, f, sizeof f);
+				} else if (forward_fields[i].role == 't') {
+					first_address(value, to, sizeof to);
+				}
+				break;
+			}
+			pos = le + 1;
+		}
+		if (fields >= 2 && from) {
+			c->forwarded = true;
+			snprintf(c->fwd_from, sizeof c->fwd_from, "%s", f);
+			snprintf(c->fwd_to, sizeof c->fwd_to, "%s", to);
+			break;
+		}
 	}
 }
 
@@ -1414,7 +1566,20 @@ static void find_sender(struct ctx *c, const char *dsn_sender)
 		if (at && addr_around(mf, n, (size_t)(at - mf), &a, &e) && a == 0)
 			copy_field(c->sender, sizeof c->sender, mf, e);
 	}
-	/* a bounce goes to the envelope sender of what it returns (RFC 5321 4.5.5): its own To, when it is one address */
+	/*
+	 * A bounce goes to the envelope sender of what it returns (RFC 5321
+	 * 4.5.5): its own To, when it is one address. Forwarded, that To is in
+	 * the quoted header block, and whoever forwarded it is the one who got it.
+	 */
+	if (!c->sender[0] && c->forwarded) {
+		const char *by = c->fwd_to[0] ? c->fwd_to : NULL;
+		char fwd_by[BOUNCE_ADDR_MAX];
+		if (!by && first_address(c->from, fwd_by, sizeof fwd_by))
+			by = fwd_by;
+		if (by)
+			snprintf(c->sender, sizeof c->sender, "%s", by);
+		return;
+	}
 	const char *to = mime_field(&c->m.parts[0], "To");
 	if (!c->sender[0] && to && !strchr(to, ','))
 		first_address(to, c->sender, sizeof c->sender);
@@ -1462,6 +1627,13 @@ static void find_reporting(struct ctx *c, const char *dsn_reporting)
 	}
 	if (reporting_from_text(c))
 		return;
+	if (c->forwarded) {
+		/* the forward's own header is not the bounce's: only the quoted From's domain */
+		const char *at = strrchr(c->fwd_from, '@');
+		if (at)
+			snprintf(c->reporting_mta, sizeof c->reporting_mta, "%s", at + 1);
+		return;
+	}
 	/*
 	 * The bottom Received field is the bounce's first hop (a saved bounce
 	 * has the recipient's own servers above it): "by" the host that wrote
@@ -2052,6 +2224,7 @@ static void parse_depth(const char *buf, size_t len, struct bounce *out, int dep
 		goto done;
 	}
 	collect_text(&c);
+	detect_forward(&c);
 	detect_format(&c);
 	c.dsn_source = BSRC_DSN;
 	enum bounce_kind nkind;
