@@ -93,6 +93,24 @@ expect_jq "held window: the last one probed and accepted" "$(sed -n 14002p <<<"$
 expect_eq "held window: fakesmtp saw the last one's session" "$FAKE_RC" 0
 expect_eq "held window: no file left in TMPDIR" "$(ls -A "$tmp/spill")" ""
 
+# The same when no spill file can be made (TMPDIR does not exist): the
+# results wait in memory instead, none is lost and the order holds.
+fake_start 127.0.0.2 "$DNS_TEST_DIR/accepted.dialog"
+"$FAKESMTP" --listen "127.0.0.1:$FAKE_PORT" --script "$CLI_TEST_DIR/silent.dialog" --log "$tmp/silent.log" \
+	--timeout 20 </dev/null >/dev/null 2>&1 &
+silent_pid=$!
+wait_until 100 _silent_up
+PROBE_OUT=$(TMPDIR="$tmp/no-such-dir" timeout 60 "$SMTPPROBE" --json --timeout 2 -j 256 --port "$FAKE_PORT" \
+	--input "$tmp/held" 2>"$tmp/err")
+expect_eq "no spill file: exit 65 (the invalid addresses)" "$?" 65
+fake_finish
+kill "$silent_pid" 2>/dev/null
+wait "$silent_pid" 2>/dev/null
+expect_eq "no spill file: 14,002 results" "$(grep -c . <<<"$PROBE_OUT")" 14002
+expect_eq "no spill file: every line whole JSON, in input order" \
+	"$(jq -r .address <<<"$PROBE_OUT" | md5sum)" "$(md5sum <"$tmp/held")"
+expect_jq "no spill file: the last one probed and accepted" "$(sed -n 14002p <<<"$PROBE_OUT")" .verdict accepted
+
 # | head -1: the run stops when nobody reads any more. 300 results of about
 # 1 KiB overflow the pipe, so some write comes after head is gone.
 for i in $(seq 1 300); do echo "user$i@[127.0.0.1]"; done >"$tmp/list"
