@@ -12,6 +12,9 @@
 #    bad ones, so every later group stays within the error budget (8
 #    refusals a session) and no session comes near Postfix's limits
 #    (a delay after 10, a disconnect after 20).
+# 3. A tarpit that delays each RCPT reply by 1.2 s, under --timeout 3:
+#    each reply of a pipelined group gets its own timeout, so the five
+#    replies (6 s in all) are results, not timeouts.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 tmp=$(mktemp -d)
@@ -102,4 +105,30 @@ expect_eq "good first: exit 67" "$PROBE_RC" 67
 # what fakesmtp logged: refusals per session, never 10 or more
 refused=$(awk '/^S: 550/ { n++ } /^# .*(accepted|connection from)/ { if (n) print n; n = 0 } END { if (n) print n }' "$FAKE_DIR/log" | sort -n | tail -1)
 expect_match "good first: at most 8 refusals in a session (most: $refused)" "$refused" '^[1-8]$'
+
+# --- 3. a tarpit: each pipelined reply has its own timeout -------------
+{
+	echo 'description: 4 recipients in one flight, each RCPT reply 1.2 s after the one before'
+	echo '---'
+	greet
+	rcpt 1
+	echo 'C: RCPT TO:<smtpprobe-nonexistent-*>'
+	for i in 2 3 4; do rcpt "$i"; done
+	echo 'S: 250 2.1.0 Ok'
+	echo '!pause 1200'
+	ok
+	echo '!pause 1200'
+	echo 'S: 550 5.1.1 <smtpprobe-nonexistent>: Recipient address rejected: User unknown'
+	for i in 2 3 4; do echo '!pause 1200'; ok; done
+	echo 'C: QUIT'
+	echo 'S: 221 2.0.0 Bye'
+} >"$tmp/tarpit.dialog"
+for i in 1 2 3 4; do addr "$i"; echo; done >"$tmp/four.txt"
+fake_start 127.0.0.1 "$tmp/tarpit.dialog"
+run_probe --json --timeout 3 --port "$FAKE_PORT" --input "$tmp/four.txt"
+fake_finish
+expect_eq "tarpit: fakesmtp saw the one session, as scripted" "$FAKE_RC" 0
+expect_eq "tarpit: 4 accepted, none timed out" "$(jq -s 'map(select(.verdict == "accepted")) | length' <<<"$PROBE_OUT")" 4
+expect_eq "tarpit: exit 0" "$PROBE_RC" 0
+expect_eq "tarpit: the pauses happened (fakesmtp's log)" "$(grep -c '^# pausing 1200 ms' "$FAKE_DIR/log")" 5
 assert_done

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -80,6 +81,7 @@ enum op {
 	OP_EXPECT_SNI,     /* !expect-sni PATTERN - data holds the pattern ("-": no SNI) */
 	OP_SOCKS5,         /* !socks5 [...] - socks holds the options */
 	OP_DATA,           /* !data - take DATA and the message up to the lone "." (for MTAs, not smtpprobe) */
+	OP_PAUSE,          /* !pause MS - wait before the next directive (a slow server, not synchronisation) */
 };
 
 /* What !socks5 plays: see parse_socks5. */
@@ -231,6 +233,20 @@ static bool parse_long(struct directive *d, const char *arg, const char **why)
 	return true;
 }
 
+/* "!pause MS": 1 to 30000 milliseconds. */
+static bool parse_pause(struct directive *d, const char *arg, const char **why)
+{
+	char *end;
+	errno = 0;
+	unsigned long ms = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end != '\0' || ms < 1 || ms > 30000) {
+		*why = "!pause wants milliseconds, 1 to 30000";
+		return false;
+	}
+	d->count = ms;
+	return true;
+}
+
 static bool parse_none(struct directive *d, const char *arg, const char **why)
 {
 	(void)d;
@@ -332,6 +348,7 @@ static const struct {
 	{ "!expect-sni", OP_EXPECT_SNI, parse_pattern, false, false },
 	{ "!socks5", OP_SOCKS5, parse_socks5, false, false },
 	{ "!data", OP_DATA, parse_none, false, false },
+	{ "!pause", OP_PAUSE, parse_pause, false, false },
 };
 
 static bool is_handshake(enum op op)
@@ -430,7 +447,7 @@ static bool parse_line(struct script *sc, struct session *s, const char *line, i
 		return true;
 	}
 	*why = "unknown directive (S:, C:, !raw, !long, !close, !silent, !expect-close, !cork, "
-	       "!starttls, !tls-implicit, !expect-tls-fail, !tls-garbage, !expect-sni, !socks5, !data)";
+	       "!starttls, !tls-implicit, !expect-tls-fail, !tls-garbage, !expect-sni, !socks5, !data, !pause)";
 	return false;
 }
 
@@ -1432,6 +1449,13 @@ static bool run_session(struct conn *c, const struct session *s)
 		case OP_DATA:
 			ok = do_data(c, d);
 			break;
+		case OP_PAUSE: {
+			log_line("# pausing %zu ms", d->count);
+			struct timespec ts = { (time_t)(d->count / 1000), (long)(d->count % 1000) * 1000000L };
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+			break;
+		}
 		case OP_EXPECT_TLS_FAIL:
 			return do_expect_tls_fail(c, d);
 		case OP_TLS_GARBAGE:
