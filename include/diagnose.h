@@ -29,6 +29,8 @@ enum diag_context {
 	DIAG_CTX_BOUNCE = 1 << 2,
 	/* ... and refused it at DATA or after its end: the content, never the address, was judged. */
 	DIAG_CTX_AFTER_DATA = 1 << 3,
+	/* ... and reports a final failure (Action: failed), not a delay: the sending server gave up. */
+	DIAG_CTX_FINAL = 1 << 4,
 };
 
 /* What the rules look at: the outcome and its evidence. */

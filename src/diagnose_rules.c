@@ -143,8 +143,8 @@ const struct diag_rule diag_rules[] = {
 	 * fail2ban, a connection limit) or never got to greet it (overload, a
 	 * tarpit). Not "mid-dialogue".
 	 */
-	/* A bounce that names no step: the sender's queue gave up after its retries. */
-	{ .context = DIAG_CTX_BOUNCE, .failures = F(FAIL_TIMEOUT), .steps = S(STEP_NONE), .category = "delivery_expired", .blame = BLAME_NETWORK,
+	/* A failure bounce that names no step: the sender's queue gave up after its retries (a delay notice: not yet). */
+	{ .context = DIAG_CTX_BOUNCE | DIAG_CTX_FINAL, .failures = F(FAIL_TIMEOUT), .steps = S(STEP_NONE), .category = "delivery_expired", .blame = BLAME_NETWORK,
 	  .summary = N_("the sending server gave up: its tries kept timing out or failing for the whole of its retry period"),
 	  .remedy = N_("the receiving servers were unreachable or too slow for days; probe the address now (explain --reprobe) to see whether they answer"),
 	  .example = "(no reply: \"retry timeout exceeded\", \"Envelope expired\")" },

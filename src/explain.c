@@ -76,7 +76,8 @@ static void diagnose_rcpt(const struct bounce_rcpt *r, struct diagnosis *d)
 		.reply = r->have_reply ? &r->reply : NULL,
 		.status = r->status,
 		.catch_all = CATCH_ALL_UNTESTED,
-		.context = DIAG_CTX_BOUNCE | (bounce_probe_can_reproduce(r->step) ? 0 : DIAG_CTX_AFTER_DATA),
+		.context = DIAG_CTX_BOUNCE | (bounce_probe_can_reproduce(r->step) ? 0 : DIAG_CTX_AFTER_DATA) |
+			   (strcmp(r->action, "delayed") != 0 ? DIAG_CTX_FINAL : 0),
 	};
 	diagnose_input(&in, d);
 	if (r->step == BSTEP_NONE && !d->by_reply) {

@@ -205,8 +205,9 @@ static void test_corpus(void **state)
 		int c = strcmp(code, "-") == 0 ? 0 : atoi(code);
 		/*
 		 * "no_address+family": the outcome under -4/-6; "+resolver": under
-		 * --resolver; "+bounce": read from a bounce (explain); "+data": a
-		 * bounce's refusal at DATA or after the end of data.
+		 * --resolver; "+bounce": read from a failure bounce (explain);
+		 * "+delayed": from a delay notice; "+data": a failure bounce's
+		 * refusal at DATA or after the end of data.
 		 */
 		unsigned context = 0;
 		for (char *plus; (plus = strrchr(failure, '+')) != NULL; *plus = '\0') {
@@ -215,9 +216,11 @@ static void test_corpus(void **state)
 			else if (strcmp(plus + 1, "resolver") == 0)
 				context |= DIAG_CTX_RESOLVER;
 			else if (strcmp(plus + 1, "bounce") == 0)
+				context |= DIAG_CTX_BOUNCE | DIAG_CTX_FINAL;
+			else if (strcmp(plus + 1, "delayed") == 0)
 				context |= DIAG_CTX_BOUNCE;
 			else if (strcmp(plus + 1, "data") == 0)
-				context |= DIAG_CTX_BOUNCE | DIAG_CTX_AFTER_DATA;
+				context |= DIAG_CTX_BOUNCE | DIAG_CTX_AFTER_DATA | DIAG_CTX_FINAL;
 			else
 				fail_msg("corpus.tsv:%d: unknown context \"%s\"", lineno, plus + 1);
 		}
