@@ -232,7 +232,8 @@ static void render_text(const char *file, const struct bounce_rcpt *r, const str
 	strbuf_printf(&line, "%s\n", diagnosis_remedy(&d, true));
 	if (!bounce_probe_can_reproduce(r->step)) {
 		label(&line, _("note"));
-		strbuf_printf(&line, _("refused after the message was sent (%s): a probe cannot reproduce this"),
+		strbuf_printf(&line, delayed ? _("held up after the message was sent (%s): a probe cannot reproduce this") :
+		                               _("refused after the message was sent (%s): a probe cannot reproduce this"),
 		              _(bounce_step_label(r->step)));
 		strbuf_putc(&line, '\n');
 	}

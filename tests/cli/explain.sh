@@ -55,6 +55,12 @@ expect_match "text: the reply" "$PROBE_OUT" $'\n    reply:     554 5.7.1 Message
 expect_match "text: the note for data steps" "$PROBE_OUT" 'note: +refused after the message was sent \(end of data\): a probe cannot reproduce this'
 expect_match "text: the diagnosis" "$PROBE_OUT" $'\n    diagnosis: [^\n]+\(blame: '
 
+# a delay notice is not a refusal: "delayed at", "held up", and no "gave up"
+LC_ALL=C LANGUAGE= run_probe explain "$FIXTURES/bounce/postfix-delayed-eod-timeout.eml"
+expect_match "delay: the line" "$PROBE_OUT" '^bob@example.com: delayed at end of data by mx.example.com \[192.0.2.1\] \(temporary\)'
+expect_match "delay: the note" "$PROBE_OUT" 'note: +held up after the message was sent \(end of data\)'
+expect_eq "delay: not 'gave up'" "$(grep -c 'gave up' <<<"$PROBE_OUT")" 0
+
 # advice for the bounce's sender, not for smtpprobe's options
 run_probe explain --json "$B/mail-refused.eml"
 expect_jq "sender refused: the category" "$PROBE_OUT" '.diagnosis.category' 'sender_rejected'
