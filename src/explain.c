@@ -65,8 +65,10 @@ void explain_not_bounce(const struct bounce *b, bool translate, struct strbuf *o
 /*
  * The same table as a probe's. A bounce that does not say the step is
  * still about one recipient: when nothing specific matches without a
- * step, the wording is read as it would be at RCPT TO, where
- * per-recipient refusals come from (the step stays unknown in the report).
+ * step, or only a code does while the words say more at RCPT TO ("451
+ * 4.7.1 Please try again later"), the wording is read as it would be at
+ * RCPT TO, where per-recipient refusals come from (the step stays unknown
+ * in the report).
  */
 static void diagnose_rcpt(const struct bounce_rcpt *r, struct diagnosis *d)
 {
@@ -80,11 +82,11 @@ static void diagnose_rcpt(const struct bounce_rcpt *r, struct diagnosis *d)
 			   (strcmp(r->action, "delayed") != 0 ? DIAG_CTX_FINAL : 0),
 	};
 	diagnose_input(&in, d);
-	if (r->step == BSTEP_NONE && !d->by_reply) {
+	if (r->step == BSTEP_NONE && (!d->by_reply || !d->text_len)) {
 		struct diagnosis at_rcpt;
 		in.step = STEP_RCPT;
 		diagnose_input(&in, &at_rcpt);
-		if (at_rcpt.by_reply)
+		if ((!d->by_reply && at_rcpt.by_reply) || (!d->text_len && at_rcpt.text_len))
 			*d = at_rcpt;
 	}
 }
