@@ -184,6 +184,13 @@ const struct diag_rule diag_rules[] = {
 	 * blocklist or SPF/DKIM/DMARC named at that point is still about the
 	 * client or the sender, and the rules below say so.
 	 */
+	/* A failure bounce whose reply is the sending side's own word that the queue gave up (Exchange Online: 5.4.300). */
+	{ .context = DIAG_CTX_BOUNCE | DIAG_CTX_FINAL,
+	  .text = "message expired|expired in queue|queue expired|delivery expired|delivery time expired|too long in queue|retry timeout exceeded|envelope expired",
+	  .category = "delivery_expired", .blame = BLAME_NETWORK,
+	  .summary = N_("the sending server gave up: its tries kept timing out or failing for the whole of its retry period"),
+	  .remedy = N_("the receiving servers were unreachable or too slow for days; probe the address now (explain --reprobe) to see whether they answer"),
+	  .example = "550 5.4.300 Message expired" },
 	/*
 	 * Some servers (Yahoo, servers that verify on delivery) refuse an
 	 * unknown or disabled recipient only after the message: what they
@@ -196,6 +203,13 @@ const struct diag_rule diag_rules[] = {
 	  .summary = N_("the mailbox does not exist on this server"),
 	  .remedy = N_("check the spelling of the local part"),
 	  .example = "554 delivery error: dd This user doesn't have a yahoo.com account (bob@yahoo.com) [0] - mta1234.mail.ne1.yahoo.com" },
+	{ .context = DIAG_CTX_AFTER_DATA,
+	  .text = "mailbox full|mailbox is full|inbox is full|over quota|overquota|quota exceeded|quotaexceeded|exceeded quota|exceeds quota|insufficient storage|mailbox size limit|storage limit",
+	  .unless = "sender|spam|virus|message size|message too large|too big",
+	  .category = "mailbox_full", .blame = BLAME_RECIPIENT, .mailbox = MAILBOX_FULL,
+	  .summary = N_("the recipient's mailbox is full"),
+	  .remedy = N_("the recipient must make room; retry later, or reach them another way"),
+	  .example = "554 5.2.0 STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded" },
 	{ .context = DIAG_CTX_AFTER_DATA, .code_class = 5,
 	  .text = "mailbox is disabled|account is disabled|account has been disabled|mailbox has been disabled|account is inactive|mailbox is inactive|no longer in use|no longer active",
 	  .unless = "sender|spam|virus",
