@@ -205,6 +205,7 @@ static const char *const not_hosts[] = { "host", "client", "ip", "address", "fro
 static const char *const host_intros[] = {
 	"talking to host ", "talking to ", "connected to ", "remote host ", "remote server ", "remote mta ",
 	"remote server: ", "remote host: ", "transferring to ", "giving up on ", "connection to ",
+	"rejected your message: ",  /* Exchange: "The following organization rejected your message: H." */
 };
 
 /* Phrases that name the host (an address, as qmail writes it) after it: "192.0.2.1 does not like recipient". */
