@@ -399,6 +399,12 @@ const struct diag_rule diag_rules[] = {
 	  .summary = N_("the server refuses the sender address (MAIL FROM), whatever step it said so at"),
 	  .remedy = N_("try another --from address, one the server accepts, or ask the recipient's administrator"),
 	  .example = "554 5.7.1 <blocked@example.net>: Sender address rejected: Access denied" },
+	/* Exim's sender callout names only the address ("Verification failed for <s>"); a recipient's says so */
+	{ .text = "verification failed for <", .unless = "recipient|rcpt|callout verification",
+	  .category = "sender_rejected", .blame = BLAME_SENDER,
+	  .summary = N_("the server refuses the sender address (MAIL FROM), whatever step it said so at"),
+	  .remedy = N_("try another --from address, one the server accepts, or ask the recipient's administrator"),
+	  .example = "550 Verification failed for <alice@example.net>" },
 
 	{ .steps = S(STEP_MAIL), .enhanced = "1.0|1.1|1.3", .category = "sender_rejected", .blame = BLAME_SENDER,
 	  .summary = N_("the server says the sender address is not valid"),
