@@ -1328,45 +1328,55 @@ static void append_lf(struct strbuf *out, const char *s, size_t len)
 }
 
 /*
+ * One level of quote marker at the start of the line [pos, le): the octets
+ * it takes (blanks, ">", one space), 0 when the line is not quoted, -1 when
+ * it is blank. Sendmail's ">>> RCPT" is a transcript, not a quote.
+ */
+static long quote_marker(const char *t, size_t pos, size_t le)
+{
+	size_t k = pos;
+	while (k < le && is_wsp(t[k]))
+		k++;
+	if (k == le)
+		return -1;
+	if (t[k] != '>' || (le - k >= 4 && memcmp(t + k, ">>> ", 4) == 0))
+		return 0;
+	k++;
+	if (k < le && t[k] == ' ')
+		k++;
+	return (long)(k - pos);
+}
+
+/*
  * A bounce quoted in a reply or an inline forward ("> " before each line):
  * when most lines carry the marker, one level of it comes off, as often as
- * that holds (nested quotes). Sendmail's ">>> RCPT" is a transcript, not a
- * quote, and does not count.
+ * that holds (nested quotes).
  */
+static size_t eol(const char *t, size_t n, size_t pos)
+{
+	const char *lf = memchr(t + pos, '\n', n - pos);
+	return lf ? (size_t)(lf - t) : n;
+}
+
 static void unquote(struct strbuf *text)
 {
 	for (int level = 0; level < 4; level++) {
 		const char *t = strbuf_str(text);
 		size_t n = text->len, lines = 0, quoted = 0;
-		for (size_t pos = 0; pos < n;) {
-			const char *lf = memchr(t + pos, '\n', n - pos);
-			size_t le = lf ? (size_t)(lf - t) : n;
-			size_t k = pos;
-			while (k < le && is_wsp(t[k]))
-				k++;
-			if (k < le) {
-				lines++;
-				quoted += t[k] == '>' && !(le - k >= 4 && memcmp(t + k, ">>> ", 4) == 0);
-			}
-			pos = le + 1;
+		for (size_t pos = 0; pos < n; pos = eol(t, n, pos) + 1) {
+			long q = quote_marker(t, pos, eol(t, n, pos));
+			lines += q >= 0;
+			quoted += q > 0;
 		}
 		if (lines < 3 || quoted * 10 < lines * 6)
 			return;
 		struct strbuf out = STRBUF_INIT;
 		for (size_t pos = 0; pos < n;) {
-			const char *lf = memchr(t + pos, '\n', n - pos);
-			size_t le = lf ? (size_t)(lf - t) : n;
-			size_t k = pos;
-			while (k < le && is_wsp(t[k]))
-				k++;
-			if (k < le && t[k] == '>' && !(le - k >= 4 && memcmp(t + k, ">>> ", 4) == 0)) {
-				k++;
-				if (k < le && t[k] == ' ')
-					k++;
-				pos = k;
-			}
-			strbuf_append(&out, t + pos, le - pos);
-			if (lf)
+			size_t le = eol(t, n, pos);
+			long q = quote_marker(t, pos, le);
+			size_t from = pos + (q > 0 ? (size_t)q : 0);
+			strbuf_append(&out, t + from, le - from);
+			if (le < n)
 				strbuf_putc(&out, '\n');
 			pos = le + 1;
 		}
