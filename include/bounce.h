@@ -44,6 +44,7 @@ enum bounce_kind {
 	BOUNCE_FEEDBACK,        /* an ARF feedback report */
 	BOUNCE_SUCCESS,         /* a DSN whose recipients were all delivered, relayed or expanded */
 	BOUNCE_NONE,            /* no failed recipient found */
+	BOUNCE_EMPTY,           /* nothing but white space */
 };
 
 #define BOUNCE_RCPTS_MAX 256

@@ -2215,6 +2215,13 @@ static bool attached_bounce(const struct mime_message *m, struct bounce *out, in
 static void parse_depth(const char *buf, size_t len, struct bounce *out, int depth)
 {
 	memset(out, 0, sizeof *out);
+	size_t k = 0;
+	while (k < len && (is_wsp(buf[k]) || buf[k] == '\n' || buf[k] == '\r'))
+		k++;
+	if (k == len) {
+		out->kind = BOUNCE_EMPTY;
+		return;
+	}
 	struct ctx c;
 	memset(&c, 0, sizeof c);
 	struct mime_part note;  /* SES's notification, rewritten as a DSN part */

@@ -55,6 +55,9 @@ void explain_not_bounce(const struct bounce *b, bool translate, struct strbuf *o
 	case BOUNCE_SUCCESS:
 		strbuf_printf(out, T("not a bounce: a delivery success notice (Action: %s)"), b->detail);
 		break;
+	case BOUNCE_EMPTY:
+		strbuf_puts(out, T("not a bounce: the message is empty"));
+		break;
 	default:
 		strbuf_puts(out, T("not a bounce: no failed recipient found"));
 		break;

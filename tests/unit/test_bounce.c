@@ -102,7 +102,8 @@ static const struct bounce_case cases[] = {
 	  BOUNCE_AUTOREPLY, 0, NULL, BSTEP_NONE, 0, NULL, NULL, NULL, NULL, BSRC_DSN, false },
 	{ "ordinary mail", "From: bob@example.com\nSubject: lunch\n\nAt 12:30? Room 550 - bob@example.com\n",
 	  BOUNCE_NONE, 0, NULL, BSTEP_NONE, 0, NULL, NULL, NULL, NULL, BSRC_DSN, false },
-	{ "empty", "", BOUNCE_NONE, 0, NULL, BSTEP_NONE, 0, NULL, NULL, NULL, NULL, BSRC_DSN, false },
+	{ "empty", "", BOUNCE_EMPTY, 0, NULL, BSTEP_NONE, 0, NULL, NULL, NULL, NULL, BSRC_DSN, false },
+	{ "white space only", " \r\n\n\t\n", BOUNCE_EMPTY, 0, NULL, BSTEP_NONE, 0, NULL, NULL, NULL, NULL, BSRC_DSN, false },
 };
 
 static void check_case(const struct bounce_case *c, const char *in, size_t len)
