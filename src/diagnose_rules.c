@@ -235,6 +235,24 @@ const struct diag_rule diag_rules[] = {
 	  .summary = N_("the server refused the message for its content or attachments (after it was sent)"),
 	  .remedy = N_("send the message without the refused attachment or content (a link instead of the file), or ask the recipient's postmaster to allow it"),
 	  .example = "552 5.7.0 This message was blocked because it contains a banned attachment type" },
+	/*
+	 * A bounce that does not name the step (OpenSMTPD, Gmail's text, a
+	 * bare DSN): words only a content filter uses are about the message
+	 * even so. The broader words above need the step.
+	 */
+	{ .context = DIAG_CTX_BOUNCE, .steps = S(STEP_NONE), .text = "virus|malware|infected|trojan|eicar",
+	  .unless = "blocked using|listed at|listed in|spamhaus|blocklist|blacklist|dnsbl",
+	  .category = "message_virus", .blame = BLAME_SENDER,
+	  .summary = N_("the server's filter found malware or a security risk in the message (after it was sent)"),
+	  .remedy = N_("scan the sender's system and the attachments; send the file another way (a link) or without it"),
+	  .example = "550 5.7.1 Message infected with a virus" },
+	{ .context = DIAG_CTX_BOUNCE, .steps = S(STEP_NONE),
+	  .text = "spam score|scored too high|spamassassin|rspamd|content filter|high probability of spam|likely unsolicited|detected as spam|looks like spam|appears to be spam|identified as spam|classified as spam|rejected as spam|considered as spam|spam message",
+	  .unless = "blocked using|listed at|listed in|spamhaus|blocklist|blacklist|dnsbl|spf|dkim|dmarc|source|sender|client|host|ip address",
+	  .category = "message_spam", .blame = BLAME_POLICY,
+	  .summary = N_("the server's filter judged the message to be spam, after it was sent: its content, not the address"),
+	  .remedy = N_("check the message's links, attachments and wording and the sender's SPF, DKIM and DMARC; ask the recipient's postmaster to allow it. A probe cannot test content"),
+	  .example = "554 5.7.1 Message rejected: spam score too high" },
 	{ .context = DIAG_CTX_BOUNCE, .enhanced = "2.3|3.4", .category = "message_too_large", .blame = BLAME_POLICY,
 	  .summary = N_("the message was larger than the receiving server takes"),
 	  .remedy = N_("send it smaller: compress the attachments or share them by a link"),
