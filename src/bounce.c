@@ -166,8 +166,6 @@ static const struct {
 	{ "host is unreachable", FAIL_UNREACHABLE, BSTEP_CONNECT },
 	{ "host unreachable", FAIL_UNREACHABLE, BSTEP_CONNECT },
 	{ "connection timed out", FAIL_TIMEOUT, BSTEP_CONNECT },
-	{ "able to establish an smtp connection", FAIL_UNREACHABLE, BSTEP_CONNECT },
-	{ "did not accept our requests to connect", FAIL_UNREACHABLE, BSTEP_CONNECT },
 	{ "timed out", FAIL_TIMEOUT, BSTEP_NONE },
 	/* The sender's queue gave up: every try failed for days (Exim, OpenSMTPD, Sendmail, Postfix). */
 	{ "retry timeout exceeded", FAIL_TIMEOUT, BSTEP_NONE },
@@ -193,6 +191,9 @@ static const struct {
 	{ "connection reset", FAIL_CLOSED, BSTEP_NONE },
 	{ "connection closed", FAIL_CLOSED, BSTEP_NONE },
 	{ "remote end closed connection", FAIL_CLOSED, BSTEP_NONE },
+	/* Last: Exchange's and Gmail's words for any failure to connect; the cause, when the line gives it ("[H IP: timed out]"), comes first. */
+	{ "able to establish an smtp connection", FAIL_UNREACHABLE, BSTEP_CONNECT },
+	{ "did not accept our requests to connect", FAIL_UNREACHABLE, BSTEP_CONNECT },
 };
 
 /* Where a reply can start: the text just before the code (after white space on its line). */
