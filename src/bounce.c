@@ -228,7 +228,8 @@ static const struct {
 	{ BSRC_YAHOO, "yahoo|sorry, we were unable to deliver your message" },
 	{ BSRC_EXCHANGE, "remote server returned|diagnostic information for administrators|generating server:|"
 	                 "delivery has failed to these recipients|your message couldn't be delivered|"
-	                 "couldn't be delivered to|microsoft exchange|outlook.com|microsoft.com" },
+	                 "couldn't be delivered to|microsoft exchange|microsoft outlook|outlook.com|microsoft.com|"
+	                 "generierender server|remoteserver hat|serveur de génération|serveur distant a retourné" },
 	{ BSRC_POSTFIX, "this is the mail system at host|(in reply to|postfix" },
 	{ BSRC_EXIM, "created automatically by mail delivery software|smtp error from remote mail server|"
 	             "following address(es) failed|exim" },
@@ -1599,7 +1600,8 @@ static void find_sender(struct ctx *c, const char *dsn_sender)
 
 /* Where a bounce's text names the host that wrote it (Exchange, Postfix, qmail, Courier, a DSN pasted as text). */
 static const char *const reporting_intros[] = {
-	"generating server:", "this is the mail system at host ", "this is the qmail-send program at ",
+	"generating server:", "generierender server:", "serveur de génération :", "servidor de generación:",
+	"this is the mail system at host ", "this is the qmail-send program at ",
 	"this is a delivery status notification from ", "reporting-mta: dns;",
 };
 
