@@ -26,13 +26,36 @@ const char *explain_outcome_name(enum explain_outcome o)
 	return (unsigned)o < sizeof outcome_names / sizeof outcome_names[0] ? outcome_names[o] : "not_probed";
 }
 
+static void diagnose_rcpt(const struct bounce_rcpt *r, struct diagnosis *d);
+
+/* Categories about the message's content: judged after DATA, whatever step the bounce names (or not). */
+static const char *const content_categories[] = { "message_spam", "message_virus", "content_rejected" };
+
+static bool about_content(const struct diagnosis *d)
+{
+	for (size_t i = 0; i < sizeof content_categories / sizeof content_categories[0]; i++)
+		if (strcmp(d->category, content_categories[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether a probe, which stops at RCPT TO, can see this refusal again: not one at or after DATA, nor one about the content. */
+static bool probe_can_reproduce(const struct bounce_rcpt *r)
+{
+	if (!bounce_probe_can_reproduce(r->step))
+		return false;
+	struct diagnosis d;
+	diagnose_rcpt(r, &d);
+	return !about_content(&d);
+}
+
 enum explain_outcome explain_compare(const struct bounce_rcpt *then, const struct probe_result *now)
 {
 	if (!now || now->failure == FAIL_INVALID_ADDRESS || now->failure == FAIL_NOT_PROBED)
 		return EXPLAIN_NOT_PROBED;
 	if (now->verdict == VERDICT_ACCEPTED)
-		/* refused after DATA then: a probe, which stops at RCPT TO, cannot tell */
-		return bounce_probe_can_reproduce(then->step) ? EXPLAIN_GONE : EXPLAIN_NOT_PROBED;
+		/* refused after DATA then, or for the content: a probe, which stops at RCPT TO, cannot tell */
+		return probe_can_reproduce(then) ? EXPLAIN_GONE : EXPLAIN_NOT_PROBED;
 	const struct reply *rep = probe_reply(now);
 	int then_class = then->have_reply ? then->reply.code / 100 : 0;
 	int now_class = rep ? rep->code / 100 : 0;
@@ -133,7 +156,7 @@ static void render_json(const char *file, const struct bounce_rcpt *r, const str
 	str_or_null(&j, "source", bounce_source_name(r->source));
 	str_or_null(&j, "last_attempt", r->last_attempt);
 	json_key(&j, "probe_can_reproduce");
-	json_bool(&j, bounce_probe_can_reproduce(r->step));
+	json_bool(&j, probe_can_reproduce(r));
 
 	struct diagnosis d;
 	diagnose_rcpt(r, &d);
@@ -240,6 +263,10 @@ static void render_text(const char *file, const struct bounce_rcpt *r, const str
 		strbuf_printf(&line, delayed ? _("held up after the message was sent (%s): a probe cannot reproduce this") :
 		                               _("refused after the message was sent (%s): a probe cannot reproduce this"),
 		              _(bounce_step_label(r->step)));
+		strbuf_putc(&line, '\n');
+	} else if (about_content(&d)) {
+		label(&line, _("note"));
+		strbuf_puts(&line, _("the message's content was judged: a probe, which sends none, cannot reproduce this"));
 		strbuf_putc(&line, '\n');
 	}
 	if (reprobe) {

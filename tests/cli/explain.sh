@@ -91,6 +91,10 @@ expect_jq "then mail 550, now rcpt 550: changed" "$PROBE_OUT" '[.step, .reprobe.
 reprobe accepted.dialog --reprobe "$B/end-of-data.eml"
 expect_jq "then end of data, now accepted at RCPT: a probe cannot tell" "$PROBE_OUT" '.reprobe_outcome' 'not_probed'
 expect_jq "... but it probed" "$PROBE_OUT" '.reprobe.verdict' 'accepted'
+reprobe accepted.dialog --reprobe "$FIXTURES/bounce/opensmtpd-real-end-of-data.eml"
+expect_jq "then spam (no step named), now accepted at RCPT: a probe cannot tell" "$PROBE_OUT" \
+	'[.step, .diagnosis.category, .probe_can_reproduce, .reprobe_outcome] | map(tostring) | join(" ")' \
+	'null message_spam false not_probed'
 reprobe explain-as-sender.dialog --reprobe-as-sender "$B/rcpt-unknown.eml"
 expect_jq "--reprobe-as-sender: MAIL FROM the bounce's sender (the dialog insists)" "$PROBE_OUT" \
 	'[.reprobe.verdict, .reprobe.step, .reprobe_outcome] | join(" ")' 'rejected rcpt same'
