@@ -1349,17 +1349,18 @@ static long quote_marker(const char *t, size_t pos, size_t le)
 	return (long)(k - pos);
 }
 
-/*
- * A bounce quoted in a reply or an inline forward ("> " before each line):
- * when most lines carry the marker, one level of it comes off, as often as
- * that holds (nested quotes).
- */
+/* Where the line at pos ends, however long (line_end stops looking after LOOKBACK_MAX). */
 static size_t eol(const char *t, size_t n, size_t pos)
 {
 	const char *lf = memchr(t + pos, '\n', n - pos);
 	return lf ? (size_t)(lf - t) : n;
 }
 
+/*
+ * A bounce quoted in a reply or an inline forward ("> " before each line):
+ * when most lines carry the marker, one level of it comes off, as often as
+ * that holds (nested quotes).
+ */
 static void unquote(struct strbuf *text)
 {
 	for (int level = 0; level < 4; level++) {
@@ -1479,6 +1480,19 @@ static bool forward_marker(const char *line, size_t len)
 	return false;
 }
 
+/* A bounce's own From: a daemon's local part, or Exchange's "MicrosoftExchange<hex>@". */
+static bool daemon_address(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	if (!at)
+		return false;
+	size_t ll = (size_t)(at - addr);
+	for (size_t d = 0; d < sizeof daemon_locals / sizeof daemon_locals[0]; d++)
+		if (strlen(daemon_locals[d]) == ll && strncasecmp(addr, daemon_locals[d], ll) == 0)
+			return true;
+	return ll >= 17 && strncasecmp(addr, "microsoftexchange", 17) == 0;
+}
+
 /*
  * Whether the message forwards a bounce (its subject says "Fwd:", or its
  * text has a forward's marker line over a header block); that block's From
@@ -1528,7 +1542,8 @@ static void detect_forward(struct ctx *c)
 			}
 			pos = le + 1;
 		}
-		if (fields >= 2 && from) {
+		/* a bounce's own "Original Message" block is the returned message's (From: its sender): not a forward */
+		if (fields >= 2 && from && daemon_address(f)) {
 			c->forwarded = true;
 			snprintf(c->fwd_from, sizeof c->fwd_from, "%s", f);
 			snprintf(c->fwd_to, sizeof c->fwd_to, "%s", to);
