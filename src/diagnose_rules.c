@@ -772,10 +772,10 @@ const struct diag_remedy diag_bounce_remedies[] = {
 	{ "message_too_large", N_("send a smaller message (large files as a link), or ask the recipient's administrators to raise the limit") },
 	{ "content_rejected", N_("the server refused the message's content: read the reply text, change the message, or ask the recipient's postmaster to allow it") },
 	{ "service_unavailable", N_("the recipient's server refused service; if it lasts, tell the recipient by another route: only their postmaster can fix it") },
-	{ "connection_refused", N_("the recipient's server did not accept connections; the sending server retries; if it lasts, the domain's mail host is down") },
-	{ "connection_failed", N_("the sending server could not reach the recipient's server; if it lasts, the domain's mail host or the network between them is down") },
-	{ "connection_lost", N_("the recipient's server dropped the connection; the sending server retries; if it lasts, that server turns the sender's server away") },
-	{ "server_timeout", N_("the recipient's server was too slow to answer; the sending server retries; if it lasts, that server may be overloaded or slowing down the sending server on purpose") },
+	{ "connection_refused", N_("the recipient's server did not accept connections (down, or not listening on port 25): if it lasts, only the domain's administrators can fix it") },
+	{ "connection_failed", N_("the sending server could not reach the recipient's server: if it lasts, the domain's mail host or the network between them is down") },
+	{ "connection_lost", N_("the recipient's server dropped the connection: if it lasts, that server turns the sending server away (its IP address, or too many connections)") },
+	{ "server_timeout", N_("the recipient's server was too slow to answer: if it lasts, it is overloaded or slows the sending server down on purpose (a tarpit)") },
 	{ "dns_resolver_failure", N_("the sending server could not look the domain up: retry later; if it lasts, the domain's DNS servers are broken") },
 };
 
