@@ -751,8 +751,8 @@ const size_t diag_lists_count = sizeof diag_lists / sizeof diag_lists[0];
  * shown in this context names an option or a probe).
  */
 const struct diag_remedy diag_bounce_remedies[] = {
-	{ "greylisting", N_("a temporary deferral: the sending server retries on its own and is usually let through within the hour; act only if a later notice says it gave up") },
-	{ "verification_pending", N_("the recipient's server was still checking the sender: the sending server retries on its own; act only if a later notice says it gave up") },
+	{ "greylisting", N_("a temporary deferral: the sending server retries on its own and is usually let through within the hour; if this notice says it gave up, ask the recipient's postmaster to let the sending server through") },
+	{ "verification_pending", N_("the recipient's server was still checking the sender: the sending server retries on its own; if this notice says it gave up, the check kept failing: make sure the sender address receives mail") },
 	{ "too_many_recipients", N_("send to fewer recipients per message; a sending server normally retries the rest on its own") },
 	{ "rate_limited", N_("the sending server sent too much too fast: it retries on its own; if notices keep coming, send more slowly or in smaller batches") },
 	{ "sender_rejected", N_("the recipient's server refuses this sender address or its domain: send from another address, or ask the recipient's postmaster (by another route) to allow it") },
