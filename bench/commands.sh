@@ -2,7 +2,7 @@
 # bench/commands.sh - the wall time of the two commands that are not probes:
 # `smtpprobe audit` of a domain whose MX is a real Postfix with STARTTLS
 # (unbound and Postfix on loopback, started here and stopped by PID), and
-# `smtpprobe explain` over the bounce fixtures (fixtures/bounce, 116 files),
+# `smtpprobe explain` over the bounce fixtures (every .eml in fixtures/bounce),
 # one process per file and all files in one process. Markdown on stdout.
 #
 #   sudo bench/commands.sh > /tmp/commands.md    (build first: ninja -C build)

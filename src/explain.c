@@ -39,23 +39,22 @@ static bool about_content(const struct diagnosis *d)
 	return false;
 }
 
-/* Whether a probe, which stops at RCPT TO, can see this refusal again: not one at or after DATA, nor one about the content. */
-static bool probe_can_reproduce(const struct bounce_rcpt *r)
+/* Whether a probe, which stops at RCPT TO, can see this refusal (diagnosed d) again: not one at or after DATA, nor one about the content. */
+static bool reproducible(const struct bounce_rcpt *r, const struct diagnosis *d)
 {
-	if (!bounce_probe_can_reproduce(r->step))
-		return false;
-	struct diagnosis d;
-	diagnose_rcpt(r, &d);
-	return !about_content(&d);
+	return bounce_probe_can_reproduce(r->step) && !about_content(d);
 }
 
 enum explain_outcome explain_compare(const struct bounce_rcpt *then, const struct probe_result *now)
 {
 	if (!now || now->failure == FAIL_INVALID_ADDRESS || now->failure == FAIL_NOT_PROBED)
 		return EXPLAIN_NOT_PROBED;
-	if (now->verdict == VERDICT_ACCEPTED)
+	if (now->verdict == VERDICT_ACCEPTED) {
 		/* refused after DATA then, or for the content: a probe, which stops at RCPT TO, cannot tell */
-		return probe_can_reproduce(then) ? EXPLAIN_GONE : EXPLAIN_NOT_PROBED;
+		struct diagnosis d;
+		diagnose_rcpt(then, &d);
+		return reproducible(then, &d) ? EXPLAIN_GONE : EXPLAIN_NOT_PROBED;
+	}
 	const struct reply *rep = probe_reply(now);
 	int then_class = then->have_reply ? then->reply.code / 100 : 0;
 	int now_class = rep ? rep->code / 100 : 0;
@@ -155,11 +154,11 @@ static void render_json(const char *file, const struct bounce_rcpt *r, const str
 	json_bool(&j, r->permanent);
 	str_or_null(&j, "source", bounce_source_name(r->source));
 	str_or_null(&j, "last_attempt", r->last_attempt);
-	json_key(&j, "probe_can_reproduce");
-	json_bool(&j, probe_can_reproduce(r));
-
 	struct diagnosis d;
 	diagnose_rcpt(r, &d);
+	json_key(&j, "probe_can_reproduce");
+	json_bool(&j, reproducible(r, &d));
+
 	struct strbuf summary = STRBUF_INIT;
 	diagnosis_summary(&d, false, &summary);
 	json_key(&j, "diagnosis");

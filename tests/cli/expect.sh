@@ -119,8 +119,7 @@ fake_start 127.0.0.1 "$CLI_TEST_DIR/silent.dialog"
 timeout 20 "$SMTPPROBE" --expect "$work/int.txt" --junit "$work/int.xml" --timeout 30 --port "$FAKE_PORT" \
 	>"$work/int.out" 2>"$work/int.err" &
 pid=$!
-_connected() { grep -q . "$FAKE_DIR/log" 2>/dev/null; }
-wait_until 100 _connected
+wait_until 100 fake_connected
 kill -INT "$pid"
 wait "$pid"
 expect_eq "SIGINT: exit 130" "$?" 130

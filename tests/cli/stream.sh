@@ -134,9 +134,8 @@ expect_match "unreadable --input: says so" "$PROBE_ERR" 'cannot read --input'
 fake_start 127.0.0.1 "$CLI_TEST_DIR/silent.dialog"
 timeout 20 "$SMTPPROBE" --json --timeout 30 --port "$FAKE_PORT" 'user@[127.0.0.1]' 'bad address' >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-# bounded wait until it is connected (fakesmtp logs the accepted connection)
-_connected() { grep -q . "$FAKE_DIR/log" 2>/dev/null; }
-wait_until 100 _connected
+# bounded wait until it is connected
+wait_until 100 fake_connected
 kill -INT "$pid"
 wait "$pid"
 expect_eq "SIGINT: exit 130" "$?" 130

@@ -9,6 +9,8 @@
 #   fake_start IP DIALOG [ARG...]  run fakesmtp on IP:<any port> (ARGs: more
 #                              options, e.g. --cert/--key); sets FAKE_PORT
 #   fake_finish                wait (bounded) for fakesmtp; sets FAKE_RC
+#   fake_connected             true once fakesmtp has taken a connection (for
+#                              wait_until: a client is in its session)
 # Everything started is stopped by PID on exit.
 
 DNS_TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -79,6 +81,8 @@ fake_start() {
 	FAKE_PORT=$(head -n 1 "$FAKE_DIR/port")
 	echo "# fakesmtp pid $FAKE_PID on $ip:$FAKE_PORT"
 }
+
+fake_connected() { grep -q 'connection from' "$FAKE_DIR/log" 2>/dev/null; }
 
 # fakesmtp exits once its sessions are over (or after its own 10 s timeout).
 fake_finish() {

@@ -9,8 +9,7 @@
 secret=Proxy-Pw-77
 look() {
 	local pid=$1 label=$2
-	_connected() { grep -q 'connection from' "$FAKE_DIR/log" 2>/dev/null; }
-	if ! wait_until 100 _connected; then
+	if ! wait_until 100 fake_connected; then
 		_assert_fail "$label: the probe reached the proxy"
 		return
 	fi
